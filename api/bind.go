@@ -1,0 +1,167 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/labstack/echo/v4"
+
+	"github.com/fieldops/fieldops/internal/platform/errs"
+)
+
+// validate checks DTO shape rules written as `validate` tags; field names in
+// its errors are the JSON names clients sent.
+var validate = func() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			return ""
+		}
+		return name
+	})
+	return v
+}()
+
+// bindJSON decodes the request body strictly into dst (unknown fields and
+// trailing data are 400) and validates it (422 naming each field).
+func bindJSON(c echo.Context, dst any) error {
+	req := c.Request()
+	if ct := req.Header.Get(echo.HeaderContentType); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return &errs.Error{Kind: errs.BadRequest, Message: "the body must be application/json"}
+		}
+	}
+	dec := json.NewDecoder(req.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return decodeError(err)
+		}
+		return errs.E(errs.BadRequest, "the body has data after the JSON value")
+	}
+	return validateStruct(dst)
+}
+
+func decodeError(err error) error {
+	var (
+		syn     *json.SyntaxError
+		typ     *json.UnmarshalTypeError
+		mbe     *http.MaxBytesError
+		echoErr *echo.HTTPError
+	)
+	switch {
+	case errors.As(err, &mbe):
+		return errs.E(errs.TooLarge, "the body is larger than %d bytes", mbe.Limit)
+	case errors.As(err, &echoErr):
+		return echoErr
+	case errors.Is(err, io.EOF):
+		return errs.E(errs.BadRequest, "the body is empty; a JSON object is required")
+	case errors.As(err, &syn):
+		return errs.E(errs.BadRequest, "the body is not valid JSON (at byte %d)", syn.Offset)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return &errs.Error{Kind: errs.BadRequest, Message: "a field has the wrong JSON type",
+			Fields: []errs.FieldError{{Field: field, Message: "must be a JSON " + jsonType(typ.Type)}}}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &errs.Error{Kind: errs.BadRequest, Message: "the body has a field this endpoint does not know",
+			Fields: []errs.FieldError{{Field: name, Message: "is not a known field"}}}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errs.E(errs.BadRequest, "the body ends in the middle of a JSON value")
+	}
+	return &errs.Error{Kind: errs.BadRequest, Message: "the body could not be read as JSON", Err: err}
+}
+
+func jsonType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Struct, reflect.Map:
+		if t.String() == "uuid.UUID" {
+			return "string (UUID)"
+		}
+		return "object"
+	case reflect.Int, reflect.Int32, reflect.Int64, reflect.Uint32, reflect.Float64:
+		return "number"
+	}
+	return t.String()
+}
+
+// validateStruct runs the `validate` tags and reports every failing field.
+func validateStruct(v any) error {
+	err := validate.Struct(v)
+	var ves validator.ValidationErrors
+	if !errors.As(err, &ves) {
+		return nil
+	}
+	fe := make([]errs.FieldError, 0, len(ves))
+	for _, e := range ves {
+		fe = append(fe, errs.FieldError{Field: fieldPath(e), Message: message(e)})
+	}
+	return errs.Fields(fe)
+}
+
+// fieldPath drops the struct name: "createAssetRequest.address.lat" → "address.lat".
+func fieldPath(e validator.FieldError) string {
+	ns := e.Namespace()
+	if _, rest, ok := strings.Cut(ns, "."); ok {
+		return rest
+	}
+	return e.Field()
+}
+
+func message(e validator.FieldError) string {
+	switch e.Tag() {
+	case "required":
+		return "is required"
+	case "email":
+		return "is not an e-mail address"
+	case "oneof":
+		return "must be one of: " + strings.ReplaceAll(e.Param(), " ", ", ")
+	case "min":
+		if e.Kind() == reflect.String || e.Kind() == reflect.Slice {
+			return "must have at least " + e.Param() + " characters or entries"
+		}
+		return "must be at least " + e.Param()
+	case "max":
+		if e.Kind() == reflect.String || e.Kind() == reflect.Slice {
+			return "must have at most " + e.Param() + " characters or entries"
+		}
+		return "must be at most " + e.Param()
+	case "gte":
+		return "must be at least " + e.Param()
+	case "lte":
+		return "must be at most " + e.Param()
+	case "datetime":
+		return "must be a date like " + e.Param()
+	case "required_with":
+		return "is required together with " + e.Param()
+	}
+	return "is invalid (" + e.Tag() + ")"
+}
+
+// jsonEncode writes v as JSON without HTML escaping.
+func jsonEncode(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

@@ -1,0 +1,33 @@
+// Package api is FieldOps' HTTP transport: the echo router (every route in
+// router.go), middleware, request/response types with swag annotations, and
+// handlers that decode, call one service method and encode. Errors of every
+// kind leave through one problem+json handler (problem.go).
+//
+//	@title						FieldOps API
+//	@version					1.0
+//	@description				Backend of a field-service and after-sales operation: customers, technicians, dispatchers, managers and third-party apps. Errors are RFC 9457 application/problem+json with field-level `errors`. Lists take `limit` (1-200, default 50) and an opaque `cursor`, and return `{items, next_cursor}`.
+//	@contact.name				FieldOps engineering
+//	@contact.email				engineering@fieldops.test
+//	@license.name				Proprietary
+//	@BasePath					/
+//
+//	@tag.name					auth
+//	@tag.description			Sign-up, login, token refresh and logout
+//	@tag.name					me
+//	@tag.description			The caller's own account, duty and location
+//	@tag.name					users
+//	@tag.description			Staff accounts and technician profiles
+//	@tag.name					providers
+//	@tag.description			The in-house team and authorised service partners
+//	@tag.name					catalog
+//	@tag.description			Product models and their warranty terms
+//	@tag.name					assets
+//	@tag.description			Customers' registered products with derived warranty
+//	@tag.name					ops
+//	@tag.description			Health, readiness, metrics and the API description
+//
+//	@securityDefinitions.apikey	BearerAuth
+//	@in							header
+//	@name						Authorization
+//	@description				Access token from /v1/auth/login (paste the token only).
+package api

@@ -1,0 +1,152 @@
+package api
+
+import (
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	swaggerfiles "github.com/swaggo/files/v2"
+	"gorm.io/gorm"
+
+	"github.com/fieldops/fieldops/internal/platform/database"
+	"github.com/fieldops/fieldops/internal/platform/errs"
+	"github.com/fieldops/fieldops/openapi"
+)
+
+// Health is the body of /healthz and /readyz.
+type Health struct {
+	Status   string `json:"status" example:"ok"`
+	Database string `json:"database,omitempty" example:"ok"`
+}
+
+// handleHealthz says the process is alive; it checks nothing else.
+//
+//	@Summary		Liveness
+//	@Description	200 while the process serves HTTP. It does not look at the database (see /readyz).
+//	@ID				getHealthz
+//	@Tags			ops
+//	@Produce		json
+//	@Success		200	{object}	Health
+//	@Router			/healthz [get]
+func handleHealthz() echo.HandlerFunc {
+	return func(c echo.Context) error { return c.JSON(http.StatusOK, Health{Status: "ok"}) }
+}
+
+// handleReadyz says whether the instance can serve traffic: the database answers.
+//
+//	@Summary		Readiness
+//	@Description	200 when the database answers a ping within 2 s, 503 otherwise. The process stays up and recovers by itself.
+//	@ID				getReadyz
+//	@Tags			ops
+//	@Produce		json
+//	@Success		200	{object}	Health
+//	@Failure		503	{object}	Problem
+//	@Router			/readyz [get]
+func handleReadyz(db *gorm.DB) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := database.Ping(c.Request().Context(), db); err != nil {
+			return errs.Wrap(errs.Unavailable, err, "the database is not reachable")
+		}
+		return c.JSON(http.StatusOK, Health{Status: "ok", Database: "ok"})
+	}
+}
+
+// handleMetrics serves Prometheus metrics.
+//
+//	@Summary		Prometheus metrics
+//	@Description	Per-route request counts and latency histograms (fieldops_requests_total, fieldops_request_duration_seconds, …) plus Go runtime metrics, in the Prometheus text format.
+//	@ID				getMetrics
+//	@Tags			ops
+//	@Produce		plain
+//	@Success		200	{string}	string	"metrics"
+//	@Router			/metrics [get]
+func handleMetrics(g prometheus.Gatherer) echo.HandlerFunc {
+	return echo.WrapHandler(promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
+}
+
+// handleOpenAPIJSON serves the OpenAPI 3 document.
+//
+//	@Summary		OpenAPI 3 description (JSON)
+//	@ID				getOpenAPIJSON
+//	@Tags			ops
+//	@Produce		json
+//	@Success		200	{object}	object
+//	@Router			/openapi.json [get]
+func handleOpenAPIJSON() echo.HandlerFunc {
+	return func(c echo.Context) error { return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, openapi.JSON) }
+}
+
+// handleOpenAPIYAML serves the OpenAPI 3 document as YAML.
+//
+//	@Summary		OpenAPI 3 description (YAML)
+//	@ID				getOpenAPIYAML
+//	@Tags			ops
+//	@Produce		plain
+//	@Success		200	{string}	string	"the document"
+//	@Router			/openapi.yaml [get]
+func handleOpenAPIYAML() echo.HandlerFunc {
+	return func(c echo.Context) error { return c.Blob(http.StatusOK, "application/yaml", openapi.YAML) }
+}
+
+const docsPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>FieldOps API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css"><link rel="icon" href="/docs/favicon-32x32.png"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script><script src="/docs/fieldops-init.js"></script></body></html>
+`
+
+const docsInit = `window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true, persistAuthorization: true});
+`
+
+// docsCSP lets Swagger UI load its own scripts, styles and the spec, nothing else.
+const docsCSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'"
+
+// handleDocs serves Swagger UI on the published OpenAPI 3 document.
+//
+//	@Summary		Swagger UI
+//	@Description	Interactive documentation; use Authorize with an access token from /v1/auth/login.
+//	@ID				getDocs
+//	@Tags			ops
+//	@Produce		html
+//	@Success		200	{string}	string	"HTML page"
+//	@Router			/docs [get]
+func handleDocs() echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Content-Security-Policy", docsCSP)
+		return c.HTML(http.StatusOK, docsPage)
+	}
+}
+
+// handleDocsAsset serves Swagger UI's static files.
+//
+//	@Summary		Swagger UI asset
+//	@ID				getDocsAsset
+//	@Tags			ops
+//	@Produce		plain
+//	@Param			file	path		string	true	"asset file name"
+//	@Success		200		{string}	string	"file"
+//	@Failure		404		{object}	Problem
+//	@Router			/docs/{file} [get]
+func handleDocsAsset() echo.HandlerFunc {
+	return func(c echo.Context) error {
+		name := path.Base(c.Param("file"))
+		c.Response().Header().Set("Content-Security-Policy", docsCSP)
+		c.Response().Header().Set(echo.HeaderCacheControl, "public, max-age=3600")
+		if name == "fieldops-init.js" {
+			return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", []byte(docsInit))
+		}
+		b, err := fs.ReadFile(swaggerfiles.FS, name)
+		if err != nil {
+			return errs.NotFoundf("file")
+		}
+		ct := mime.TypeByExtension(path.Ext(name))
+		if ct == "" {
+			ct = echo.MIMEOctetStream
+		}
+		return c.Blob(http.StatusOK, ct, b)
+	}
+}

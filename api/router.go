@@ -1,0 +1,127 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo-contrib/echoprometheus"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"gorm.io/gorm"
+
+	"github.com/fieldops/fieldops/internal/catalog"
+	"github.com/fieldops/fieldops/internal/identity"
+	"github.com/fieldops/fieldops/internal/platform/auth"
+	"github.com/fieldops/fieldops/internal/platform/config"
+)
+
+// Deps are what the HTTP layer needs; cmd/fieldops wires them.
+type Deps struct {
+	Config   config.Config
+	Log      *slog.Logger
+	DB       *gorm.DB
+	Tokens   *auth.Issuer
+	Identity *identity.Service
+	Catalog  *catalog.Service
+}
+
+// Roles, for reading the routes below.
+const (
+	customer   = auth.RoleCustomer
+	technician = auth.RoleTechnician
+	dispatcher = auth.RoleDispatcher
+	manager    = auth.RoleManager
+)
+
+var anyone = []string{customer, technician, dispatcher, manager}
+
+// NewServer builds the echo instance with every route and middleware.
+func NewServer(d Deps) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(d.Log)
+	e.IPExtractor = ipExtractor(d.Config.HTTP.TrustedProxies)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
+		Namespace: "fieldops", Subsystem: "http", Registerer: reg, DoNotUseRequestPathFor404: true,
+		StatusCodeResolver: func(c echo.Context, err error) int {
+			if err != nil {
+				return toProblem(err).Status
+			}
+			return c.Response().Status
+		},
+	})
+
+	e.Use(
+		middleware.RequestID(),
+		requestLogger(d.Log),
+		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableErrorHandler: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			d.Log.Error("panic", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err, "stack", string(stack))
+			return err
+		}}),
+		metrics,
+		securityHeaders(d.Config.HTTP),
+		middleware.BodyLimit(d.Config.HTTP.BodyLimit),
+		middleware.ContextTimeout(d.Config.HTTP.RequestTimeout),
+	)
+	if len(d.Config.HTTP.CORSOrigins) > 0 {
+		e.Use(cors(d.Config.HTTP.CORSOrigins))
+	}
+
+	// ops and documentation
+	e.GET("/healthz", handleHealthz())
+	e.GET("/readyz", handleReadyz(d.DB))
+	e.GET("/metrics", handleMetrics(reg))
+	e.GET("/openapi.json", handleOpenAPIJSON())
+	e.GET("/openapi.yaml", handleOpenAPIYAML())
+	e.GET("/docs", handleDocs())
+	e.GET("/docs/:file", handleDocsAsset())
+
+	v1 := e.Group("/v1", noStore)
+
+	// sessions
+	v1.POST("/auth/register", handleRegister(d.Identity))
+	v1.POST("/auth/login", handleLogin(d.Identity))
+	v1.POST("/auth/refresh", handleRefresh(d.Identity))
+
+	in := v1.Group("", authenticate(d.Tokens))
+	in.POST("/auth/logout", handleLogout(d.Identity), allow(anyone...))
+	in.GET("/me", handleMe(d.Identity), allow(anyone...))
+	in.PUT("/me/duty", handleDuty(d.Identity), allow(technician))
+	in.POST("/me/location", handleLocation(d.Identity), allow(technician))
+
+	// staff and organisations
+	in.POST("/users", handleCreateUser(d.Identity), allow(manager))
+	in.GET("/users", handleListUsers(d.Identity), allow(manager, dispatcher))
+	in.GET("/users/:id", handleGetUser(d.Identity), allow(manager, dispatcher))
+	in.PATCH("/users/:id", handleUpdateUser(d.Identity), allow(manager))
+	in.POST("/providers", handleCreateProvider(d.Identity), allow(manager))
+	in.GET("/providers", handleListProviders(d.Identity), allow(manager))
+	in.GET("/providers/:id", handleGetProvider(d.Identity), allow(manager))
+
+	// catalogue and customers' products
+	in.POST("/product-models", handleCreateProductModel(d.Catalog), allow(manager))
+	in.GET("/product-models", handleListProductModels(d.Catalog), allow(anyone...))
+	in.GET("/product-models/:id", handleGetProductModel(d.Catalog), allow(anyone...))
+	in.POST("/assets", handleCreateAsset(d.Catalog), allow(customer, dispatcher, manager))
+	in.GET("/assets", handleListAssets(d.Catalog), allow(anyone...))
+	in.GET("/assets/:id", handleGetAsset(d.Catalog), allow(anyone...))
+
+	return e
+}
+
+// Server wraps the echo instance in an http.Server with the configured timeouts.
+func Server(e *echo.Echo, cfg config.HTTP) *http.Server {
+	return &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           e,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+	}
+}

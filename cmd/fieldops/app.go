@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/fieldops/fieldops/api"
+	"github.com/fieldops/fieldops/internal/catalog"
+	"github.com/fieldops/fieldops/internal/identity"
+	"github.com/fieldops/fieldops/internal/platform/auth"
+	"github.com/fieldops/fieldops/internal/platform/clock"
+	"github.com/fieldops/fieldops/internal/platform/config"
+	"github.com/fieldops/fieldops/internal/platform/database"
+	"github.com/fieldops/fieldops/internal/platform/password"
+)
+
+// app is the wired service: configuration, pool, services.
+type app struct {
+	cfg      config.Config
+	log      *slog.Logger
+	db       *gorm.DB
+	tokens   *auth.Issuer
+	identity *identity.Service
+	catalog  *catalog.Service
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	level, _ := config.ParseLevel(cfg.Log.Level)
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// wire opens the database and builds the services. It waits up to a minute
+// for the database, so that replicas may start before PostgreSQL does.
+func wire(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
+	db, err := database.Open(cfg.Database.URL, database.Options{MaxOpenConns: cfg.Database.MaxOpenConns,
+		MaxIdleConns: cfg.Database.MaxIdleConns, ConnMaxLifetime: cfg.Database.ConnMaxLifetime, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := database.WaitReady(wctx, db); err != nil {
+		database.Close(db)
+		return nil, err
+	}
+	clk := clock.System{}
+	// The token issuer is only used by the server; other commands get one with
+	// whatever secret is configured and never sign with it.
+	tokens := auth.NewIssuer(cfg.Auth.JWTSecret, cfg.Auth.Issuer, cfg.Auth.Audience, cfg.Auth.AccessTTL, clk.Now)
+	hasher := password.NewHasher(password.Params{MemoryKiB: cfg.Auth.Argon2MemoryKiB, Time: cfg.Auth.Argon2Time})
+	people := identity.New(db, hasher, tokens, clk, identity.SessionConfig{
+		RefreshTTL: cfg.Auth.RefreshTTL, MaxFailures: cfg.Auth.LoginMaxFailures, MaxIPFailures: cfg.Auth.LoginIPMaxFailures,
+		Window: cfg.Auth.LoginWindow, Lockout: cfg.Auth.LoginLockout})
+	return &app{cfg: cfg, log: log, db: db, tokens: tokens, identity: people, catalog: catalog.New(db, people, clk)}, nil
+}
+
+func (a *app) close() { database.Close(a.db) }
+
+func (a *app) deps() api.Deps {
+	return api.Deps{Config: a.cfg, Log: a.log, DB: a.db, Tokens: a.tokens, Identity: a.identity, Catalog: a.catalog}
+}
+
+// migrateUp applies pending migrations.
+func migrateUp(url string) error {
+	m, err := database.NewMigrator(url)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	return m.Up()
+}
+
+func loadConfig(environ []string) (config.Config, error) {
+	cfg, err := config.Load(environ)
+	if err != nil {
+		return cfg, err
+	}
+	if cfg.Database.URL == "" {
+		return cfg, fmt.Errorf("DATABASE_URL is not set (make run / make test provision a local PostgreSQL)")
+	}
+	return cfg, nil
+}

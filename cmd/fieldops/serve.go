@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/fieldops/fieldops/api"
+	"github.com/fieldops/fieldops/internal/demo"
+)
+
+func cmdServe(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	migrate := fs.Bool("migrate", false, "apply pending migrations first (also when database.migrate_on_start)")
+	seed := fs.Bool("seed", false, "create the demo data first (idempotent)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(environ)
+	if err != nil {
+		return err
+	}
+	if err := cfg.RequireSecret(); err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	log.Info("starting", "config", cfg)
+	if cfg.GeneratedSecret {
+		log.Warn("dev mode: using a generated JWT secret; tokens stop working when the process ends")
+	}
+	a, err := wire(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if *migrate || cfg.Database.MigrateOnStart {
+		if err := migrateUp(cfg.Database.URL); err != nil {
+			return err
+		}
+	}
+	if e, pw := cfg.Bootstrap.ManagerEmail, cfg.Bootstrap.ManagerPassword; e != "" && pw != "" {
+		created, err := a.identity.EnsureManager(ctx, cfg.Bootstrap.ManagerName, e, pw)
+		if err != nil {
+			return fmt.Errorf("bootstrap manager: %w", err)
+		}
+		if created {
+			log.Info("created the bootstrap manager", "email", e)
+		}
+	}
+	if *seed {
+		if err := demo.Seed(ctx, a.identity, a.catalog, time.Now().UTC()); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return err
+	}
+	base := "http://" + displayAddr(ln.Addr())
+	fmt.Fprintf(stdout, "FieldOps API  %s/v1\nSwagger UI    %s/docs\nOpenAPI 3     %s/openapi.json\n", base, base, base)
+	if *seed {
+		fmt.Fprintf(stdout, "Demo logins (password %q): ", demo.Password)
+		for i, acc := range demo.Accounts {
+			if i > 0 {
+				fmt.Fprint(stdout, ", ")
+			}
+			fmt.Fprintf(stdout, "%s (%s)", acc.Email, acc.Role)
+		}
+		fmt.Fprintln(stdout)
+	}
+	srv := api.Server(api.NewServer(a.deps()), cfg.HTTP)
+	return serveHTTP(ctx, srv, ln, cfg.HTTP.ShutdownTimeout, log)
+}
+
+// serveHTTP serves until ctx ends, then stops accepting connections and waits
+// up to grace for in-flight requests to finish.
+func serveHTTP(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", "grace", grace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil || host == "::" || host == "0.0.0.0" || host == "" {
+		return "localhost:" + port
+	}
+	return net.JoinHostPort(host, port)
+}

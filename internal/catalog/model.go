@@ -1,0 +1,73 @@
+// Package catalog owns what customers own: product models with their warranty
+// terms, and assets (a customer's registered product) whose warranty is
+// derived from the model and the purchase date, never stored twice.
+package catalog
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// ProductModel is a catalogue entry with its warranty terms.
+type ProductModel struct {
+	ID                     uuid.UUID `gorm:"type:uuid;primaryKey"`
+	Code                   string
+	Name                   string
+	Category               string
+	WarrantyMonths         int
+	SoftwareWarrantyMonths int
+	ReturnWindowDays       int
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
+}
+
+// Address is a service address; Region drives dispatch.
+type Address struct {
+	Line1  string
+	City   string
+	Region string
+	Lat    *float64
+	Lng    *float64
+}
+
+// Asset is a customer's product.
+type Asset struct {
+	ID             uuid.UUID `gorm:"type:uuid;primaryKey"`
+	CustomerID     uuid.UUID `gorm:"type:uuid"`
+	ProductModelID uuid.UUID `gorm:"type:uuid"`
+	SerialNumber   string
+	PurchaseDate   time.Time `gorm:"type:date"`
+	Address        Address   `gorm:"embedded;embeddedPrefix:address_"`
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+
+	Model ProductModel `gorm:"foreignKey:ProductModelID"`
+}
+
+// Warranty is derived from the model's terms and the purchase date.
+type Warranty struct {
+	InWarranty     bool
+	EndsAt         time.Time // last day covered (date)
+	SoftwareEndsAt time.Time
+	ReturnUntil    time.Time
+}
+
+// WarrantyOn computes an asset's warranty as of the date of at: covered
+// while at's date is on or before purchase date + warranty months.
+func WarrantyOn(m ProductModel, purchase, at time.Time) Warranty {
+	p := dateOf(purchase)
+	w := Warranty{
+		EndsAt:         p.AddDate(0, m.WarrantyMonths, 0),
+		SoftwareEndsAt: p.AddDate(0, m.SoftwareWarrantyMonths, 0),
+		ReturnUntil:    p.AddDate(0, 0, m.ReturnWindowDays),
+	}
+	w.InWarranty = !dateOf(at).After(w.EndsAt)
+	return w
+}
+
+// dateOf truncates to the UTC calendar date.
+func dateOf(t time.Time) time.Time {
+	y, mo, d := t.UTC().Date()
+	return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+}

@@ -1,0 +1,85 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/fieldops/fieldops/internal/platform/database"
+	"github.com/fieldops/fieldops/internal/platform/errs"
+	"github.com/fieldops/fieldops/internal/platform/page"
+)
+
+var constraints = map[string]errs.FieldError{
+	"product_models_code_key":              {Field: "code", Message: "is already used by another product model"},
+	"assets_model_serial_key":              {Field: "serial_number", Message: "is already registered for this product model"},
+	"assets_product_model_id_fkey":         {Field: "product_model_id", Message: "does not name a product model"},
+	"assets_customer_id_fkey":              {Field: "customer_id", Message: "does not name a customer"},
+	"product_models_warranty_months_check": {Field: "warranty_months", Message: "must be between 0 and 240"},
+}
+
+type store struct{ db *gorm.DB }
+
+func (s store) createModel(ctx context.Context, m *ProductModel) error {
+	return database.Constraint(s.db.WithContext(ctx).Create(m).Error, constraints)
+}
+
+func (s store) modelByID(ctx context.Context, id uuid.UUID) (ProductModel, error) {
+	var m ProductModel
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return m, errs.NotFoundf("product model")
+	}
+	return m, err
+}
+
+func (s store) listModels(ctx context.Context, category string, p page.Request) ([]ProductModel, error) {
+	q := s.db.WithContext(ctx).Model(&ProductModel{})
+	if category != "" {
+		q = q.Where("category = ?", category)
+	}
+	if p.After != nil {
+		q = q.Where("(created_at, id) > (?, ?)", p.After.At, p.After.ID)
+	}
+	var out []ProductModel
+	err := q.Order("created_at, id").Limit(p.Limit + 1).Find(&out).Error
+	return out, err
+}
+
+func (s store) createAsset(ctx context.Context, a *Asset) error {
+	return database.Constraint(s.db.WithContext(ctx).Omit("Model").Create(a).Error, constraints)
+}
+
+func (s store) assetByID(ctx context.Context, id uuid.UUID) (Asset, error) {
+	var a Asset
+	err := s.db.WithContext(ctx).Preload("Model").Where("id = ?", id).Take(&a).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return a, errs.NotFoundf("asset")
+	}
+	return a, err
+}
+
+// listAssets lists assets, of one customer when customer is set.
+func (s store) listAssets(ctx context.Context, customer *uuid.UUID, p page.Request) ([]Asset, error) {
+	q := s.db.WithContext(ctx).Model(&Asset{}).Preload("Model")
+	if customer != nil {
+		q = q.Where("customer_id = ?", *customer)
+	}
+	if p.After != nil {
+		q = q.Where("(created_at, id) > (?, ?)", p.After.At, p.After.ID)
+	}
+	var out []Asset
+	err := q.Order("created_at, id").Limit(p.Limit + 1).Find(&out).Error
+	return out, err
+}
+
+func (s store) modelByCode(ctx context.Context, code string) (ProductModel, error) {
+	var m ProductModel
+	err := s.db.WithContext(ctx).Where("code = ?", code).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return m, errs.NotFoundf("product model")
+	}
+	return m, err
+}

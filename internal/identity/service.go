@@ -1,0 +1,495 @@
+package identity
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/fieldops/fieldops/internal/platform/auth"
+	"github.com/fieldops/fieldops/internal/platform/clock"
+	"github.com/fieldops/fieldops/internal/platform/database"
+	"github.com/fieldops/fieldops/internal/platform/errs"
+	"github.com/fieldops/fieldops/internal/platform/ids"
+	"github.com/fieldops/fieldops/internal/platform/page"
+	"github.com/fieldops/fieldops/internal/platform/password"
+)
+
+// Service holds the identity rules. Methods return errs kinds: Invalid (with
+// fields), NotFound (absent or invisible), Conflict, Unauthorized, TooMany.
+type Service struct {
+	db       *gorm.DB
+	st       store
+	hasher   *password.Hasher
+	tokens   *auth.Issuer
+	clock    clock.Clock
+	sessions SessionConfig
+
+	dummyOnce sync.Once
+	dummyHash string
+}
+
+// New returns the identity service.
+func New(db *gorm.DB, hasher *password.Hasher, tokens *auth.Issuer, clk clock.Clock, sc SessionConfig) *Service {
+	return &Service{db: db, st: store{db: db}, hasher: hasher, tokens: tokens, clock: clk, sessions: sc}
+}
+
+var (
+	emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	phoneRE = regexp.MustCompile(`^\+?[0-9]{6,15}$`)
+	tokenRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
+)
+
+// normalizeEmail lower-cases and trims; "" stays nil.
+func normalizeEmail(s string) *string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// normalizePhone drops spaces, dashes, dots and brackets; "" stays nil.
+func normalizePhone(s string) *string {
+	s = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(" -.()", r) {
+			return -1
+		}
+		return r
+	}, s)
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// checkContact validates normalised e-mail and phone; at least one is required.
+func checkContact(email, phone *string) []errs.FieldError {
+	var fe []errs.FieldError
+	if email != nil && !emailRE.MatchString(*email) {
+		fe = append(fe, errs.FieldError{Field: "email", Message: "is not an e-mail address"})
+	}
+	if phone != nil && !phoneRE.MatchString(*phone) {
+		fe = append(fe, errs.FieldError{Field: "phone", Message: "must be 6 to 15 digits, optionally starting with +"})
+	}
+	if email == nil && phone == nil {
+		fe = append(fe, errs.FieldError{Field: "email", Message: "an e-mail or a phone number is required"})
+	}
+	return fe
+}
+
+func checkPassword(pw string) []errs.FieldError {
+	if n := len([]rune(pw)); n < 8 || n > 128 {
+		return []errs.FieldError{{Field: "password", Message: "must be 8 to 128 characters"}}
+	}
+	return nil
+}
+
+// checkTokens validates skill or region codes: lower-case words, no duplicates.
+func checkTokens(field string, vals []string) []errs.FieldError {
+	seen := map[string]bool{}
+	for _, v := range vals {
+		if !tokenRE.MatchString(v) {
+			return []errs.FieldError{{Field: field, Message: "each entry must be a lower-case code like \"repair\" or \"north\""}}
+		}
+		if seen[v] {
+			return []errs.FieldError{{Field: field, Message: "contains " + v + " twice"}}
+		}
+		seen[v] = true
+	}
+	return nil
+}
+
+// --- users ---
+
+// StaffInput is a manager's request to create a staff account.
+type StaffInput struct {
+	Role          string
+	Name          string
+	Email         string
+	Phone         string
+	Password      string
+	ProviderID    *uuid.UUID
+	Skills        []string
+	Regions       []string
+	DailyCapacity *int
+}
+
+// DefaultDailyCapacity is a new technician's job limit per day when none is given.
+const DefaultDailyCapacity = 6
+
+// CreateStaff creates a technician, dispatcher or manager. Technicians and
+// dispatchers without a provider join the in-house team.
+func (s *Service) CreateStaff(ctx context.Context, in StaffInput) (User, error) {
+	u := User{ID: ids.New(), Role: in.Role, Name: strings.TrimSpace(in.Name), Email: normalizeEmail(in.Email),
+		Phone: normalizePhone(in.Phone), Active: true, ProviderID: in.ProviderID,
+		Skills: orEmpty(in.Skills), Regions: orEmpty(in.Regions)}
+	var fe []errs.FieldError
+	if !slices.Contains(StaffRoles, in.Role) {
+		fe = append(fe, errs.FieldError{Field: "role", Message: "must be technician, dispatcher or manager"})
+	}
+	if u.Name == "" {
+		fe = append(fe, errs.FieldError{Field: "name", Message: "is required"})
+	}
+	fe = append(fe, checkContact(u.Email, u.Phone)...)
+	fe = append(fe, checkPassword(in.Password)...)
+	fe = append(fe, checkTokens("skills", u.Skills)...)
+	fe = append(fe, checkTokens("regions", u.Regions)...)
+	if in.Role == RoleTechnician {
+		u.DailyCapacity = DefaultDailyCapacity
+		if in.DailyCapacity != nil {
+			u.DailyCapacity = *in.DailyCapacity
+		}
+		if u.DailyCapacity < 0 || u.DailyCapacity > 100 {
+			fe = append(fe, errs.FieldError{Field: "daily_capacity", Message: "must be between 0 and 100"})
+		}
+	} else if len(u.Skills) > 0 || len(u.Regions) > 0 || in.DailyCapacity != nil {
+		fe = append(fe, errs.FieldError{Field: "skills", Message: "skills, regions and daily_capacity are for technicians only"})
+	}
+	if err := errs.Fields(fe); err != nil {
+		return User{}, err
+	}
+	if u.ProviderID == nil && (in.Role == RoleTechnician || in.Role == RoleDispatcher) {
+		p, err := s.st.inHouseProvider(ctx)
+		if err != nil {
+			return User{}, errs.Field("provider_id", "is required: no in-house provider exists yet")
+		}
+		u.ProviderID = &p.ID
+	}
+	hash, err := s.hasher.Hash(in.Password)
+	if err != nil {
+		return User{}, err
+	}
+	u.PasswordHash = hash
+	if err := s.st.createUser(ctx, &u); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+func orEmpty(v []string) []string {
+	if v == nil {
+		return []string{}
+	}
+	return v
+}
+
+// UserPatch changes some of a user's fields; nil means unchanged.
+type UserPatch struct {
+	Name          *string
+	Email         *string
+	Phone         *string
+	Password      *string
+	Active        *bool
+	ProviderID    *uuid.UUID
+	Skills        *[]string
+	Regions       *[]string
+	DailyCapacity *int
+	OnDuty        *bool
+}
+
+// UpdateUser applies a manager's patch. Deactivating a user revokes their sessions.
+func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, p UserPatch) (User, error) {
+	var out User
+	err := database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
+		st := s.st.tx(tx)
+		u, err := st.userByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		var fe []errs.FieldError
+		if p.Name != nil {
+			u.Name = strings.TrimSpace(*p.Name)
+			if u.Name == "" {
+				fe = append(fe, errs.FieldError{Field: "name", Message: "must not be empty"})
+			}
+		}
+		if p.Email != nil {
+			u.Email = normalizeEmail(*p.Email)
+		}
+		if p.Phone != nil {
+			u.Phone = normalizePhone(*p.Phone)
+		}
+		if p.Email != nil || p.Phone != nil {
+			fe = append(fe, checkContact(u.Email, u.Phone)...)
+		}
+		if p.Password != nil {
+			fe = append(fe, checkPassword(*p.Password)...)
+		}
+		isTech := u.Role == RoleTechnician
+		if (p.Skills != nil || p.Regions != nil || p.DailyCapacity != nil || p.OnDuty != nil) && !isTech {
+			fe = append(fe, errs.FieldError{Field: "skills", Message: "skills, regions, daily_capacity and on_duty are for technicians only"})
+		}
+		if p.Skills != nil {
+			u.Skills = orEmpty(*p.Skills)
+			fe = append(fe, checkTokens("skills", u.Skills)...)
+		}
+		if p.Regions != nil {
+			u.Regions = orEmpty(*p.Regions)
+			fe = append(fe, checkTokens("regions", u.Regions)...)
+		}
+		if p.DailyCapacity != nil {
+			if *p.DailyCapacity < 0 || *p.DailyCapacity > 100 {
+				fe = append(fe, errs.FieldError{Field: "daily_capacity", Message: "must be between 0 and 100"})
+			}
+			u.DailyCapacity = *p.DailyCapacity
+		}
+		if p.OnDuty != nil {
+			u.OnDuty = *p.OnDuty
+		}
+		if p.ProviderID != nil {
+			if u.Role == RoleCustomer {
+				fe = append(fe, errs.FieldError{Field: "provider_id", Message: "customers belong to no provider"})
+			}
+			u.ProviderID = p.ProviderID
+		}
+		if err := errs.Fields(fe); err != nil {
+			return err
+		}
+		if p.Password != nil {
+			hash, err := s.hasher.Hash(*p.Password)
+			if err != nil {
+				return err
+			}
+			u.PasswordHash = hash
+		}
+		now := s.clock.Now()
+		if p.Active != nil {
+			if !*p.Active && u.Active {
+				if err := st.revokeUserTokens(ctx, u.ID, now); err != nil {
+					return err
+				}
+			}
+			u.Active = *p.Active
+		}
+		u.UpdatedAt = now
+		if err := st.saveUser(ctx, &u); err != nil {
+			return err
+		}
+		out = u
+		return nil
+	})
+	return out, err
+}
+
+// Scope is what a caller may see of users: managers everything; dispatchers
+// only technicians, partner dispatchers only their own provider's.
+type Scope struct {
+	AllRoles   bool
+	ProviderID *uuid.UUID
+}
+
+// UserScope returns the user-visibility scope of a principal. Callers other
+// than managers and dispatchers see no user list at all (the router forbids them).
+func (s *Service) UserScope(ctx context.Context, p auth.Principal) (Scope, error) {
+	if p.Role == RoleManager {
+		return Scope{AllRoles: true}, nil
+	}
+	if p.Role != RoleDispatcher || p.ProviderID == nil {
+		return Scope{}, errs.E(errs.Forbidden, "your role may not list users")
+	}
+	prov, err := s.st.providerByID(ctx, *p.ProviderID)
+	if err != nil {
+		return Scope{}, err
+	}
+	if prov.Kind == ProviderInHouse {
+		return Scope{}, nil
+	}
+	return Scope{ProviderID: &prov.ID}, nil
+}
+
+// ListUsers lists users visible to the principal.
+func (s *Service) ListUsers(ctx context.Context, p auth.Principal, f UserFilter, pr page.Request) ([]User, string, error) {
+	sc, err := s.UserScope(ctx, p)
+	if err != nil {
+		return nil, "", err
+	}
+	if !sc.AllRoles {
+		if f.Role != "" && f.Role != RoleTechnician {
+			return nil, "", errs.Field("role", "dispatchers may list technicians only")
+		}
+		f.Role = RoleTechnician
+	}
+	if sc.ProviderID != nil {
+		if f.ProviderID != nil && *f.ProviderID != *sc.ProviderID {
+			return []User{}, "", nil
+		}
+		f.ProviderID = sc.ProviderID
+	}
+	rows, err := s.st.listUsers(ctx, f, pr)
+	if err != nil {
+		return nil, "", err
+	}
+	items, next := page.Cut(rows, pr.Limit, func(u User) page.Key { return page.Key{At: u.CreatedAt, ID: u.ID} })
+	return items, next, nil
+}
+
+// GetUser returns one user if visible to the principal (NotFound otherwise).
+func (s *Service) GetUser(ctx context.Context, p auth.Principal, id uuid.UUID) (User, error) {
+	sc, err := s.UserScope(ctx, p)
+	if err != nil {
+		return User{}, err
+	}
+	u, err := s.st.userByID(ctx, id)
+	if err != nil {
+		return User{}, err
+	}
+	if !sc.AllRoles && u.Role != RoleTechnician {
+		return User{}, errs.NotFoundf("user")
+	}
+	if sc.ProviderID != nil && (u.ProviderID == nil || *u.ProviderID != *sc.ProviderID) {
+		return User{}, errs.NotFoundf("user")
+	}
+	return u, nil
+}
+
+// Me returns the principal's own account.
+func (s *Service) Me(ctx context.Context, p auth.Principal) (User, error) {
+	u, err := s.st.userByID(ctx, p.UserID)
+	if err != nil {
+		return User{}, errs.E(errs.Unauthorized, "the account no longer exists")
+	}
+	return u, nil
+}
+
+// SetDuty puts a technician on or off duty.
+func (s *Service) SetDuty(ctx context.Context, p auth.Principal, on bool) (User, error) {
+	return s.updateSelf(ctx, p, func(u *User) { u.OnDuty = on })
+}
+
+// SetLocation records a technician's last known position.
+func (s *Service) SetLocation(ctx context.Context, p auth.Principal, lat, lng float64) (User, error) {
+	if err := CheckLatLng(lat, lng); err != nil {
+		return User{}, err
+	}
+	now := s.clock.Now()
+	return s.updateSelf(ctx, p, func(u *User) { u.LastLat, u.LastLng, u.LastLocatedAt = &lat, &lng, &now })
+}
+
+// CheckLatLng validates a WGS 84 coordinate pair.
+func CheckLatLng(lat, lng float64) error {
+	var fe []errs.FieldError
+	if lat < -90 || lat > 90 {
+		fe = append(fe, errs.FieldError{Field: "lat", Message: "must be between -90 and 90"})
+	}
+	if lng < -180 || lng > 180 {
+		fe = append(fe, errs.FieldError{Field: "lng", Message: "must be between -180 and 180"})
+	}
+	return errs.Fields(fe)
+}
+
+func (s *Service) updateSelf(ctx context.Context, p auth.Principal, change func(*User)) (User, error) {
+	u, err := s.Me(ctx, p)
+	if err != nil {
+		return User{}, err
+	}
+	change(&u)
+	u.UpdatedAt = s.clock.Now()
+	if err := s.st.saveUser(ctx, &u); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// IsCustomer reports whether id names an active customer.
+func (s *Service) IsCustomer(ctx context.Context, id uuid.UUID) (bool, error) {
+	u, err := s.st.userByID(ctx, id)
+	if errs.Is(err, errs.NotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return u.Role == RoleCustomer && u.Active, nil
+}
+
+// InHouse reports whether the principal works for the in-house team (managers always do).
+func (s *Service) InHouse(ctx context.Context, p auth.Principal) (bool, error) {
+	if p.Role == RoleManager {
+		return true, nil
+	}
+	if p.ProviderID == nil {
+		return false, nil
+	}
+	prov, err := s.st.providerByID(ctx, *p.ProviderID)
+	if errs.Is(err, errs.NotFound) {
+		return false, nil
+	}
+	return err == nil && prov.Kind == ProviderInHouse, err
+}
+
+// EnsureManager creates a manager with the given credentials when no manager
+// exists yet; it reports whether it created one.
+func (s *Service) EnsureManager(ctx context.Context, name, email, pw string) (bool, error) {
+	n, err := s.st.countManagers(ctx)
+	if err != nil || n > 0 {
+		return false, err
+	}
+	_, err = s.CreateStaff(ctx, StaffInput{Role: RoleManager, Name: name, Email: email, Password: pw})
+	return err == nil, err
+}
+
+// --- providers ---
+
+// ProviderInput is a manager's request to add a provider.
+type ProviderInput struct {
+	Name  string
+	Kind  string
+	Phone string
+	Email string
+}
+
+// CreateProvider adds the in-house team or a partner.
+func (s *Service) CreateProvider(ctx context.Context, in ProviderInput) (Provider, error) {
+	p := Provider{ID: ids.New(), Name: strings.TrimSpace(in.Name), Kind: in.Kind, Phone: strings.TrimSpace(in.Phone),
+		Email: strings.ToLower(strings.TrimSpace(in.Email)), Active: true}
+	var fe []errs.FieldError
+	if p.Name == "" {
+		fe = append(fe, errs.FieldError{Field: "name", Message: "is required"})
+	}
+	if p.Kind == "" {
+		p.Kind = ProviderPartner
+	}
+	if p.Kind != ProviderInHouse && p.Kind != ProviderPartner {
+		fe = append(fe, errs.FieldError{Field: "kind", Message: "must be in_house or partner"})
+	}
+	if p.Email != "" && !emailRE.MatchString(p.Email) {
+		fe = append(fe, errs.FieldError{Field: "email", Message: "is not an e-mail address"})
+	}
+	if err := errs.Fields(fe); err != nil {
+		return Provider{}, err
+	}
+	if err := s.st.createProvider(ctx, &p); err != nil {
+		return Provider{}, err
+	}
+	return p, nil
+}
+
+// GetProvider returns one provider.
+func (s *Service) GetProvider(ctx context.Context, id uuid.UUID) (Provider, error) {
+	return s.st.providerByID(ctx, id)
+}
+
+// ListProviders lists providers in creation order.
+func (s *Service) ListProviders(ctx context.Context, pr page.Request) ([]Provider, string, error) {
+	rows, err := s.st.listProviders(ctx, pr)
+	if err != nil {
+		return nil, "", err
+	}
+	items, next := page.Cut(rows, pr.Limit, func(p Provider) page.Key { return page.Key{At: p.CreatedAt, ID: p.ID} })
+	return items, next, nil
+}
+
+// UserByEmail finds a user by e-mail (for the seed and the command line).
+func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
+	return s.st.userByLogin(ctx, strings.ToLower(strings.TrimSpace(email)))
+}
+
+// ProviderByName finds a provider by its unique name.
+func (s *Service) ProviderByName(ctx context.Context, name string) (Provider, error) {
+	return s.st.providerByName(ctx, name)
+}

@@ -1,0 +1,206 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/fieldops/fieldops/internal/platform/database"
+	"github.com/fieldops/fieldops/internal/platform/errs"
+	"github.com/fieldops/fieldops/internal/platform/page"
+)
+
+// userConstraints turns the users table's constraint violations into field errors.
+var userConstraints = map[string]errs.FieldError{
+	"users_email_key":        {Field: "email", Message: "is already registered"},
+	"users_phone_key":        {Field: "phone", Message: "is already registered"},
+	"users_provider_id_fkey": {Field: "provider_id", Message: "does not name a provider"},
+	"users_provider_by_role": {Field: "provider_id", Message: "technicians and dispatchers need a provider; customers have none"},
+}
+
+var providerConstraints = map[string]errs.FieldError{
+	"providers_name_key":     {Field: "name", Message: "is already used by another provider"},
+	"providers_one_in_house": {Field: "kind", Message: "an in-house provider already exists"},
+}
+
+// store holds the identity queries; it knows SQL, not rules.
+type store struct{ db *gorm.DB }
+
+func (s store) tx(db *gorm.DB) store { return store{db: db} }
+
+func (s store) createUser(ctx context.Context, u *User) error {
+	return database.Constraint(s.db.WithContext(ctx).Create(u).Error, userConstraints)
+}
+
+func (s store) saveUser(ctx context.Context, u *User) error {
+	return database.Constraint(s.db.WithContext(ctx).Save(u).Error, userConstraints)
+}
+
+func (s store) userByID(ctx context.Context, id uuid.UUID) (User, error) {
+	var u User
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return u, errs.NotFoundf("user")
+	}
+	return u, err
+}
+
+// userByLogin finds a user by e-mail (case-insensitive) or phone.
+func (s store) userByLogin(ctx context.Context, login string) (User, error) {
+	var u User
+	err := s.db.WithContext(ctx).Where("lower(email) = lower(?) OR phone = ?", login, login).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return u, errs.NotFoundf("user")
+	}
+	return u, err
+}
+
+// UserFilter narrows a user list.
+type UserFilter struct {
+	Role       string
+	ProviderID *uuid.UUID
+	Region     string
+	Skill      string
+	OnDuty     *bool
+	Active     *bool
+}
+
+func (s store) listUsers(ctx context.Context, f UserFilter, p page.Request) ([]User, error) {
+	q := s.db.WithContext(ctx).Model(&User{})
+	if f.Role != "" {
+		q = q.Where("role = ?", f.Role)
+	}
+	if f.ProviderID != nil {
+		q = q.Where("provider_id = ?", *f.ProviderID)
+	}
+	if f.Region != "" {
+		q = q.Where("? = ANY(regions)", f.Region)
+	}
+	if f.Skill != "" {
+		q = q.Where("? = ANY(skills)", f.Skill)
+	}
+	if f.OnDuty != nil {
+		q = q.Where("on_duty = ?", *f.OnDuty)
+	}
+	if f.Active != nil {
+		q = q.Where("active = ?", *f.Active)
+	}
+	if p.After != nil {
+		q = q.Where("(created_at, id) > (?, ?)", p.After.At, p.After.ID)
+	}
+	var out []User
+	err := q.Order("created_at, id").Limit(p.Limit + 1).Find(&out).Error
+	return out, err
+}
+
+func (s store) countManagers(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&User{}).Where("role = ?", RoleManager).Count(&n).Error
+	return n, err
+}
+
+func (s store) createProvider(ctx context.Context, p *Provider) error {
+	return database.Constraint(s.db.WithContext(ctx).Create(p).Error, providerConstraints)
+}
+
+func (s store) providerByID(ctx context.Context, id uuid.UUID) (Provider, error) {
+	var p Provider
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return p, errs.NotFoundf("provider")
+	}
+	return p, err
+}
+
+func (s store) inHouseProvider(ctx context.Context) (Provider, error) {
+	var p Provider
+	err := s.db.WithContext(ctx).Where("kind = ?", ProviderInHouse).Take(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return p, errs.NotFoundf("in-house provider")
+	}
+	return p, err
+}
+
+func (s store) listProviders(ctx context.Context, p page.Request) ([]Provider, error) {
+	q := s.db.WithContext(ctx).Model(&Provider{})
+	if p.After != nil {
+		q = q.Where("(created_at, id) > (?, ?)", p.After.At, p.After.ID)
+	}
+	var out []Provider
+	err := q.Order("created_at, id").Limit(p.Limit + 1).Find(&out).Error
+	return out, err
+}
+
+// --- refresh tokens ---
+
+func (s store) createRefresh(ctx context.Context, t *RefreshToken) error {
+	return s.db.WithContext(ctx).Create(t).Error
+}
+
+// refreshByHashForUpdate locks the token row so concurrent refreshes serialise.
+func (s store) refreshByHashForUpdate(ctx context.Context, hash []byte) (RefreshToken, error) {
+	var t RefreshToken
+	err := s.db.WithContext(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Where("token_hash = ?", hash).Take(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return t, errs.NotFoundf("refresh token")
+	}
+	return t, err
+}
+
+func (s store) markRefreshUsed(ctx context.Context, id uuid.UUID, at time.Time) error {
+	return s.db.WithContext(ctx).Model(&RefreshToken{}).Where("id = ?", id).Update("used_at", at).Error
+}
+
+func (s store) revokeFamily(ctx context.Context, family uuid.UUID, at time.Time) error {
+	return s.db.WithContext(ctx).Model(&RefreshToken{}).
+		Where("family_id = ? AND revoked_at IS NULL", family).Update("revoked_at", at).Error
+}
+
+func (s store) revokeUserTokens(ctx context.Context, user uuid.UUID, at time.Time) error {
+	return s.db.WithContext(ctx).Model(&RefreshToken{}).
+		Where("user_id = ? AND revoked_at IS NULL", user).Update("revoked_at", at).Error
+}
+
+// --- login throttling ---
+
+// lockedUntil returns the latest lock among keys that is still in force.
+func (s store) lockedUntil(ctx context.Context, keys []string, now time.Time) (*time.Time, error) {
+	var t *time.Time
+	err := s.db.WithContext(ctx).Model(&LoginThrottle{}).
+		Select("max(locked_until)").Where("key IN ? AND locked_until > ?", keys, now).Scan(&t).Error
+	return t, err
+}
+
+// recordFailure counts one failure for key within window and locks the key
+// for lockout once max failures are reached. An expired window or lock starts over.
+func (s store) recordFailure(ctx context.Context, key string, now time.Time, window, lockout time.Duration, max int) error {
+	cutoff := now.Add(-window)
+	return s.db.WithContext(ctx).Exec(`
+INSERT INTO login_throttles AS t (key, failures, window_start, locked_until)
+VALUES (@key, 1, @now, CASE WHEN @max <= 1 THEN @lock END)
+ON CONFLICT (key) DO UPDATE SET
+  failures     = CASE WHEN t.window_start < @cutoff OR t.locked_until <= @now THEN 1 ELSE t.failures + 1 END,
+  window_start = CASE WHEN t.window_start < @cutoff OR t.locked_until <= @now THEN @now ELSE t.window_start END,
+  locked_until = CASE
+    WHEN t.window_start < @cutoff OR t.locked_until <= @now THEN CASE WHEN @max <= 1 THEN @lock END
+    WHEN t.failures + 1 >= @max THEN @lock
+    ELSE t.locked_until END`,
+		map[string]any{"key": key, "now": now, "cutoff": cutoff, "max": max, "lock": now.Add(lockout)}).Error
+}
+
+func (s store) clearThrottle(ctx context.Context, key string) error {
+	return s.db.WithContext(ctx).Where("key = ?", key).Delete(&LoginThrottle{}).Error
+}
+
+func (s store) providerByName(ctx context.Context, name string) (Provider, error) {
+	var p Provider
+	err := s.db.WithContext(ctx).Where("name = ?", name).Take(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return p, errs.NotFoundf("provider")
+	}
+	return p, err
+}

@@ -1,0 +1,223 @@
+// Package config is FieldOps' typed configuration: defaults from the embedded
+// configs/config.yaml, an optional file named by FIELDOPS_CONFIG on top, then
+// environment variables, then validation. Secrets come only from the environment.
+package config
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"gopkg.in/yaml.v3"
+
+	"github.com/fieldops/fieldops/configs"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	Dev       bool      `yaml:"dev" env:"FIELDOPS_DEV"`
+	HTTP      HTTP      `yaml:"http"`
+	Database  Database  `yaml:"database"`
+	Auth      Auth      `yaml:"auth"`
+	Bootstrap Bootstrap `yaml:"bootstrap"`
+	Storage   Storage   `yaml:"storage"`
+	Log       Log       `yaml:"log"`
+
+	// GeneratedSecret is true when dev mode made up an ephemeral JWT secret.
+	GeneratedSecret bool `yaml:"-" env:"-"`
+}
+
+// HTTP configures the server and its middleware.
+type HTTP struct {
+	Addr              string        `yaml:"addr" env:"FIELDOPS_HTTP_ADDR"`
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout" env:"FIELDOPS_HTTP_READ_HEADER_TIMEOUT"`
+	ReadTimeout       time.Duration `yaml:"read_timeout" env:"FIELDOPS_HTTP_READ_TIMEOUT"`
+	WriteTimeout      time.Duration `yaml:"write_timeout" env:"FIELDOPS_HTTP_WRITE_TIMEOUT"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout" env:"FIELDOPS_HTTP_IDLE_TIMEOUT"`
+	RequestTimeout    time.Duration `yaml:"request_timeout" env:"FIELDOPS_HTTP_REQUEST_TIMEOUT"`
+	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout" env:"FIELDOPS_HTTP_SHUTDOWN_TIMEOUT"`
+	BodyLimit         string        `yaml:"body_limit" env:"FIELDOPS_HTTP_BODY_LIMIT"`
+	CORSOrigins       []string      `yaml:"cors_origins" env:"FIELDOPS_HTTP_CORS_ORIGINS"`
+	TrustedProxies    []string      `yaml:"trusted_proxies" env:"FIELDOPS_HTTP_TRUSTED_PROXIES"`
+	HSTS              bool          `yaml:"hsts" env:"FIELDOPS_HTTP_HSTS"`
+}
+
+// Database configures the PostgreSQL pool.
+type Database struct {
+	URL             string        `yaml:"url" env:"DATABASE_URL"`
+	MaxOpenConns    int           `yaml:"max_open_conns" env:"FIELDOPS_DB_MAX_OPEN_CONNS"`
+	MaxIdleConns    int           `yaml:"max_idle_conns" env:"FIELDOPS_DB_MAX_IDLE_CONNS"`
+	ConnMaxLifetime time.Duration `yaml:"conn_max_lifetime" env:"FIELDOPS_DB_CONN_MAX_LIFETIME"`
+	MigrateOnStart  bool          `yaml:"migrate_on_start" env:"FIELDOPS_DB_MIGRATE_ON_START"`
+}
+
+// Auth configures tokens, throttling and password hashing.
+type Auth struct {
+	JWTSecret          string        `yaml:"-" env:"FIELDOPS_JWT_SECRET"`
+	Issuer             string        `yaml:"issuer" env:"FIELDOPS_JWT_ISSUER"`
+	Audience           string        `yaml:"audience" env:"FIELDOPS_JWT_AUDIENCE"`
+	AccessTTL          time.Duration `yaml:"access_ttl" env:"FIELDOPS_ACCESS_TTL"`
+	RefreshTTL         time.Duration `yaml:"refresh_ttl" env:"FIELDOPS_REFRESH_TTL"`
+	LoginMaxFailures   int           `yaml:"login_max_failures" env:"FIELDOPS_LOGIN_MAX_FAILURES"`
+	LoginIPMaxFailures int           `yaml:"login_ip_max_failures" env:"FIELDOPS_LOGIN_IP_MAX_FAILURES"`
+	LoginWindow        time.Duration `yaml:"login_window" env:"FIELDOPS_LOGIN_WINDOW"`
+	LoginLockout       time.Duration `yaml:"login_lockout" env:"FIELDOPS_LOGIN_LOCKOUT"`
+	Argon2MemoryKiB    uint32        `yaml:"argon2_memory_kib" env:"FIELDOPS_ARGON2_MEMORY_KIB"`
+	Argon2Time         uint32        `yaml:"argon2_time" env:"FIELDOPS_ARGON2_TIME"`
+}
+
+// Bootstrap creates the first manager of an installation.
+type Bootstrap struct {
+	ManagerName     string `yaml:"manager_name" env:"FIELDOPS_BOOTSTRAP_MANAGER_NAME"`
+	ManagerEmail    string `yaml:"-" env:"FIELDOPS_BOOTSTRAP_MANAGER_EMAIL"`
+	ManagerPassword string `yaml:"-" env:"FIELDOPS_BOOTSTRAP_MANAGER_PASSWORD"`
+}
+
+// Storage configures the blob store for photos and signatures.
+type Storage struct {
+	Kind        string `yaml:"kind" env:"FIELDOPS_STORAGE"`
+	Dir         string `yaml:"dir" env:"FIELDOPS_STORAGE_DIR"`
+	S3Endpoint  string `yaml:"s3_endpoint" env:"FIELDOPS_S3_ENDPOINT"`
+	S3Bucket    string `yaml:"s3_bucket" env:"FIELDOPS_S3_BUCKET"`
+	S3AccessKey string `yaml:"-" env:"FIELDOPS_S3_ACCESS_KEY"`
+	S3SecretKey string `yaml:"-" env:"FIELDOPS_S3_SECRET_KEY"`
+}
+
+// Log configures structured logging.
+type Log struct {
+	Level string `yaml:"level" env:"FIELDOPS_LOG_LEVEL"`
+}
+
+// MinSecretBytes is the shortest JWT secret accepted outside dev mode.
+const MinSecretBytes = 32
+
+// Load builds the configuration from the embedded defaults, the file named by
+// FIELDOPS_CONFIG (if any) and the environment given as KEY=VALUE pairs.
+func Load(environ []string) (Config, error) {
+	envMap := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			envMap[k] = v
+		}
+	}
+	var cfg Config
+	if err := decodeYAML(configs.Default, &cfg); err != nil {
+		return cfg, fmt.Errorf("config: embedded defaults: %w", err)
+	}
+	if path := envMap["FIELDOPS_CONFIG"]; path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("config: %w", err)
+		}
+		if err := decodeYAML(b, &cfg); err != nil {
+			return cfg, fmt.Errorf("config: %s: %w", path, err)
+		}
+	}
+	if err := env.ParseWithOptions(&cfg, env.Options{Environment: envMap}); err != nil {
+		return cfg, fmt.Errorf("config: environment: %w", err)
+	}
+	return cfg, cfg.finish()
+}
+
+func decodeYAML(b []byte, cfg *Config) error {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true) // a misspelt key is an error, not a silent default
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
+		return err
+	}
+	return nil
+}
+
+// RequireSecret checks the JWT secret, which only the server needs: outside
+// dev mode a missing or short one is an error; in dev mode an ephemeral one
+// is generated (tokens then die with the process).
+func (c *Config) RequireSecret() error {
+	if len(c.Auth.JWTSecret) >= MinSecretBytes {
+		return nil
+	}
+	if c.Dev {
+		buf := make([]byte, 32)
+		if _, err := rand.Read(buf); err != nil {
+			return err
+		}
+		c.Auth.JWTSecret = hex.EncodeToString(buf)
+		c.GeneratedSecret = true
+		return nil
+	}
+	if c.Auth.JWTSecret == "" {
+		return errors.New("config: FIELDOPS_JWT_SECRET is not set: set a random secret of at least 32 bytes (e.g. `openssl rand -hex 32`), or FIELDOPS_DEV=true for a throw-away one")
+	}
+	return fmt.Errorf("config: FIELDOPS_JWT_SECRET is too short (%d bytes): at least %d bytes are required", len(c.Auth.JWTSecret), MinSecretBytes)
+}
+
+// finish validates everything but the JWT secret (see RequireSecret).
+func (c *Config) finish() error {
+	var problems []string
+	if c.Auth.AccessTTL <= 0 || c.Auth.RefreshTTL <= 0 {
+		problems = append(problems, "auth.access_ttl and auth.refresh_ttl must be positive")
+	}
+	if c.Auth.LoginMaxFailures < 1 || c.Auth.LoginIPMaxFailures < 1 {
+		problems = append(problems, "auth.login_max_failures and auth.login_ip_max_failures must be at least 1")
+	}
+	if c.Storage.Kind != "local" && c.Storage.Kind != "s3" {
+		problems = append(problems, fmt.Sprintf("FIELDOPS_STORAGE must be local or s3, not %q", c.Storage.Kind))
+	}
+	if _, err := ParseLevel(c.Log.Level); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("config: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// ParseLevel maps a level name to slog's.
+func ParseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("FIELDOPS_LOG_LEVEL %q is not one of debug, info, warn, error", s)
+	}
+	return l, nil
+}
+
+// LogValue masks secrets when the configuration is logged.
+func (c Config) LogValue() slog.Value {
+	mask := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "***"
+	}
+	return slog.GroupValue(
+		slog.Bool("dev", c.Dev),
+		slog.String("http_addr", c.HTTP.Addr),
+		slog.String("database_url", maskURL(c.Database.URL)),
+		slog.String("jwt_secret", mask(c.Auth.JWTSecret)),
+		slog.Bool("jwt_secret_generated", c.GeneratedSecret),
+		slog.String("storage", c.Storage.Kind),
+		slog.String("s3_secret_key", mask(c.Storage.S3SecretKey)),
+		slog.String("log_level", c.Log.Level),
+	)
+}
+
+// maskURL hides a password in a connection URL.
+func maskURL(u string) string {
+	at := strings.LastIndex(u, "@")
+	scheme := strings.Index(u, "://")
+	if at < 0 || scheme < 0 {
+		return u
+	}
+	creds := u[scheme+3 : at]
+	if user, _, ok := strings.Cut(creds, ":"); ok {
+		return u[:scheme+3] + user + ":***" + u[at:]
+	}
+	return u
+}

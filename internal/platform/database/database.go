@@ -1,0 +1,133 @@
+// Package database opens the PostgreSQL pool (GORM over pgx), runs the embedded
+// migrations, and offers the transaction helper and constraint-error mapping
+// every store uses.
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/fieldops/fieldops/internal/platform/errs"
+)
+
+// Options tune the pool.
+type Options struct {
+	MaxOpenConns    int
+	MaxIdleConns    int
+	ConnMaxLifetime time.Duration
+	Logger          *slog.Logger
+}
+
+// Open connects to url. It does not fail when the database is down: the pool
+// reconnects on its own, and /readyz reports the state.
+func Open(url string, opt Options) (*gorm.DB, error) {
+	if url == "" {
+		return nil, errors.New("database: DATABASE_URL is not set (make run / make test provide a local one)")
+	}
+	gl := logger.Discard
+	if opt.Logger != nil {
+		gl = logger.NewSlogLogger(opt.Logger, logger.Config{SlowThreshold: 500 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true})
+	}
+	db, err := gorm.Open(postgres.Open(url), &gorm.Config{
+		Logger:                 gl,
+		SkipDefaultTransaction: true, // services open transactions explicitly
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("database: open: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	if opt.MaxOpenConns > 0 {
+		sqlDB.SetMaxOpenConns(opt.MaxOpenConns)
+	}
+	if opt.MaxIdleConns > 0 {
+		sqlDB.SetMaxIdleConns(opt.MaxIdleConns)
+	}
+	if opt.ConnMaxLifetime > 0 {
+		sqlDB.SetConnMaxLifetime(opt.ConnMaxLifetime)
+	}
+	return db, nil
+}
+
+// WaitReady polls the database until it answers or ctx ends.
+func WaitReady(ctx context.Context, db *gorm.DB) error {
+	for {
+		err := Ping(ctx, db)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("database: not reachable: %w", err)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// Ping checks the database with a short deadline.
+func Ping(ctx context.Context, db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return sqlDB.PingContext(ctx)
+}
+
+// Close closes the pool.
+func Close(db *gorm.DB) {
+	if sqlDB, err := db.DB(); err == nil {
+		_ = sqlDB.Close()
+	}
+}
+
+// WithTx runs fn in one transaction: committed when fn returns nil, rolled back otherwise.
+func WithTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	return db.WithContext(ctx).Transaction(fn)
+}
+
+// Constraint maps a unique/foreign-key/check violation to an errs error.
+// byConstraint names, for known constraint names, the field and message to
+// report; unknown constraint violations become a generic Conflict. Any other
+// error is returned unchanged (nil stays nil).
+func Constraint(err error, byConstraint map[string]errs.FieldError) error {
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return errs.Wrap(errs.NotFound, err, "not found")
+		}
+		return err
+	}
+	if fe, ok := byConstraint[pg.ConstraintName]; ok {
+		kind := errs.Conflict
+		if pg.Code == "23503" || pg.Code == "23514" { // foreign key, check: the input is wrong
+			kind = errs.Invalid
+		}
+		return &errs.Error{Kind: kind, Message: fe.Message, Fields: []errs.FieldError{fe}, Err: err}
+	}
+	switch pg.Code {
+	case "23505":
+		return errs.Wrap(errs.Conflict, err, "a record with these values already exists")
+	case "23503", "23514", "23P01":
+		return errs.Wrap(errs.Conflict, err, "the change conflicts with existing data")
+	}
+	return err
+}
+
+// IsUnavailable reports whether err means the database cannot be reached.
+func IsUnavailable(err error) bool {
+	var pgErr *pgconn.ConnectError
+	return errors.As(err, &pgErr) || errors.Is(err, context.DeadlineExceeded)
+}

@@ -1,0 +1,6 @@
+DROP TABLE IF EXISTS assets;
+DROP TABLE IF EXISTS product_models;
+DROP TABLE IF EXISTS login_throttles;
+DROP TABLE IF EXISTS refresh_tokens;
+DROP TABLE IF EXISTS users;
+DROP TABLE IF EXISTS providers;
