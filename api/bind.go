@@ -153,8 +153,10 @@ func message(e validator.FieldError) string {
 		return "must be at most " + e.Param()
 	case "datetime":
 		return "must be a date like " + e.Param()
+	case "uuid":
+		return "must be a UUID"
 	case "required_with":
-		return "is required together with " + e.Param()
+		return "is required together with " + strings.ToLower(e.Param())
 	}
 	return "is invalid (" + e.Tag() + ")"
 }

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"time"
 
@@ -169,10 +170,13 @@ func (s store) revokeUserTokens(ctx context.Context, user uuid.UUID, at time.Tim
 
 // lockedUntil returns the latest lock among keys that is still in force.
 func (s store) lockedUntil(ctx context.Context, keys []string, now time.Time) (*time.Time, error) {
-	var t *time.Time
+	var t sql.NullTime
 	err := s.db.WithContext(ctx).Model(&LoginThrottle{}).
-		Select("max(locked_until)").Where("key IN ? AND locked_until > ?", keys, now).Scan(&t).Error
-	return t, err
+		Select("max(locked_until)").Where("key IN ? AND locked_until > ?", keys, now).Row().Scan(&t)
+	if err != nil || !t.Valid {
+		return nil, err
+	}
+	return &t.Time, nil
 }
 
 // recordFailure counts one failure for key within window and locks the key
