@@ -159,6 +159,7 @@ func handleCreateProductModel(svc *catalog.Service) echo.HandlerFunc {
 // handleListProductModels lists the catalogue.
 //
 //	@Summary		List product models
+//	@Description	The catalogue with warranty terms, readable by every signed-in user.
 //	@ID				listProductModels
 //	@Tags			catalog
 //	@Produce		json
@@ -191,6 +192,7 @@ func handleListProductModels(svc *catalog.Service) echo.HandlerFunc {
 // handleGetProductModel returns one product model.
 //
 //	@Summary		Get a product model
+//	@Description	One catalogue entry with its warranty terms.
 //	@ID				getProductModel
 //	@Tags			catalog
 //	@Produce		json

@@ -337,6 +337,7 @@ func handleLogout(svc *identity.Service) echo.HandlerFunc {
 // handleMe returns the caller's account.
 //
 //	@Summary		Current user
+//	@Description	The signed-in user's account, whatever the role.
 //	@ID				getMe
 //	@Tags			me
 //	@Produce		json
@@ -500,6 +501,7 @@ func handleListUsers(svc *identity.Service) echo.HandlerFunc {
 // handleGetUser returns one user.
 //
 //	@Summary		Get a user
+//	@Description	Managers see anyone; dispatchers see technicians of their scope; anything else is 404.
 //	@ID				getUser
 //	@Tags			users
 //	@Produce		json
@@ -596,6 +598,7 @@ func handleCreateProvider(svc *identity.Service) echo.HandlerFunc {
 // handleListProviders lists providers.
 //
 //	@Summary		List providers
+//	@Description	Managers only: the in-house team and every partner, oldest first.
 //	@ID				listProviders
 //	@Tags			providers
 //	@Produce		json
@@ -628,6 +631,7 @@ func handleListProviders(svc *identity.Service) echo.HandlerFunc {
 // handleGetProvider returns one provider.
 //
 //	@Summary		Get a provider
+//	@Description	Managers only.
 //	@ID				getProvider
 //	@Tags			providers
 //	@Produce		json

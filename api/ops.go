@@ -58,7 +58,7 @@ func handleReadyz(db *gorm.DB) echo.HandlerFunc {
 // handleMetrics serves Prometheus metrics.
 //
 //	@Summary		Prometheus metrics
-//	@Description	Per-route request counts and latency histograms (fieldops_requests_total, fieldops_request_duration_seconds, …) plus Go runtime metrics, in the Prometheus text format.
+//	@Description	Per-route request counts and latency histograms (fieldops_http_requests_total, fieldops_http_request_duration_seconds, …, labelled by route template) plus Go runtime metrics, in the Prometheus text format.
 //	@ID				getMetrics
 //	@Tags			ops
 //	@Produce		plain
@@ -71,6 +71,7 @@ func handleMetrics(g prometheus.Gatherer) echo.HandlerFunc {
 // handleOpenAPIJSON serves the OpenAPI 3 document.
 //
 //	@Summary		OpenAPI 3 description (JSON)
+//	@Description	The API contract as OpenAPI 3, generated from the code's annotations.
 //	@ID				getOpenAPIJSON
 //	@Tags			ops
 //	@Produce		json
@@ -83,6 +84,7 @@ func handleOpenAPIJSON() echo.HandlerFunc {
 // handleOpenAPIYAML serves the OpenAPI 3 document as YAML.
 //
 //	@Summary		OpenAPI 3 description (YAML)
+//	@Description	The same OpenAPI 3 document as /openapi.json, in YAML.
 //	@ID				getOpenAPIYAML
 //	@Tags			ops
 //	@Produce		plain
@@ -124,6 +126,7 @@ func handleDocs() echo.HandlerFunc {
 // handleDocsAsset serves Swagger UI's static files.
 //
 //	@Summary		Swagger UI asset
+//	@Description	Static files (scripts, styles, icons) of the Swagger UI page.
 //	@ID				getDocsAsset
 //	@Tags			ops
 //	@Produce		plain

@@ -3,6 +3,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo-contrib/echoprometheus"
 	"github.com/labstack/echo/v4"
@@ -81,7 +82,7 @@ func NewServer(d Deps) *echo.Echo {
 	e.GET("/docs", handleDocs())
 	e.GET("/docs/:file", handleDocsAsset())
 
-	v1 := e.Group("/v1", noStore)
+	v1 := routes{e: e, prefix: "/v1", mw: []echo.MiddlewareFunc{noStore}}
 
 	// sessions
 	v1.POST("/auth/register", handleRegister(d.Identity))
@@ -112,6 +113,45 @@ func NewServer(d Deps) *echo.Echo {
 	in.GET("/assets/:id", handleGetAsset(d.Catalog), allow(anyone...))
 
 	return e
+}
+
+// routes registers routes under a path prefix with middleware attached to each
+// route. It stands in for echo's Group: group middleware (Group.Use) also
+// registers catch-all 404 routes for the prefix, which win over 405 Method Not
+// Allowed and run authentication before "no such route" (labstack/echo#1981).
+type routes struct {
+	e      *echo.Echo
+	prefix string
+	mw     []echo.MiddlewareFunc
+}
+
+// Group returns routes under prefix+p with the extra middleware m.
+func (r routes) Group(p string, m ...echo.MiddlewareFunc) routes {
+	return routes{e: r.e, prefix: r.prefix + p, mw: append(slices.Clone(r.mw), m...)}
+}
+
+func (r routes) add(method, p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.e.Add(method, r.prefix+p, h, append(slices.Clone(r.mw), m...)...)
+}
+
+func (r routes) GET(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add(http.MethodGet, p, h, m...)
+}
+
+func (r routes) POST(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add(http.MethodPost, p, h, m...)
+}
+
+func (r routes) PUT(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add(http.MethodPut, p, h, m...)
+}
+
+func (r routes) PATCH(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add(http.MethodPatch, p, h, m...)
+}
+
+func (r routes) DELETE(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add(http.MethodDelete, p, h, m...)
 }
 
 // Server wraps the echo instance in an http.Server with the configured timeouts.
