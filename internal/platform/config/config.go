@@ -129,7 +129,7 @@ func Load(environ []string) (Config, error) {
 
 func decodeYAML(b []byte, cfg *Config) error {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true) // a misspelt key is an error, not a silent default
+	dec.KnownFields(true)                                              // a misspelt key is an error, not a silent default
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
 		return err
 	}
