@@ -45,8 +45,11 @@ func bindJSON(c echo.Context, dst any) error {
 		return decodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		// the body limit can strike after a complete value (echo's BodyLimit
+		// on a chunked body reports it as its own 413 HTTPError)
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var he *echo.HTTPError
+		if errors.As(err, &mbe) || (errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge) {
 			return decodeError(err)
 		}
 		return errs.E(errs.BadRequest, "the body has data after the JSON value")

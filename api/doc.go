@@ -5,7 +5,7 @@
 //
 //	@title						FieldOps API
 //	@version					1.0
-//	@description				Backend of a field-service and after-sales operation: customers, technicians, dispatchers, managers and third-party apps. Errors are RFC 9457 application/problem+json with field-level `errors`. Lists take `limit` (1-200, default 50) and an opaque `cursor`, and return `{items, next_cursor}`.
+//	@description				Backend of a field-service and after-sales operation: customers, technicians, dispatchers, managers and third-party apps. Errors are RFC 9457 application/problem+json with field-level `errors`. Lists take `limit` (1-200, default 50) and an opaque `cursor`, and return `{items, next_cursor}`. Creating and transition POSTs accept an `Idempotency-Key` header: a retry with the same key and body replays the first response.
 //	@contact.name				FieldOps engineering
 //	@contact.email				engineering@fieldops.test
 //	@license.name				Proprietary
@@ -23,6 +23,12 @@
 //	@tag.description			Product models and their warranty terms
 //	@tag.name					assets
 //	@tag.description			Customers' registered products with derived warranty
+//	@tag.name					orders
+//	@tag.description			Work orders: intake, lists and delta sync, timeline, slots
+//	@tag.name					order life cycle
+//	@tag.description			Transitions from triage to the start of work, cancel and reopen
+//	@tag.name					notifications
+//	@tag.description			Per-user inbox
 //	@tag.name					ops
 //	@tag.description			Health, readiness, metrics and the API description
 //

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/labstack/echo-contrib/echoprometheus"
 	"github.com/labstack/echo/v4"
@@ -14,8 +15,10 @@ import (
 
 	"github.com/fieldops/fieldops/internal/catalog"
 	"github.com/fieldops/fieldops/internal/identity"
+	"github.com/fieldops/fieldops/internal/orders"
 	"github.com/fieldops/fieldops/internal/platform/auth"
 	"github.com/fieldops/fieldops/internal/platform/config"
+	"github.com/fieldops/fieldops/internal/platform/idempotency"
 )
 
 // Deps are what the HTTP layer needs; cmd/fieldops wires them.
@@ -26,6 +29,11 @@ type Deps struct {
 	Tokens   *auth.Issuer
 	Identity *identity.Service
 	Catalog  *catalog.Service
+	Orders   *orders.Service
+	// Idempotency keeps Idempotency-Key records of creating and transition POSTs.
+	Idempotency *idempotency.Store
+	// Now is the clock handlers use for defaults (e.g. the first day of slots).
+	Now func() time.Time
 }
 
 // Roles, for reading the routes below.
@@ -111,6 +119,34 @@ func NewServer(d Deps) *echo.Echo {
 	in.POST("/assets", handleCreateAsset(d.Catalog), allow(customer, dispatcher, manager))
 	in.GET("/assets", handleListAssets(d.Catalog), allow(anyone...))
 	in.GET("/assets/:id", handleGetAsset(d.Catalog), allow(anyone...))
+
+	// work orders; transitions take their roles from the life-cycle table
+	idem := idempotent(d.Idempotency)
+	act := func(a orders.Action) echo.MiddlewareFunc { return allow(orders.RolesFor(a)...) }
+	in.POST("/orders", handleCreateOrder(d.Orders), allow(customer, dispatcher, manager), idem)
+	in.GET("/orders", handleListOrders(d.Orders), allow(anyone...))
+	in.GET("/orders/:id", handleGetOrder(d.Orders), allow(anyone...))
+	in.PATCH("/orders/:id", handleUpdateOrder(d.Orders), allow(customer, dispatcher, manager))
+	in.GET("/orders/:id/events", handleOrderEvents(d.Orders), allow(anyone...))
+	in.GET("/orders/:id/slots", handleSlots(d.Orders, d.Now), allow(anyone...))
+	in.POST("/orders/:id/triage", handleTriage(d.Orders), act(orders.ActTriage), idem)
+	in.POST("/orders/:id/assign", handleAssign(d.Orders), act(orders.ActAssign), idem)
+	in.POST("/orders/:id/accept", handleAccept(d.Orders), act(orders.ActAccept), idem)
+	in.POST("/orders/:id/decline", handleDecline(d.Orders), act(orders.ActDecline), idem)
+	in.POST("/orders/:id/appointment", handleAppointment(d.Orders), act(orders.ActAppointment), idem)
+	in.POST("/orders/:id/depart", handleDepart(d.Orders), act(orders.ActDepart), idem)
+	in.POST("/orders/:id/arrive", handleArrive(d.Orders), act(orders.ActArrive), idem)
+	in.POST("/orders/:id/quote", handleQuote(d.Orders), act(orders.ActQuote), idem)
+	in.POST("/orders/:id/quote/approve", handleApproveQuote(d.Orders), act(orders.ActApprove), idem)
+	in.POST("/orders/:id/quote/reject", handleRejectQuote(d.Orders), act(orders.ActReject), idem)
+	in.POST("/orders/:id/start", handleStart(d.Orders), act(orders.ActStart), idem)
+	in.POST("/orders/:id/awaiting-parts", handleAwaitParts(d.Orders), act(orders.ActAwaitingParts), idem)
+	in.POST("/orders/:id/cancel", handleCancel(d.Orders), act(orders.ActCancel), idem)
+	in.POST("/orders/:id/reopen", handleReopen(d.Orders), act(orders.ActReopen), idem)
+
+	// inbox
+	in.GET("/notifications", handleNotifications(d.Orders), allow(anyone...))
+	in.POST("/notifications/:id/read", handleReadNotification(d.Orders), allow(anyone...))
 
 	return e
 }

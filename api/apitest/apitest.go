@@ -20,11 +20,13 @@ import (
 	"github.com/fieldops/fieldops/internal/catalog"
 	"github.com/fieldops/fieldops/internal/demo"
 	"github.com/fieldops/fieldops/internal/identity"
+	"github.com/fieldops/fieldops/internal/orders"
 	"github.com/fieldops/fieldops/internal/platform/auth"
 	"github.com/fieldops/fieldops/internal/platform/clock"
 	"github.com/fieldops/fieldops/internal/platform/config"
 	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/database/dbtest"
+	"github.com/fieldops/fieldops/internal/platform/idempotency"
 	"github.com/fieldops/fieldops/internal/platform/password"
 )
 
@@ -42,6 +44,7 @@ type Env struct {
 	Tokens   *auth.Issuer
 	Identity *identity.Service
 	Catalog  *catalog.Service
+	Orders   *orders.Service
 	Server   *httptest.Server
 }
 
@@ -77,11 +80,14 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 		t.Fatalf("apitest: seed: %v", err)
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	e := api.NewServer(api.Deps{Config: cfg, Log: log, DB: db, Tokens: tokens, Identity: people, Catalog: cat})
+	ord := orders.New(db, cat, people, clk)
+	idem := idempotency.NewStore(db, 24*time.Hour, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)
+	e := api.NewServer(api.Deps{Config: cfg, Log: log, DB: db, Tokens: tokens, Identity: people, Catalog: cat,
+		Orders: ord, Idempotency: idem, Now: clk.Now})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return &Env{T: t, URL: srv.URL, DB: db, DBURL: dbURL, Clock: clk, Config: cfg, Tokens: tokens,
-		Identity: people, Catalog: cat, Server: srv}
+		Identity: people, Catalog: cat, Orders: ord, Server: srv}
 }
 
 // Response is a decoded response.

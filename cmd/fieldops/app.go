@@ -12,12 +12,17 @@ import (
 	"github.com/fieldops/fieldops/api"
 	"github.com/fieldops/fieldops/internal/catalog"
 	"github.com/fieldops/fieldops/internal/identity"
+	"github.com/fieldops/fieldops/internal/orders"
 	"github.com/fieldops/fieldops/internal/platform/auth"
 	"github.com/fieldops/fieldops/internal/platform/clock"
 	"github.com/fieldops/fieldops/internal/platform/config"
 	"github.com/fieldops/fieldops/internal/platform/database"
+	"github.com/fieldops/fieldops/internal/platform/idempotency"
 	"github.com/fieldops/fieldops/internal/platform/password"
 )
+
+// IdempotencyTTL is how long Idempotency-Key records are kept (SPEC §6: 24 h).
+const IdempotencyTTL = 24 * time.Hour
 
 // app is the wired service: configuration, pool, services.
 type app struct {
@@ -27,6 +32,9 @@ type app struct {
 	tokens   *auth.Issuer
 	identity *identity.Service
 	catalog  *catalog.Service
+	orders   *orders.Service
+	idem     *idempotency.Store
+	clock    clock.Clock
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
@@ -56,13 +64,17 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 	people := identity.New(db, hasher, tokens, clk, identity.SessionConfig{
 		RefreshTTL: cfg.Auth.RefreshTTL, MaxFailures: cfg.Auth.LoginMaxFailures, MaxIPFailures: cfg.Auth.LoginIPMaxFailures,
 		Window: cfg.Auth.LoginWindow, Lockout: cfg.Auth.LoginLockout})
-	return &app{cfg: cfg, log: log, db: db, tokens: tokens, identity: people, catalog: catalog.New(db, people, clk)}, nil
+	cat := catalog.New(db, people, clk)
+	return &app{cfg: cfg, log: log, db: db, tokens: tokens, identity: people, catalog: cat,
+		orders: orders.New(db, cat, people, clk), clock: clk,
+		idem: idempotency.NewStore(db, IdempotencyTTL, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)}, nil
 }
 
 func (a *app) close() { database.Close(a.db) }
 
 func (a *app) deps() api.Deps {
-	return api.Deps{Config: a.cfg, Log: a.log, DB: a.db, Tokens: a.tokens, Identity: a.identity, Catalog: a.catalog}
+	return api.Deps{Config: a.cfg, Log: a.log, DB: a.db, Tokens: a.tokens, Identity: a.identity, Catalog: a.catalog,
+		Orders: a.orders, Idempotency: a.idem, Now: a.clock.Now}
 }
 
 // migrateUp applies pending migrations.

@@ -58,12 +58,24 @@ type Warranty struct {
 func WarrantyOn(m ProductModel, purchase, at time.Time) Warranty {
 	p := dateOf(purchase)
 	w := Warranty{
-		EndsAt:         p.AddDate(0, m.WarrantyMonths, 0),
-		SoftwareEndsAt: p.AddDate(0, m.SoftwareWarrantyMonths, 0),
+		EndsAt:         addMonths(p, m.WarrantyMonths),
+		SoftwareEndsAt: addMonths(p, m.SoftwareWarrantyMonths),
 		ReturnUntil:    p.AddDate(0, 0, m.ReturnWindowDays),
 	}
 	w.InWarranty = !dateOf(at).After(w.EndsAt)
 	return w
+}
+
+// addMonths adds n calendar months to the date d, clamping to the last day of
+// the target month (31 January + 1 month = 28/29 February, as PostgreSQL does),
+// where time.AddDate would overflow into the next month (3 March).
+func addMonths(d time.Time, n int) time.Time {
+	y, mo, day := d.Date()
+	first := time.Date(y, mo+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+	if last := first.AddDate(0, 1, -1).Day(); day > last {
+		day = last
+	}
+	return time.Date(first.Year(), first.Month(), day, 0, 0, 0, 0, time.UTC)
 }
 
 // dateOf truncates to the UTC calendar date.

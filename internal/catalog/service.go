@@ -218,3 +218,9 @@ func (s *Service) Warranty(a Asset) Warranty {
 func (s *Service) ModelByCode(ctx context.Context, code string) (ProductModel, error) {
 	return s.st.modelByCode(ctx, code)
 }
+
+// AssetByID returns an asset with its model regardless of the caller; for
+// other domains that apply their own scope (orders check the customer).
+func (s *Service) AssetByID(ctx context.Context, id uuid.UUID) (Asset, error) {
+	return s.st.assetByID(ctx, id)
+}

@@ -493,3 +493,26 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
 func (s *Service) ProviderByName(ctx context.Context, name string) (Provider, error) {
 	return s.st.providerByName(ctx, name)
 }
+
+// Technician returns an active technician (NotFound for anyone else).
+func (s *Service) Technician(ctx context.Context, id uuid.UUID) (User, error) {
+	u, err := s.st.userByID(ctx, id)
+	if err != nil {
+		return User{}, err
+	}
+	if u.Role != RoleTechnician || !u.Active {
+		return User{}, errs.NotFoundf("technician")
+	}
+	return u, nil
+}
+
+// Technicians lists active technicians serving region with skill ("" = any),
+// of provider (nil = any), on duty only when onDuty. For dispatch and slots.
+func (s *Service) Technicians(ctx context.Context, region, skill string, provider *uuid.UUID, onDuty bool) ([]User, error) {
+	active := true
+	f := UserFilter{Role: RoleTechnician, Region: region, Skill: skill, ProviderID: provider, Active: &active}
+	if onDuty {
+		f.OnDuty = &active
+	}
+	return s.st.technicians(ctx, f)
+}

@@ -78,7 +78,7 @@ func (s *Service) Login(ctx context.Context, login, pw, clientIP string) (Sessio
 		}
 		return Session{}, errs.Fields(fe)
 	}
-	accountKey := "account:" + strings.ToLower(login)
+	accountKey := "account:" + normalizedLogin(login) // the spelling the lookup uses, so "+86 138…" and "+86138…" share one lock
 	ipKey := "ip:" + clientIP
 	now := s.clock.Now()
 	locked, err := s.st.lockedUntil(ctx, []string{accountKey, ipKey}, now)

@@ -185,12 +185,12 @@ func (s store) recordFailure(ctx context.Context, key string, now time.Time, win
 	cutoff := now.Add(-window)
 	return s.db.WithContext(ctx).Exec(`
 INSERT INTO login_throttles AS t (key, failures, window_start, locked_until)
-VALUES (@key, 1, @now, CASE WHEN @max <= 1 THEN @lock END)
+VALUES (@key, 1, @now, CASE WHEN @max <= 1 THEN CAST(@lock AS timestamptz) END)
 ON CONFLICT (key) DO UPDATE SET
   failures     = CASE WHEN t.window_start < @cutoff OR t.locked_until <= @now THEN 1 ELSE t.failures + 1 END,
   window_start = CASE WHEN t.window_start < @cutoff OR t.locked_until <= @now THEN @now ELSE t.window_start END,
   locked_until = CASE
-    WHEN t.window_start < @cutoff OR t.locked_until <= @now THEN CASE WHEN @max <= 1 THEN @lock END
+    WHEN t.window_start < @cutoff OR t.locked_until <= @now THEN CASE WHEN @max <= 1 THEN CAST(@lock AS timestamptz) END
     WHEN t.failures + 1 >= @max THEN @lock
     ELSE t.locked_until END`,
 		map[string]any{"key": key, "now": now, "cutoff": cutoff, "max": max, "lock": now.Add(lockout)}).Error
@@ -207,4 +207,10 @@ func (s store) providerByName(ctx context.Context, name string) (Provider, error
 		return p, errs.NotFoundf("provider")
 	}
 	return p, err
+}
+
+// technicians lists every technician matching f (no paging: one region's staff).
+func (s store) technicians(ctx context.Context, f UserFilter) ([]User, error) {
+	rows, err := s.listUsers(ctx, f, page.Request{Limit: 10000})
+	return rows, err
 }

@@ -263,7 +263,8 @@ func isErrorStatus(code string) bool {
 }
 
 // problemContent renames application/json (with any parameters, such as
-// charset) to application/problem+json, keeping the media type object.
+// charset) to application/problem+json, keeping the media type object, and
+// replaces any other media type by application/problem+json.
 func problemContent(content openapi3.Content) error {
 	for _, name := range slices.Sorted(maps.Keys(content)) {
 		mt, params, err := mime.ParseMediaType(name)
@@ -276,6 +277,25 @@ func problemContent(content openapi3.Content) error {
 		}
 		if _, exists := content[target]; !exists {
 			content[target] = content[name]
+		}
+		delete(content, name)
+	}
+	// The server writes every error as problem+json whatever the operation
+	// produces on success (swag puts e.g. text/plain on all responses of an
+	// operation with @Produce plain), so other media types go too.
+	hasProblem := false
+	for name := range content {
+		if mt, _, err := mime.ParseMediaType(name); err == nil && mt == problemMediaType {
+			hasProblem = true
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(content)) {
+		if mt, _, err := mime.ParseMediaType(name); err == nil && mt == problemMediaType {
+			continue
+		}
+		if !hasProblem {
+			content[problemMediaType] = content[name]
+			hasProblem = true
 		}
 		delete(content, name)
 	}

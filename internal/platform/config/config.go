@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -208,8 +209,13 @@ func (c Config) LogValue() slog.Value {
 	)
 }
 
-// maskURL hides a password in a connection URL.
+// passwordParam finds password values given as URL query parameters or in a
+// keyword/value connection string (password=..., sslpassword='...').
+var passwordParam = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]*)`)
+
+// maskURL hides a password in a connection URL or connection string.
 func maskURL(u string) string {
+	u = passwordParam.ReplaceAllString(u, "${1}***")
 	at := strings.LastIndex(u, "@")
 	scheme := strings.Index(u, "://")
 	if at < 0 || scheme < 0 {

@@ -39,6 +39,7 @@ func Open(url string, opt Options) (*gorm.DB, error) {
 	db, err := gorm.Open(postgres.Open(url), &gorm.Config{
 		Logger:                 gl,
 		SkipDefaultTransaction: true, // services open transactions explicitly
+		DisableAutomaticPing:   true, // a database that is down is not an error here (see WaitReady)
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {

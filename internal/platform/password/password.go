@@ -71,6 +71,10 @@ func (h *Hasher) Check(hash, pw string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("password: %w", err)
 	}
+	// argon2 panics on zero time, threads or key length; we never make empty salts
+	if t < 1 || p < 1 || len(salt) == 0 || len(want) == 0 {
+		return false, errors.New("password: malformed hash parameters")
+	}
 	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }

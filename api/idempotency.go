@@ -1,0 +1,104 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/fieldops/fieldops/internal/platform/errs"
+	"github.com/fieldops/fieldops/internal/platform/idempotency"
+)
+
+// IdempotencyHeader is the request header clients retry with.
+const IdempotencyHeader = "Idempotency-Key"
+
+// recorder tees what a handler writes so the response can be stored.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	buf    bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(code int) { r.status = code; r.ResponseWriter.WriteHeader(code) }
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	r.buf.Write(b)
+	return r.ResponseWriter.Write(b)
+}
+
+// idempotent makes a POST safe to retry when it carries an Idempotency-Key:
+// the same key and body replay the first response (status and body, with
+// Idempotent-Replayed: true); the same key with another body is 422; a
+// duplicate while the first is in flight is 409 and does not run. Keys are
+// per caller and kept 24 h. Server errors (5xx) release the key for a retry.
+func idempotent(store *idempotency.Store) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			key := strings.Trim(strings.TrimSpace(c.Request().Header.Get(IdempotencyHeader)), `"`)
+			if key == "" {
+				return next(c)
+			}
+			if len(key) > 255 {
+				return errs.Field(IdempotencyHeader, "must be at most 255 characters")
+			}
+			body, err := io.ReadAll(c.Request().Body)
+			if err != nil {
+				return decodeError(err)
+			}
+			c.Request().Body = io.NopCloser(bytes.NewReader(body))
+			h := sha256.New()
+			io.WriteString(h, c.Request().Method+" "+c.Request().URL.Path+"\n")
+			h.Write(body)
+			caller := "user:" + principal(c).UserID.String()
+			ctx := c.Request().Context()
+			outcome, rec, err := store.Claim(ctx, caller, key, h.Sum(nil))
+			if err != nil {
+				return err
+			}
+			switch outcome {
+			case idempotency.Mismatch:
+				return errs.Field(IdempotencyHeader, "was already used with a different request; use a new key")
+			case idempotency.InFlight:
+				return &errs.Error{Kind: errs.Conflict, Message: "a request with this Idempotency-Key is still being processed; retry later"}
+			case idempotency.Replay:
+				res := c.Response()
+				res.Header().Set("Idempotent-Replayed", "true")
+				if rec.Location != nil && *rec.Location != "" {
+					res.Header().Set(echo.HeaderLocation, *rec.Location)
+				}
+				ct := echo.MIMEApplicationJSON
+				if rec.ResponseType != nil && *rec.ResponseType != "" {
+					ct = *rec.ResponseType
+				}
+				return c.Blob(*rec.ResponseStatus, ct, rec.ResponseBody)
+			}
+			rw := &recorder{ResponseWriter: c.Response().Writer}
+			c.Response().Writer = rw
+			defer func() {
+				if r := recover(); r != nil { // let the key be retried, then let Recover handle it
+					_ = store.Release(context.WithoutCancel(ctx), caller, key)
+					panic(r)
+				}
+			}()
+			herr := next(c)
+			if herr != nil {
+				c.Error(herr) // render the problem now, so it is recorded too
+			}
+			// The client may have gone; finish the bookkeeping regardless.
+			bg := context.WithoutCancel(ctx)
+			if rw.status >= 500 || rw.status == 0 {
+				_ = store.Release(bg, caller, key)
+				return nil
+			}
+			hdr := c.Response().Header()
+			return store.Complete(bg, caller, key, rw.status, hdr.Get(echo.HeaderContentType), hdr.Get(echo.HeaderLocation), rw.buf.Bytes())
+		}
+	}
+}

@@ -1,0 +1,155 @@
+package orders
+
+import (
+	"slices"
+	"sort"
+
+	"github.com/fieldops/fieldops/internal/platform/auth"
+	"github.com/fieldops/fieldops/internal/platform/errs"
+)
+
+// Action is a life-cycle step a caller asks for.
+type Action string
+
+// The actions of SPEC §3 (up to the start of work, plus cancel and reopen).
+const (
+	ActTriage        Action = "triage"
+	ActAssign        Action = "assign"
+	ActAccept        Action = "accept"
+	ActDecline       Action = "decline"
+	ActAppointment   Action = "appointment"
+	ActDepart        Action = "depart"
+	ActArrive        Action = "arrive"
+	ActQuote         Action = "quote"
+	ActApprove       Action = "approve"
+	ActReject        Action = "reject"
+	ActStart         Action = "start"
+	ActAwaitingParts Action = "awaiting_parts"
+	ActCancel        Action = "cancel"
+	ActReopen        Action = "reopen"
+)
+
+// Who, besides role, an action requires of the caller.
+const (
+	anyInRole = iota
+	assignee  // the technician currently assigned
+	owner     // the order's customer
+)
+
+// step is one legal move: from which statuses, by which roles, to which status.
+type step struct {
+	from []Status
+	to   Status
+	by   map[string]int // role → relation required (anyInRole, assignee, owner)
+}
+
+var (
+	staff        = map[string]int{auth.RoleDispatcher: anyInRole, auth.RoleManager: anyInRole}
+	technicianOf = map[string]int{auth.RoleTechnician: assignee}
+	customerOf   = map[string]int{auth.RoleCustomer: owner}
+)
+
+func join(ms ...map[string]int) map[string]int {
+	out := map[string]int{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// transitions is THE life-cycle table: what is legal, from where, for whom.
+// Customers may cancel until the technician is on the way; staff until on site.
+var transitions = map[Action][]step{
+	ActTriage:        {{from: []Status{StatusSubmitted, StatusTriaged}, to: StatusTriaged, by: staff}},
+	ActAssign:        {{from: []Status{StatusTriaged, StatusAssigned, StatusAccepted, StatusScheduled}, to: StatusAssigned, by: staff}},
+	ActAccept:        {{from: []Status{StatusAssigned}, to: StatusAccepted, by: technicianOf}},
+	ActDecline:       {{from: []Status{StatusAssigned}, to: StatusTriaged, by: technicianOf}},
+	ActAppointment:   {{from: []Status{StatusAccepted, StatusScheduled, StatusAwaitingParts}, to: StatusScheduled, by: join(staff, technicianOf, customerOf)}},
+	ActDepart:        {{from: []Status{StatusScheduled}, to: StatusEnRoute, by: technicianOf}},
+	ActArrive:        {{from: []Status{StatusEnRoute}, to: StatusOnSite, by: technicianOf}},
+	ActQuote:         {{from: []Status{StatusOnSite}, to: StatusAwaitingApproval, by: technicianOf}},
+	ActApprove:       {{from: []Status{StatusAwaitingApproval}, to: StatusInProgress, by: customerOf}},
+	ActReject:        {{from: []Status{StatusAwaitingApproval}, to: StatusCompleted, by: customerOf}},
+	ActStart:         {{from: []Status{StatusOnSite}, to: StatusInProgress, by: technicianOf}},
+	ActAwaitingParts: {{from: []Status{StatusInProgress}, to: StatusAwaitingParts, by: technicianOf}},
+	ActCancel: {
+		{from: []Status{StatusSubmitted, StatusTriaged, StatusAssigned, StatusAccepted, StatusScheduled}, to: StatusCancelled, by: customerOf},
+		{from: []Status{StatusSubmitted, StatusTriaged, StatusAssigned, StatusAccepted, StatusScheduled, StatusEnRoute}, to: StatusCancelled, by: staff},
+	},
+	ActReopen: {{from: []Status{StatusCompleted, StatusClosed}, to: StatusTriaged, by: join(staff, customerOf)}},
+}
+
+// RolesFor lists the roles that may ever take an action (the router's policy
+// for the action's route is built from it, so the two cannot disagree).
+func RolesFor(a Action) []string {
+	set := map[string]bool{}
+	for _, s := range transitions[a] {
+		for r := range s.by {
+			set[r] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for r := range set {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// relationOK reports whether the principal stands in the required relation to o.
+func relationOK(rel int, p auth.Principal, o Order) bool {
+	switch rel {
+	case assignee:
+		return o.TechnicianID != nil && *o.TechnicianID == p.UserID
+	case owner:
+		return o.CustomerID == p.UserID
+	}
+	return true
+}
+
+// next decides whether p may take action a on o, returning the new status.
+// A wrong status is Conflict naming the current status and the actions the
+// caller could take now; the right status but the wrong person (e.g. a
+// technician the order was reassigned away from) is Conflict too.
+func next(a Action, p auth.Principal, o Order) (Status, error) {
+	roleMatched := false
+	for _, s := range transitions[a] {
+		rel, ok := s.by[p.Role]
+		if !ok {
+			continue
+		}
+		roleMatched = true
+		if !slices.Contains(s.from, o.Status) {
+			continue
+		}
+		if !relationOK(rel, p, o) {
+			return "", &errs.Error{Kind: errs.Conflict, Message: "the order is assigned to another technician",
+				Extra: map[string]any{"current_status": o.Status}}
+		}
+		return s.to, nil
+	}
+	if !roleMatched {
+		return "", errs.E(errs.Forbidden, "your role may not %s orders", a)
+	}
+	allowed := Allowed(p, o)
+	return "", &errs.Error{Kind: errs.Conflict,
+		Message: "cannot " + string(a) + " an order that is " + o.Status,
+		Extra:   map[string]any{"current_status": o.Status, "allowed_actions": allowed}}
+}
+
+// Allowed lists the actions p may take on o now.
+func Allowed(p auth.Principal, o Order) []string {
+	out := []string{}
+	for a, steps := range transitions {
+		for _, s := range steps {
+			if rel, ok := s.by[p.Role]; ok && slices.Contains(s.from, o.Status) && relationOK(rel, p, o) {
+				out = append(out, string(a))
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}

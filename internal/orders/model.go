@@ -1,0 +1,261 @@
+// Package orders owns the work order (工单): intake with warranty snapshot
+// and SLA due times, the life cycle from submission to start of work (one
+// transition table decides what is legal for whom), dispatch, appointments,
+// quotes, the timeline of events and the notifications they cause.
+package orders
+
+import (
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+
+	"github.com/fieldops/fieldops/internal/catalog"
+)
+
+// Status is where an order is in its life cycle (SPEC §3).
+type Status = string
+
+// The statuses.
+const (
+	StatusSubmitted        Status = "submitted"
+	StatusTriaged          Status = "triaged"
+	StatusAssigned         Status = "assigned"
+	StatusAccepted         Status = "accepted"
+	StatusScheduled        Status = "scheduled"
+	StatusEnRoute          Status = "en_route"
+	StatusOnSite           Status = "on_site"
+	StatusAwaitingApproval Status = "awaiting_approval"
+	StatusInProgress       Status = "in_progress"
+	StatusAwaitingParts    Status = "awaiting_parts"
+	StatusCompleted        Status = "completed"
+	StatusClosed           Status = "closed"
+	StatusCancelled        Status = "cancelled"
+)
+
+// OpenStatuses are the statuses in which a technician is working the order.
+var OpenStatuses = []Status{StatusAssigned, StatusAccepted, StatusScheduled, StatusEnRoute, StatusOnSite,
+	StatusAwaitingApproval, StatusInProgress, StatusAwaitingParts}
+
+// Types, channels and priorities.
+var (
+	Types      = []string{"install", "repair", "maintenance", "inspection", "return_exchange", "consultation"}
+	Channels   = []string{"app", "web", "phone", "wechat", "email", "store", "partner_api"}
+	Priorities = []string{"P1", "P2", "P3", "P4"}
+)
+
+// DefaultPriority is what an order gets unless staff say otherwise.
+const DefaultPriority = "P3"
+
+// Currency of all amounts (minor units).
+const Currency = "CNY"
+
+// SkillFor is the technician skill an order type needs; "" means any technician.
+var SkillFor = map[string]string{
+	"install": "install", "repair": "repair", "maintenance": "maintenance", "inspection": "inspection",
+	"return_exchange": "inspection", "consultation": "",
+}
+
+// Window is a time range a customer prefers, or an appointment slot.
+type Window struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// Windows is stored as JSONB.
+type Windows []Window
+
+// Value implements driver.Valuer.
+func (w Windows) Value() (driver.Value, error) {
+	if w == nil {
+		w = Windows{}
+	}
+	return json.Marshal(w)
+}
+
+// Scan implements sql.Scanner.
+func (w *Windows) Scan(v any) error { return scanJSON(v, w) }
+
+// QuoteItem is one line of a quote; amounts in minor units.
+type QuoteItem struct {
+	Kind        string     `json:"kind"` // part, labour, fee
+	PartID      *uuid.UUID `json:"part_id,omitempty"`
+	Description string     `json:"description"`
+	Qty         int64      `json:"qty"`
+	UnitPrice   int64      `json:"unit_price"`
+	Covered     bool       `json:"covered"` // covered by warranty (priced 0 when the order is in warranty)
+	Amount      int64      `json:"amount"`  // what the customer pays for the line
+}
+
+// QuoteItems is stored as JSONB.
+type QuoteItems []QuoteItem
+
+// Value implements driver.Valuer.
+func (q QuoteItems) Value() (driver.Value, error) {
+	if q == nil {
+		q = QuoteItems{}
+	}
+	return json.Marshal(q)
+}
+
+// Scan implements sql.Scanner.
+func (q *QuoteItems) Scan(v any) error { return scanJSON(v, q) }
+
+func scanJSON(v any, dst any) error {
+	switch b := v.(type) {
+	case []byte:
+		return json.Unmarshal(b, dst)
+	case string:
+		return json.Unmarshal([]byte(b), dst)
+	case nil:
+		return nil
+	}
+	return errors.New("orders: cannot scan JSON column")
+}
+
+// Order is the work order record.
+type Order struct {
+	ID               uuid.UUID `gorm:"type:uuid;primaryKey"`
+	Number           string
+	Type             string
+	Channel          string
+	Priority         string
+	Status           Status
+	CustomerID       uuid.UUID  `gorm:"type:uuid"`
+	AssetID          *uuid.UUID `gorm:"type:uuid"`
+	ProductModelID   *uuid.UUID `gorm:"type:uuid"`
+	TechnicianID     *uuid.UUID `gorm:"type:uuid"`
+	ProviderID       *uuid.UUID `gorm:"type:uuid"`
+	Region           string
+	Address          catalog.Address `gorm:"embedded;embeddedPrefix:address_"`
+	Description      string
+	PreferredWindows Windows `gorm:"type:jsonb"`
+	InWarranty       bool
+	WarrantyEndsAt   *time.Time `gorm:"type:date"`
+	FirstResponseDue time.Time
+	OnSiteDue        *time.Time
+	ResolutionDue    time.Time
+	FirstRespondedAt *time.Time
+	ArrivedAt        *time.Time
+	ArriveLat        *float64
+	ArriveLng        *float64
+	CompletedAt      *time.Time
+	SLABreached      pq.StringArray `gorm:"column:sla_breached;type:text[]"`
+	AppointmentStart *time.Time
+	AppointmentEnd   *time.Time
+	QuoteStatus      string
+	QuoteItems       QuoteItems `gorm:"type:jsonb"`
+	Currency         string
+	Fixed            *bool
+	Resolution       string
+	CancelReason     string
+	VisitCount       int
+	RepeatRepair     bool
+	ExternalRef      string
+	CreatedBy        *uuid.UUID `gorm:"type:uuid"`
+	Version          int
+	CreatedAt        time.Time
+	UpdatedAt        time.Time // set by PostgreSQL (transaction start) for delta sync
+}
+
+// Charges sums the quote: what is charged per kind, what warranty covers, what is due.
+type Charges struct {
+	Parts, Labour, Fees, Covered, AmountDue int64
+	Currency                                string
+}
+
+// Charges computes the order's charges from its quote items.
+func (o Order) Charges() Charges {
+	c := Charges{Currency: o.Currency}
+	for _, it := range o.QuoteItems {
+		switch it.Kind {
+		case "part":
+			c.Parts += it.Amount
+		case "labour":
+			c.Labour += it.Amount
+		default:
+			c.Fees += it.Amount
+		}
+		c.Covered += it.Qty*it.UnitPrice - it.Amount
+	}
+	c.AmountDue = c.Parts + c.Labour + c.Fees
+	return c
+}
+
+// Event is one entry of an order's timeline.
+type Event struct {
+	ID         uuid.UUID `gorm:"type:uuid;primaryKey"`
+	OrderID    uuid.UUID `gorm:"type:uuid"`
+	Action     string
+	ActorID    *uuid.UUID `gorm:"type:uuid"`
+	ActorRole  string
+	FromStatus string
+	ToStatus   string
+	Payload    JSON `gorm:"type:jsonb"`
+	CreatedAt  time.Time
+}
+
+// TableName is order_events.
+func (Event) TableName() string { return "order_events" }
+
+// JSON is a free-form JSONB object.
+type JSON map[string]any
+
+// Value implements driver.Valuer.
+func (j JSON) Value() (driver.Value, error) {
+	if j == nil {
+		j = JSON{}
+	}
+	return json.Marshal(j)
+}
+
+// Scan implements sql.Scanner.
+func (j *JSON) Scan(v any) error { return scanJSON(v, j) }
+
+// Assignment records that a technician was (or is) assigned to an order.
+type Assignment struct {
+	OrderID      uuid.UUID `gorm:"type:uuid;primaryKey"`
+	TechnicianID uuid.UUID `gorm:"type:uuid;primaryKey"`
+	AssignedAt   time.Time
+}
+
+// TableName is order_assignments.
+func (Assignment) TableName() string { return "order_assignments" }
+
+// Appointment is a booked visit; active ones of a technician never overlap.
+type Appointment struct {
+	ID           uuid.UUID `gorm:"type:uuid;primaryKey"`
+	OrderID      uuid.UUID `gorm:"type:uuid"`
+	TechnicianID uuid.UUID `gorm:"type:uuid"`
+	During       string    `gorm:"type:tstzrange"` // written with tstzrange(start, end)
+	Active       bool
+	Reason       string
+	BookedBy     *uuid.UUID `gorm:"type:uuid"`
+	CreatedAt    time.Time
+	EndedAt      *time.Time
+}
+
+// SLAPolicy gives the due times for one type × priority.
+type SLAPolicy struct {
+	OrderType            string `gorm:"primaryKey"`
+	Priority             string `gorm:"primaryKey"`
+	FirstResponseMinutes int
+	OnSiteMinutes        *int
+	ResolutionMinutes    int
+	UpdatedAt            time.Time
+}
+
+// Notification is one inbox entry of a user.
+type Notification struct {
+	ID        uuid.UUID `gorm:"type:uuid;primaryKey"`
+	UserID    uuid.UUID `gorm:"type:uuid"`
+	Kind      string
+	OrderID   *uuid.UUID `gorm:"type:uuid"`
+	Title     string
+	Body      string
+	ReadAt    *time.Time
+	CreatedAt time.Time
+}

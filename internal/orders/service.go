@@ -1,0 +1,379 @@
+package orders
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/fieldops/fieldops/internal/catalog"
+	"github.com/fieldops/fieldops/internal/identity"
+	"github.com/fieldops/fieldops/internal/platform/auth"
+	"github.com/fieldops/fieldops/internal/platform/clock"
+	"github.com/fieldops/fieldops/internal/platform/database"
+	"github.com/fieldops/fieldops/internal/platform/errs"
+	"github.com/fieldops/fieldops/internal/platform/ids"
+)
+
+// Catalog is what orders need from the catalogue; catalog.Service implements it.
+type Catalog interface {
+	// AssetByID returns an asset with its model, whoever owns it (NotFound).
+	AssetByID(ctx context.Context, id uuid.UUID) (catalog.Asset, error)
+	// GetModel returns a product model (NotFound).
+	GetModel(ctx context.Context, id uuid.UUID) (catalog.ProductModel, error)
+}
+
+// People is what orders need to know about users; identity.Service implements it.
+type People interface {
+	IsCustomer(ctx context.Context, id uuid.UUID) (bool, error)
+	InHouse(ctx context.Context, p auth.Principal) (bool, error)
+	// Technician returns an active technician (NotFound for anyone else).
+	Technician(ctx context.Context, id uuid.UUID) (identity.User, error)
+	// Technicians lists active technicians serving region, with skill ("" = any),
+	// of provider (nil = any), on duty only when onDuty.
+	Technicians(ctx context.Context, region, skill string, provider *uuid.UUID, onDuty bool) ([]identity.User, error)
+}
+
+// Service holds the order rules. Methods return errs kinds: Invalid (fields),
+// NotFound (absent or not visible), Forbidden (role), Conflict (life cycle,
+// slot taken, nobody to dispatch) and PreconditionFailed (stale If-Match).
+type Service struct {
+	db      *gorm.DB
+	st      store
+	catalog Catalog
+	people  People
+	clock   clock.Clock
+}
+
+// New returns the order service.
+func New(db *gorm.DB, cat Catalog, people People, clk clock.Clock) *Service {
+	return &Service{db: db, st: store{db: db}, catalog: cat, people: people, clock: clk}
+}
+
+// CreateInput is a new service request.
+type CreateInput struct {
+	ID               *uuid.UUID
+	Type             string
+	Channel          string
+	Description      string
+	AssetID          *uuid.UUID
+	ProductModelID   *uuid.UUID
+	Address          catalog.Address
+	PreferredWindows []Window
+	CustomerID       *uuid.UUID
+	Priority         string
+	ExternalRef      string
+}
+
+// Create records a new request: number, warranty snapshot, priority and SLA due times.
+func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) (Order, error) {
+	now := s.clock.Now()
+	o := Order{ID: ids.New(), Type: in.Type, Channel: in.Channel, Priority: DefaultPriority, Status: StatusSubmitted,
+		Description: strings.TrimSpace(in.Description), AssetID: in.AssetID, ProductModelID: in.ProductModelID,
+		Address: in.Address, Region: strings.TrimSpace(in.Address.Region), PreferredWindows: in.PreferredWindows,
+		Currency: Currency, QuoteStatus: "none", QuoteItems: QuoteItems{}, SLABreached: []string{}, VisitCount: 1,
+		ExternalRef: strings.TrimSpace(in.ExternalRef), CreatedBy: &p.UserID, Version: 1}
+	if in.ID != nil {
+		o.ID = *in.ID
+	}
+	var fe []errs.FieldError
+	isStaff := p.Role == auth.RoleDispatcher || p.Role == auth.RoleManager
+	switch {
+	case p.Role == auth.RoleCustomer:
+		if in.CustomerID != nil && *in.CustomerID != p.UserID {
+			fe = append(fe, errs.FieldError{Field: "customer_id", Message: "customers submit their own requests only"})
+		}
+		if in.Priority != "" {
+			fe = append(fe, errs.FieldError{Field: "priority", Message: "is set by staff"})
+		}
+		o.CustomerID = p.UserID
+		if o.Channel == "" {
+			o.Channel = "app"
+		}
+	case isStaff:
+		if in.CustomerID == nil {
+			fe = append(fe, errs.FieldError{Field: "customer_id", Message: "is required when staff submit a request"})
+		} else if ok, err := s.people.IsCustomer(ctx, *in.CustomerID); err != nil {
+			return Order{}, err
+		} else if !ok {
+			fe = append(fe, errs.FieldError{Field: "customer_id", Message: "does not name an active customer"})
+		} else {
+			o.CustomerID = *in.CustomerID
+		}
+		if in.Priority != "" {
+			o.Priority = in.Priority
+		}
+		if o.Channel == "" {
+			o.Channel = "phone"
+		}
+	default:
+		return Order{}, errs.E(errs.Forbidden, "your role may not submit orders")
+	}
+	if !slices.Contains(Types, o.Type) {
+		fe = append(fe, errs.FieldError{Field: "type", Message: "must be one of " + strings.Join(Types, ", ")})
+	}
+	if !slices.Contains(Channels, o.Channel) {
+		fe = append(fe, errs.FieldError{Field: "channel", Message: "must be one of " + strings.Join(Channels, ", ")})
+	}
+	if !slices.Contains(Priorities, o.Priority) {
+		fe = append(fe, errs.FieldError{Field: "priority", Message: "must be one of P1, P2, P3, P4"})
+	}
+	if o.Description == "" {
+		fe = append(fe, errs.FieldError{Field: "description", Message: "is required"})
+	}
+	fe = append(fe, checkAddress(o.Address)...)
+	fe = append(fe, checkWindows("preferred_windows", in.PreferredWindows)...)
+	if o.AssetID != nil && o.CustomerID != uuid.Nil {
+		asset, err := s.catalog.AssetByID(ctx, *o.AssetID)
+		switch {
+		case errs.Is(err, errs.NotFound) || (err == nil && asset.CustomerID != o.CustomerID):
+			fe = append(fe, errs.FieldError{Field: "asset_id", Message: "does not name one of the customer's products"})
+		case err != nil:
+			return Order{}, err
+		default:
+			w := catalog.WarrantyOn(asset.Model, asset.PurchaseDate, now)
+			o.InWarranty, o.WarrantyEndsAt, o.ProductModelID = w.InWarranty, &w.EndsAt, &asset.ProductModelID
+			if o.Type == "return_exchange" && now.After(w.ReturnUntil.AddDate(0, 0, 1)) {
+				return Order{}, &errs.Error{Kind: errs.Invalid, Message: "the return window of this product ended on " + w.ReturnUntil.Format("2006-01-02"),
+					Fields: []errs.FieldError{{Field: "type", Message: "return_exchange is possible until " + w.ReturnUntil.Format("2006-01-02")}},
+					Extra:  map[string]any{"return_until": w.ReturnUntil.Format("2006-01-02")}}
+			}
+		}
+	} else if o.ProductModelID != nil {
+		if _, err := s.catalog.GetModel(ctx, *o.ProductModelID); errs.Is(err, errs.NotFound) {
+			fe = append(fe, errs.FieldError{Field: "product_model_id", Message: "does not name a product model"})
+		} else if err != nil {
+			return Order{}, err
+		}
+	}
+	if o.Type == "return_exchange" && o.AssetID == nil {
+		fe = append(fe, errs.FieldError{Field: "asset_id", Message: "is required for return_exchange: the return window comes from the registered purchase"})
+	}
+	if err := errs.Fields(fe); err != nil {
+		return Order{}, err
+	}
+	err := database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
+		st := s.st.tx(tx)
+		pol, err := st.policy(ctx, o.Type, o.Priority)
+		if err != nil {
+			return err
+		}
+		o.CreatedAt = now
+		applySLA(&o, pol)
+		if o.Number, err = st.nextNumber(ctx, now.Year()); err != nil {
+			return err
+		}
+		if err := st.insert(ctx, &o); err != nil {
+			return err
+		}
+		return st.addEvent(ctx, &Event{ID: ids.New(), OrderID: o.ID, Action: "create", ActorID: &p.UserID, ActorRole: p.Role,
+			FromStatus: "", ToStatus: StatusSubmitted, Payload: JSON{"number": o.Number, "channel": o.Channel,
+				"priority": o.Priority, "in_warranty": o.InWarranty}, CreatedAt: now})
+	})
+	if err != nil {
+		return Order{}, err
+	}
+	return o, nil
+}
+
+// applySLA stores the due times of the policy, counted from the order's creation.
+func applySLA(o *Order, pol SLAPolicy) {
+	o.FirstResponseDue = o.CreatedAt.Add(time.Duration(pol.FirstResponseMinutes) * time.Minute)
+	o.ResolutionDue = o.CreatedAt.Add(time.Duration(pol.ResolutionMinutes) * time.Minute)
+	o.OnSiteDue = nil
+	if pol.OnSiteMinutes != nil {
+		t := o.CreatedAt.Add(time.Duration(*pol.OnSiteMinutes) * time.Minute)
+		o.OnSiteDue = &t
+	} else if o.AppointmentEnd != nil { // "by appointment"
+		t := *o.AppointmentEnd
+		o.OnSiteDue = &t
+	}
+}
+
+func checkAddress(a catalog.Address) []errs.FieldError {
+	var fe []errs.FieldError
+	if strings.TrimSpace(a.Line1) == "" {
+		fe = append(fe, errs.FieldError{Field: "address.line1", Message: "is required"})
+	}
+	if strings.TrimSpace(a.City) == "" {
+		fe = append(fe, errs.FieldError{Field: "address.city", Message: "is required"})
+	}
+	if strings.TrimSpace(a.Region) == "" {
+		fe = append(fe, errs.FieldError{Field: "address.region", Message: "is required: dispatch goes by region"})
+	}
+	if (a.Lat == nil) != (a.Lng == nil) {
+		fe = append(fe, errs.FieldError{Field: "address.lat", Message: "lat and lng go together"})
+	}
+	return fe
+}
+
+func checkWindows(field string, ws []Window) []errs.FieldError {
+	if len(ws) > 10 {
+		return []errs.FieldError{{Field: field, Message: "at most 10 windows"}}
+	}
+	for _, w := range ws {
+		if !w.End.After(w.Start) {
+			return []errs.FieldError{{Field: field, Message: "each window must end after it starts"}}
+		}
+	}
+	return nil
+}
+
+// scope is what orders a principal may see.
+type scope struct {
+	all        bool
+	customer   *uuid.UUID
+	technician *uuid.UUID
+	provider   *uuid.UUID
+	none       bool
+}
+
+func (s *Service) scopeOf(ctx context.Context, p auth.Principal) (scope, error) {
+	switch p.Role {
+	case auth.RoleManager:
+		return scope{all: true}, nil
+	case auth.RoleCustomer:
+		return scope{customer: &p.UserID}, nil
+	case auth.RoleTechnician:
+		return scope{technician: &p.UserID}, nil
+	case auth.RoleDispatcher:
+		in, err := s.people.InHouse(ctx, p)
+		if err != nil {
+			return scope{}, err
+		}
+		if in {
+			return scope{all: true}, nil
+		}
+		if p.ProviderID == nil {
+			return scope{none: true}, nil
+		}
+		return scope{provider: p.ProviderID}, nil
+	}
+	return scope{none: true}, nil
+}
+
+// visible reports whether the scope covers o (st answers assignment history).
+func (sc scope) visible(ctx context.Context, st store, o Order) (bool, error) {
+	switch {
+	case sc.all:
+		return true, nil
+	case sc.customer != nil:
+		return o.CustomerID == *sc.customer, nil
+	case sc.provider != nil:
+		return o.ProviderID != nil && *o.ProviderID == *sc.provider, nil
+	case sc.technician != nil:
+		if o.TechnicianID != nil && *o.TechnicianID == *sc.technician {
+			return true, nil
+		}
+		return st.wasAssigned(ctx, o.ID, *sc.technician)
+	}
+	return false, nil
+}
+
+// Get returns an order visible to p (NotFound otherwise).
+func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (Order, error) {
+	sc, err := s.scopeOf(ctx, p)
+	if err != nil {
+		return Order{}, err
+	}
+	o, err := s.st.get(ctx, id, false)
+	if err != nil {
+		return Order{}, err
+	}
+	ok, err := sc.visible(ctx, s.st, o)
+	if err != nil {
+		return Order{}, err
+	}
+	if !ok {
+		return Order{}, errs.NotFoundf("order")
+	}
+	return o, nil
+}
+
+// Events returns an order's timeline, oldest first.
+func (s *Service) Events(ctx context.Context, p auth.Principal, id uuid.UUID) ([]Event, error) {
+	if _, err := s.Get(ctx, p, id); err != nil {
+		return nil, err
+	}
+	return s.st.events(ctx, id)
+}
+
+// Patch changes what the customer described. Staff may always (before
+// completion); customers only before the order is assigned. version, when
+// not nil, must equal the order's version (If-Match), else PreconditionFailed.
+type Patch struct {
+	Description      *string
+	Address          *catalog.Address
+	PreferredWindows *[]Window
+}
+
+// Update applies a patch.
+func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, version *int, in Patch) (Order, error) {
+	sc, err := s.scopeOf(ctx, p)
+	if err != nil {
+		return Order{}, err
+	}
+	var out Order
+	err = database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
+		st := s.st.tx(tx)
+		o, err := st.get(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		if ok, err := sc.visible(ctx, st, o); err != nil {
+			return err
+		} else if !ok {
+			return errs.NotFoundf("order")
+		}
+		if version != nil && *version != o.Version {
+			return &errs.Error{Kind: errs.PreconditionFailed, Message: "the order has changed since you read it; fetch it again",
+				Extra: map[string]any{"current_version": o.Version}}
+		}
+		switch p.Role {
+		case auth.RoleCustomer:
+			if o.Status != StatusSubmitted && o.Status != StatusTriaged {
+				return &errs.Error{Kind: errs.Conflict, Message: "the order is already assigned; ask the dispatcher to change it",
+					Extra: map[string]any{"current_status": o.Status}}
+			}
+		case auth.RoleDispatcher, auth.RoleManager:
+			if o.Status == StatusCompleted || o.Status == StatusClosed || o.Status == StatusCancelled {
+				return &errs.Error{Kind: errs.Conflict, Message: "a " + o.Status + " order cannot be edited",
+					Extra: map[string]any{"current_status": o.Status}}
+			}
+		default:
+			return errs.E(errs.Forbidden, "your role may not edit orders")
+		}
+		changed := JSON{}
+		var fe []errs.FieldError
+		if in.Description != nil {
+			o.Description = strings.TrimSpace(*in.Description)
+			if o.Description == "" {
+				fe = append(fe, errs.FieldError{Field: "description", Message: "must not be empty"})
+			}
+			changed["description"] = o.Description
+		}
+		if in.Address != nil {
+			fe = append(fe, checkAddress(*in.Address)...)
+			o.Address, o.Region = *in.Address, strings.TrimSpace(in.Address.Region)
+			changed["address"] = o.Address
+		}
+		if in.PreferredWindows != nil {
+			fe = append(fe, checkWindows("preferred_windows", *in.PreferredWindows)...)
+			o.PreferredWindows = *in.PreferredWindows
+			changed["preferred_windows"] = o.PreferredWindows
+		}
+		if err := errs.Fields(fe); err != nil {
+			return err
+		}
+		if err := st.save(ctx, &o); err != nil {
+			return err
+		}
+		out = o
+		return st.addEvent(ctx, &Event{ID: ids.New(), OrderID: o.ID, Action: "update", ActorID: &p.UserID, ActorRole: p.Role,
+			FromStatus: o.Status, ToStatus: o.Status, Payload: changed, CreatedAt: s.clock.Now()})
+	})
+	return out, err
+}

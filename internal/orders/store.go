@@ -1,0 +1,156 @@
+package orders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/fieldops/fieldops/internal/platform/database"
+	"github.com/fieldops/fieldops/internal/platform/errs"
+)
+
+var constraints = map[string]errs.FieldError{
+	"orders_pkey":                  {Field: "id", Message: "an order with this id already exists"},
+	"orders_asset_id_fkey":         {Field: "asset_id", Message: "does not name an asset"},
+	"orders_product_model_id_fkey": {Field: "product_model_id", Message: "does not name a product model"},
+	"orders_customer_id_fkey":      {Field: "customer_id", Message: "does not name a customer"},
+}
+
+// ErrSlotTaken is returned when the technician already has an appointment overlapping the requested one.
+var ErrSlotTaken = &errs.Error{Kind: errs.Conflict, Message: "the technician is already booked at that time; pick another slot",
+	Fields: []errs.FieldError{{Field: "start", Message: "overlaps another appointment of the technician"}}}
+
+type store struct{ db *gorm.DB }
+
+func (s store) tx(db *gorm.DB) store { return store{db: db} }
+
+// nextNumber draws the next order number; rolled-back transactions leave gaps.
+func (s store) nextNumber(ctx context.Context, year int) (string, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Raw("SELECT nextval('order_number_seq')").Scan(&n).Error; err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("FO-%d-%06d", year, n), nil
+}
+
+func (s store) policy(ctx context.Context, typ, priority string) (SLAPolicy, error) {
+	var p SLAPolicy
+	err := s.db.WithContext(ctx).Where("order_type = ? AND priority = ?", typ, priority).Take(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return p, errs.E(errs.Internal, "no SLA policy for %s/%s", typ, priority)
+	}
+	return p, err
+}
+
+func (s store) insert(ctx context.Context, o *Order) error {
+	return database.Constraint(s.db.WithContext(ctx).Clauses(clause.Returning{}).Create(o).Error, constraints)
+}
+
+func (s store) get(ctx context.Context, id uuid.UUID, lock bool) (Order, error) {
+	var o Order
+	q := s.db.WithContext(ctx)
+	if lock {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	err := q.Where("id = ?", id).Take(&o).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return o, errs.NotFoundf("order")
+	}
+	return o, err
+}
+
+// save writes every column, bumps the version and reads back updated_at,
+// which the database sets (transaction start time) for delta sync.
+func (s store) save(ctx context.Context, o *Order) error {
+	o.Version++
+	err := s.db.WithContext(ctx).Model(o).Clauses(clause.Returning{Columns: []clause.Column{{Name: "updated_at"}}}).
+		Select("*").Omit("id", "number", "created_at", "customer_id").Updates(o).Error
+	return database.Constraint(err, constraints)
+}
+
+func (s store) wasAssigned(ctx context.Context, order, tech uuid.UUID) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Assignment{}).Where("order_id = ? AND technician_id = ?", order, tech).Count(&n).Error
+	return n > 0, err
+}
+
+func (s store) recordAssignment(ctx context.Context, order, tech uuid.UUID, at time.Time) error {
+	return s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&Assignment{OrderID: order, TechnicianID: tech, AssignedAt: at}).Error
+}
+
+func (s store) addEvent(ctx context.Context, e *Event) error {
+	return s.db.WithContext(ctx).Create(e).Error
+}
+
+func (s store) events(ctx context.Context, order uuid.UUID) ([]Event, error) {
+	var out []Event
+	err := s.db.WithContext(ctx).Where("order_id = ?", order).Order("created_at, id").Find(&out).Error
+	return out, err
+}
+
+func (s store) notify(ctx context.Context, n *Notification) error {
+	return s.db.WithContext(ctx).Create(n).Error
+}
+
+// openJobs counts each technician's open orders.
+func (s store) openJobs(ctx context.Context, techs []uuid.UUID) (map[uuid.UUID]int, error) {
+	var rows []struct {
+		TechnicianID uuid.UUID
+		N            int
+	}
+	err := s.db.WithContext(ctx).Model(&Order{}).Select("technician_id, count(*) AS n").
+		Where("technician_id IN ? AND status IN ?", techs, OpenStatuses).Group("technician_id").Scan(&rows).Error
+	out := make(map[uuid.UUID]int, len(rows))
+	for _, r := range rows {
+		out[r.TechnicianID] = r.N
+	}
+	return out, err
+}
+
+// endAppointment deactivates the order's active appointment, if any.
+func (s store) endAppointment(ctx context.Context, order uuid.UUID, at time.Time) error {
+	return s.db.WithContext(ctx).Model(&Appointment{}).Where("order_id = ? AND active", order).
+		Updates(map[string]any{"active": false, "ended_at": at}).Error
+}
+
+// book inserts an active appointment; an overlap with another active
+// appointment of the technician is ErrSlotTaken (exclusion constraint).
+func (s store) book(ctx context.Context, a Appointment, w Window) error {
+	err := s.db.WithContext(ctx).Exec(`INSERT INTO appointments (id, order_id, technician_id, during, active, reason, booked_by, created_at)
+VALUES (?, ?, ?, tstzrange(?, ?, '[)'), true, ?, ?, ?)`, a.ID, a.OrderID, a.TechnicianID, w.Start, w.End, a.Reason, a.BookedBy, a.CreatedAt).Error
+	if err != nil && errs.KindOf(database.Constraint(err, nil)) == errs.Conflict {
+		return ErrSlotTaken
+	}
+	return err
+}
+
+// busy returns the active appointments of the technicians overlapping [from, to).
+func (s store) busy(ctx context.Context, techs []uuid.UUID, from, to time.Time) (map[uuid.UUID][]Window, error) {
+	var rows []struct {
+		TechnicianID uuid.UUID
+		Start, End   time.Time
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT technician_id, lower(during) AS start, upper(during) AS "end" FROM appointments
+WHERE active AND technician_id IN ? AND during && tstzrange(?, ?, '[)')`, techs, from, to).Scan(&rows).Error
+	out := map[uuid.UUID][]Window{}
+	for _, r := range rows {
+		out[r.TechnicianID] = append(out[r.TechnicianID], Window{Start: r.Start, End: r.End})
+	}
+	return out, err
+}
+
+// syncBound is the newest updated_at below which every write is committed:
+// the earlier of now and the start of the oldest open transaction. Rows
+// written by a transaction still running cannot be older than it.
+func (s store) syncBound(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	err := s.db.WithContext(ctx).Raw(`SELECT LEAST(statement_timestamp(), COALESCE((SELECT min(xact_start) FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL AND backend_type = 'client backend'), 'infinity'))`).Scan(&t).Error
+	return t, err
+}

@@ -1,0 +1,342 @@
+package orders
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/fieldops/fieldops/internal/platform/auth"
+	"github.com/fieldops/fieldops/internal/platform/database"
+	"github.com/fieldops/fieldops/internal/platform/errs"
+	"github.com/fieldops/fieldops/internal/platform/ids"
+)
+
+// change is one transition in progress: the locked order and its transaction.
+type change struct {
+	ctx     context.Context
+	st      store
+	p       auth.Principal
+	o       *Order
+	now     time.Time
+	from    Status // the status before this change
+	payload JSON
+}
+
+// notify queues an inbox entry for user in the same transaction.
+func (c *change) notify(user uuid.UUID, kind, title, body string) error {
+	if user == c.p.UserID {
+		return nil // nobody needs to be told what they just did
+	}
+	return c.st.notify(c.ctx, &Notification{ID: ids.New(), UserID: user, Kind: kind, OrderID: &c.o.ID,
+		Title: title, Body: body, CreatedAt: c.now})
+}
+
+// transition runs action a on order id for p in one transaction: lock the
+// row, check visibility (404) and the life-cycle table (403/409), apply the
+// action's effects, save, and write the event — or nothing at all.
+func (s *Service) transition(ctx context.Context, p auth.Principal, id uuid.UUID, a Action, apply func(c *change) error) (Order, error) {
+	sc, err := s.scopeOf(ctx, p)
+	if err != nil {
+		return Order{}, err
+	}
+	var out Order
+	err = database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
+		st := s.st.tx(tx)
+		o, err := st.get(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		if ok, err := sc.visible(ctx, st, o); err != nil {
+			return err
+		} else if !ok {
+			return errs.NotFoundf("order")
+		}
+		to, err := next(a, p, o)
+		if err != nil {
+			return err
+		}
+		from := o.Status
+		c := &change{ctx: ctx, st: st, p: p, o: &o, now: s.clock.Now(), from: from, payload: JSON{}}
+		o.Status = to
+		if apply != nil {
+			if err := apply(c); err != nil {
+				return err
+			}
+		}
+		if err := st.save(ctx, &o); err != nil {
+			return err
+		}
+		out = o
+		return st.addEvent(ctx, &Event{ID: ids.New(), OrderID: o.ID, Action: string(a), ActorID: &p.UserID, ActorRole: p.Role,
+			FromStatus: from, ToStatus: o.Status, Payload: c.payload, CreatedAt: c.now})
+	})
+	return out, err
+}
+
+// requireReason trims a reason and names the field when it is missing.
+func requireReason(reason string) (string, error) {
+	r := strings.TrimSpace(reason)
+	if r == "" {
+		return "", errs.Field("reason", "is required")
+	}
+	if len(r) > 1000 {
+		return "", errs.Field("reason", "must be at most 1000 characters")
+	}
+	return r, nil
+}
+
+// TriageInput classifies a request; empty fields stay as they are.
+type TriageInput struct {
+	Priority, Type, Region, Notes string
+}
+
+// Triage acknowledges and classifies a request (first response). A changed
+// type or priority recomputes the SLA due times from the creation time.
+func (s *Service) Triage(ctx context.Context, p auth.Principal, id uuid.UUID, in TriageInput) (Order, error) {
+	var fe []errs.FieldError
+	if in.Priority != "" && !slices.Contains(Priorities, in.Priority) {
+		fe = append(fe, errs.FieldError{Field: "priority", Message: "must be one of P1, P2, P3, P4"})
+	}
+	if in.Type != "" && !slices.Contains(Types, in.Type) {
+		fe = append(fe, errs.FieldError{Field: "type", Message: "must be one of " + strings.Join(Types, ", ")})
+	}
+	if err := errs.Fields(fe); err != nil {
+		return Order{}, err
+	}
+	return s.transition(ctx, p, id, ActTriage, func(c *change) error {
+		o := c.o
+		if c.o.FirstRespondedAt == nil {
+			o.FirstRespondedAt = &c.now
+		}
+		reprice := (in.Priority != "" && in.Priority != o.Priority) || (in.Type != "" && in.Type != o.Type)
+		if in.Priority != "" {
+			o.Priority = in.Priority
+		}
+		if in.Type != "" {
+			o.Type = in.Type
+		}
+		if r := strings.TrimSpace(in.Region); r != "" {
+			o.Region = r
+		}
+		if reprice {
+			pol, err := c.st.policy(c.ctx, o.Type, o.Priority)
+			if err != nil {
+				return err
+			}
+			applySLA(o, pol)
+		}
+		c.payload = JSON{"priority": o.Priority, "type": o.Type, "region": o.Region, "notes": strings.TrimSpace(in.Notes)}
+		return nil
+	})
+}
+
+// Accept confirms the job (the assigned technician only).
+func (s *Service) Accept(ctx context.Context, p auth.Principal, id uuid.UUID) (Order, error) {
+	return s.transition(ctx, p, id, ActAccept, func(c *change) error {
+		return c.notify(c.o.CustomerID, "job_accepted", "Your request "+c.o.Number+" was accepted",
+			"A technician accepted your request; choose an appointment slot.")
+	})
+}
+
+// Decline hands the job back to dispatch with a reason.
+func (s *Service) Decline(ctx context.Context, p auth.Principal, id uuid.UUID, reason string) (Order, error) {
+	r, err := requireReason(reason)
+	if err != nil {
+		return Order{}, err
+	}
+	return s.transition(ctx, p, id, ActDecline, func(c *change) error {
+		c.o.TechnicianID = nil
+		c.payload = JSON{"reason": r, "technician_id": p.UserID}
+		return nil
+	})
+}
+
+// Depart says the technician is on the way.
+func (s *Service) Depart(ctx context.Context, p auth.Principal, id uuid.UUID) (Order, error) {
+	return s.transition(ctx, p, id, ActDepart, func(c *change) error {
+		return c.notify(c.o.CustomerID, "technician_en_route", "Your technician is on the way", "Order "+c.o.Number)
+	})
+}
+
+// Arrive checks the technician in on site at lat/lng.
+func (s *Service) Arrive(ctx context.Context, p auth.Principal, id uuid.UUID, lat, lng float64) (Order, error) {
+	var fe []errs.FieldError
+	if lat < -90 || lat > 90 {
+		fe = append(fe, errs.FieldError{Field: "lat", Message: "must be between -90 and 90"})
+	}
+	if lng < -180 || lng > 180 {
+		fe = append(fe, errs.FieldError{Field: "lng", Message: "must be between -180 and 180"})
+	}
+	if err := errs.Fields(fe); err != nil {
+		return Order{}, err
+	}
+	return s.transition(ctx, p, id, ActArrive, func(c *change) error {
+		c.o.ArrivedAt, c.o.ArriveLat, c.o.ArriveLng = &c.now, &lat, &lng
+		c.payload = JSON{"lat": lat, "lng": lng}
+		if c.o.Address.Lat != nil && c.o.Address.Lng != nil {
+			c.payload["distance_m"] = int(distanceKm(lat, lng, *c.o.Address.Lat, *c.o.Address.Lng) * 1000)
+		}
+		return nil
+	})
+}
+
+// QuoteInput is one quote line as the technician enters it.
+type QuoteInput struct {
+	Kind        string
+	PartID      *uuid.UUID
+	Description string
+	Qty         int64
+	UnitPrice   int64
+	Covered     bool
+}
+
+// Quote prices the work for the customer's approval. Covered lines cost 0
+// while the order is in warranty; out of warranty nothing is covered.
+func (s *Service) Quote(ctx context.Context, p auth.Principal, id uuid.UUID, lines []QuoteInput) (Order, error) {
+	if len(lines) == 0 {
+		return Order{}, errs.Field("items", "at least one item is required")
+	}
+	var fe []errs.FieldError
+	for i, l := range lines {
+		at := func(f string) string { return "items[" + itoa(i) + "]." + f }
+		if l.Kind != "part" && l.Kind != "labour" && l.Kind != "fee" {
+			fe = append(fe, errs.FieldError{Field: at("kind"), Message: "must be part, labour or fee"})
+		}
+		if l.Qty < 1 || l.Qty > 10000 {
+			fe = append(fe, errs.FieldError{Field: at("qty"), Message: "must be between 1 and 10000"})
+		}
+		if l.UnitPrice < 0 || l.UnitPrice > 100_000_000 {
+			fe = append(fe, errs.FieldError{Field: at("unit_price"), Message: "must be between 0 and 100000000 minor units"})
+		}
+		if strings.TrimSpace(l.Description) == "" {
+			fe = append(fe, errs.FieldError{Field: at("description"), Message: "is required"})
+		}
+	}
+	if err := errs.Fields(fe); err != nil {
+		return Order{}, err
+	}
+	return s.transition(ctx, p, id, ActQuote, func(c *change) error {
+		items := make(QuoteItems, 0, len(lines))
+		for _, l := range lines {
+			covered := l.Covered && c.o.InWarranty
+			amount := l.Qty * l.UnitPrice
+			if covered {
+				amount = 0
+			}
+			items = append(items, QuoteItem{Kind: l.Kind, PartID: l.PartID, Description: strings.TrimSpace(l.Description),
+				Qty: l.Qty, UnitPrice: l.UnitPrice, Covered: covered, Amount: amount})
+		}
+		c.o.QuoteItems, c.o.QuoteStatus = items, "pending"
+		ch := c.o.Charges()
+		c.payload = JSON{"items": len(items), "amount_due": ch.AmountDue, "currency": ch.Currency}
+		return c.notify(c.o.CustomerID, "quote_waiting", "A quote for "+c.o.Number+" needs your approval",
+			"Amount due: "+itoa64(ch.AmountDue)+" "+ch.Currency+" (minor units).")
+	})
+}
+
+// ApproveQuote lets the paid work start (the order's customer only).
+func (s *Service) ApproveQuote(ctx context.Context, p auth.Principal, id uuid.UUID) (Order, error) {
+	return s.transition(ctx, p, id, ActApprove, func(c *change) error {
+		c.o.QuoteStatus = "approved"
+		c.payload = JSON{"amount_due": c.o.Charges().AmountDue}
+		if c.o.TechnicianID != nil {
+			return c.notify(*c.o.TechnicianID, "quote_approved", "Quote approved for "+c.o.Number, "You may start the work.")
+		}
+		return nil
+	})
+}
+
+// RejectQuote ends the visit without repair: the order completes, not fixed.
+func (s *Service) RejectQuote(ctx context.Context, p auth.Principal, id uuid.UUID, reason string) (Order, error) {
+	return s.transition(ctx, p, id, ActReject, func(c *change) error {
+		fixed := false
+		c.o.QuoteStatus, c.o.Fixed, c.o.CompletedAt = "rejected", &fixed, &c.now
+		c.o.Resolution = "quote rejected by the customer"
+		if r := strings.TrimSpace(reason); r != "" {
+			c.o.Resolution += ": " + r
+		}
+		c.payload = JSON{"reason": strings.TrimSpace(reason)}
+		if err := c.st.endAppointment(c.ctx, c.o.ID, c.now); err != nil {
+			return err
+		}
+		if c.o.TechnicianID != nil {
+			return c.notify(*c.o.TechnicianID, "quote_rejected", "Quote rejected for "+c.o.Number, c.o.Resolution)
+		}
+		return nil
+	})
+}
+
+// Start begins the work. Out of warranty, chargeable work needs an approved
+// quote first (which moves the order to in_progress itself), so Start is
+// for warranty work at no charge.
+func (s *Service) Start(ctx context.Context, p auth.Principal, id uuid.UUID) (Order, error) {
+	return s.transition(ctx, p, id, ActStart, func(c *change) error {
+		if !c.o.InWarranty {
+			return &errs.Error{Kind: errs.Conflict, Message: "the product is out of warranty: send a quote and wait for the customer's approval",
+				Extra: map[string]any{"current_status": StatusOnSite, "allowed_actions": []string{string(ActQuote)}}}
+		}
+		c.payload = JSON{"in_warranty": true, "charge": 0}
+		return nil
+	})
+}
+
+// AwaitParts pauses the work until parts arrive; a new visit is booked then.
+func (s *Service) AwaitParts(ctx context.Context, p auth.Principal, id uuid.UUID, note string) (Order, error) {
+	return s.transition(ctx, p, id, ActAwaitingParts, func(c *change) error {
+		c.payload = JSON{"note": strings.TrimSpace(note)}
+		if err := c.st.endAppointment(c.ctx, c.o.ID, c.now); err != nil {
+			return err
+		}
+		c.o.AppointmentStart, c.o.AppointmentEnd = nil, nil
+		return c.notify(c.o.CustomerID, "awaiting_parts", "Parts are on order for "+c.o.Number,
+			"We will ask you to book a new visit when the parts are in.")
+	})
+}
+
+// Cancel ends the order with a reason (customers until scheduled, staff until on site).
+func (s *Service) Cancel(ctx context.Context, p auth.Principal, id uuid.UUID, reason string) (Order, error) {
+	r, err := requireReason(reason)
+	if err != nil {
+		return Order{}, err
+	}
+	return s.transition(ctx, p, id, ActCancel, func(c *change) error {
+		c.o.CancelReason = r
+		c.payload = JSON{"reason": r}
+		if err := c.st.endAppointment(c.ctx, c.o.ID, c.now); err != nil {
+			return err
+		}
+		if c.o.TechnicianID != nil {
+			if err := c.notify(*c.o.TechnicianID, "job_cancelled", "Job "+c.o.Number+" was cancelled", r); err != nil {
+				return err
+			}
+		}
+		return c.notify(c.o.CustomerID, "order_cancelled", "Your request "+c.o.Number+" was cancelled", r)
+	})
+}
+
+// ReopenWindow is how long after completion an order can be reopened.
+const ReopenWindow = 30 * 24 * time.Hour
+
+// Reopen sends a completed order back to triage as a repeat repair.
+func (s *Service) Reopen(ctx context.Context, p auth.Principal, id uuid.UUID, reason string) (Order, error) {
+	r, err := requireReason(reason)
+	if err != nil {
+		return Order{}, err
+	}
+	return s.transition(ctx, p, id, ActReopen, func(c *change) error {
+		if c.o.CompletedAt != nil && c.now.Sub(*c.o.CompletedAt) > ReopenWindow {
+			return &errs.Error{Kind: errs.Conflict, Message: "orders can be reopened within 30 days of completion; submit a new request",
+				Extra: map[string]any{"current_status": c.o.Status, "completed_at": c.o.CompletedAt}}
+		}
+		c.o.RepeatRepair = true
+		c.o.VisitCount++
+		c.o.TechnicianID, c.o.AppointmentStart, c.o.AppointmentEnd = nil, nil, nil
+		c.o.Fixed, c.o.CompletedAt = nil, nil
+		c.payload = JSON{"reason": r, "visit_count": c.o.VisitCount}
+		return nil
+	})
+}

@@ -1,0 +1,10 @@
+DROP TABLE IF EXISTS notifications;
+DROP TABLE IF EXISTS idempotency_records;
+DROP TABLE IF EXISTS appointments;
+DROP TABLE IF EXISTS order_events;
+DROP TABLE IF EXISTS order_assignments;
+DROP TABLE IF EXISTS orders;
+DROP FUNCTION IF EXISTS orders_touch();
+DROP SEQUENCE IF EXISTS order_number_seq;
+DROP TABLE IF EXISTS sla_policies;
+DROP EXTENSION IF EXISTS btree_gist;
