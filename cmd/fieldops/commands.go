@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -68,7 +67,7 @@ func cmdSeed(ctx context.Context, environ []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer a.close()
-	if err := demo.Seed(ctx, a.identity, a.catalog, time.Now().UTC()); err != nil {
+	if err := seedDemo(ctx, a); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "demo data present; every demo account's password is %q\n", demo.Password)

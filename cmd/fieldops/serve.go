@@ -55,10 +55,11 @@ func cmdServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		}
 	}
 	if *seed {
-		if err := demo.Seed(ctx, a.identity, a.catalog, time.Now().UTC()); err != nil {
+		if err := seedDemo(ctx, a); err != nil {
 			return err
 		}
 	}
+	go purgeIdempotencyKeys(ctx, a)
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return err
@@ -77,6 +78,35 @@ func cmdServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	}
 	srv := api.Server(api.NewServer(a.deps()), cfg.HTTP)
 	return serveHTTP(ctx, srv, ln, cfg.HTTP.ShutdownTimeout, log)
+}
+
+// seedDemo creates the demo people, catalogue and orders (idempotent).
+func seedDemo(ctx context.Context, a *app) error {
+	now := a.clock.Now()
+	if err := demo.Seed(ctx, a.identity, a.catalog, now); err != nil {
+		return err
+	}
+	return demo.SeedOrders(ctx, a.identity, a.catalog, a.orders, now)
+}
+
+// purgeIdempotencyKeys deletes expired Idempotency-Key records hourly. Every
+// replica may run it; the DELETE is idempotent. (Claim ignores expired
+// records anyway; this only bounds the table.)
+func purgeIdempotencyKeys(ctx context.Context, a *app) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := a.idem.Purge(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("purging idempotency keys", "error", err)
+		} else if n > 0 {
+			a.log.Info("purged expired idempotency keys", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // serveHTTP serves until ctx ends, then stops accepting connections and waits

@@ -76,6 +76,8 @@ func (s *Service) CreateModel(ctx context.Context, in ModelInput) (ProductModel,
 	if err := errs.Fields(fe); err != nil {
 		return ProductModel{}, err
 	}
+	m.CreatedAt = s.clock.Now()
+	m.UpdatedAt = m.CreatedAt
 	if err := s.st.createModel(ctx, &m); err != nil {
 		return ProductModel{}, err
 	}
@@ -150,6 +152,8 @@ func (s *Service) RegisterAsset(ctx context.Context, p auth.Principal, in AssetI
 	if err := errs.Fields(fe); err != nil {
 		return Asset{}, err
 	}
+	a.CreatedAt = s.clock.Now()
+	a.UpdatedAt = a.CreatedAt
 	if err := s.st.createAsset(ctx, &a); err != nil {
 		return Asset{}, err
 	}

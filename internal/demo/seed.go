@@ -13,6 +13,7 @@ import (
 	"github.com/fieldops/fieldops/internal/identity"
 	"github.com/fieldops/fieldops/internal/platform/auth"
 	"github.com/fieldops/fieldops/internal/platform/errs"
+	"github.com/fieldops/fieldops/internal/platform/page"
 )
 
 // Password is every demo account's password (documented in the README).
@@ -124,3 +125,5 @@ func createAccount(ctx context.Context, people *identity.Service, a Account, pro
 }
 
 func ptr[T any](v T) *T { return &v }
+
+var pageAll = page.Request{Limit: page.MaxLimit}

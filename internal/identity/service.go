@@ -165,6 +165,8 @@ func (s *Service) CreateStaff(ctx context.Context, in StaffInput) (User, error) 
 		return User{}, err
 	}
 	u.PasswordHash = hash
+	u.CreatedAt = s.clock.Now()
+	u.UpdatedAt = u.CreatedAt
 	if err := s.st.createUser(ctx, &u); err != nil {
 		return User{}, err
 	}
@@ -463,6 +465,8 @@ func (s *Service) CreateProvider(ctx context.Context, in ProviderInput) (Provide
 	if err := errs.Fields(fe); err != nil {
 		return Provider{}, err
 	}
+	p.CreatedAt = s.clock.Now()
+	p.UpdatedAt = p.CreatedAt
 	if err := s.st.createProvider(ctx, &p); err != nil {
 		return Provider{}, err
 	}

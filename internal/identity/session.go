@@ -51,6 +51,8 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (Session, erro
 		return Session{}, err
 	}
 	u.PasswordHash = hash
+	u.CreatedAt = s.clock.Now()
+	u.UpdatedAt = u.CreatedAt
 	var sess Session
 	err = database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
 		st := s.st.tx(tx)
