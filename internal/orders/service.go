@@ -273,6 +273,21 @@ func (sc scope) visible(ctx context.Context, st store, o Order) (bool, error) {
 	return false, nil
 }
 
+// lock takes the order's row lock inside st's transaction; an order outside
+// the scope is NotFound, exactly like an absent one.
+func (sc scope) lock(ctx context.Context, st store, id uuid.UUID) (Order, error) {
+	o, err := st.get(ctx, id, true)
+	if err != nil {
+		return Order{}, err
+	}
+	if ok, err := sc.visible(ctx, st, o); err != nil {
+		return Order{}, err
+	} else if !ok {
+		return Order{}, errs.NotFoundf("order")
+	}
+	return o, nil
+}
+
 // Get returns an order visible to p (NotFound otherwise).
 func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (Order, error) {
 	sc, err := s.scopeOf(ctx, p)
@@ -319,14 +334,9 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, ve
 	var out Order
 	err = database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
 		st := s.st.tx(tx)
-		o, err := st.get(ctx, id, true)
+		o, err := sc.lock(ctx, st, id)
 		if err != nil {
 			return err
-		}
-		if ok, err := sc.visible(ctx, st, o); err != nil {
-			return err
-		} else if !ok {
-			return errs.NotFoundf("order")
 		}
 		if version != nil && *version != o.Version {
 			return &errs.Error{Kind: errs.PreconditionFailed, Message: "the order has changed since you read it; fetch it again",

@@ -46,14 +46,9 @@ func (s *Service) transition(ctx context.Context, p auth.Principal, id uuid.UUID
 	var out Order
 	err = database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
 		st := s.st.tx(tx)
-		o, err := st.get(ctx, id, true)
+		o, err := sc.lock(ctx, st, id)
 		if err != nil {
 			return err
-		}
-		if ok, err := sc.visible(ctx, st, o); err != nil {
-			return err
-		} else if !ok {
-			return errs.NotFoundf("order")
 		}
 		to, err := next(a, p, o)
 		if err != nil {
