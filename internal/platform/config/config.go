@@ -4,7 +4,7 @@
 package config
 
 import (
-	"bytes"
+	stdbytes "bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"github.com/labstack/gommon/bytes"
 	"gopkg.in/yaml.v3"
 
 	"github.com/fieldops/fieldops/configs"
@@ -129,7 +130,7 @@ func Load(environ []string) (Config, error) {
 }
 
 func decodeYAML(b []byte, cfg *Config) error {
-	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec := yaml.NewDecoder(stdbytes.NewReader(b))
 	dec.KnownFields(true)                                              // a misspelt key is an error, not a silent default
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
 		return err
@@ -167,6 +168,9 @@ func (c *Config) finish() error {
 	}
 	if c.Auth.LoginMaxFailures < 1 || c.Auth.LoginIPMaxFailures < 1 {
 		problems = append(problems, "auth.login_max_failures and auth.login_ip_max_failures must be at least 1")
+	}
+	if _, err := bytes.Parse(c.HTTP.BodyLimit); err != nil {
+		problems = append(problems, fmt.Sprintf("FIELDOPS_HTTP_BODY_LIMIT %q is not a size like 1MiB or 512KiB", c.HTTP.BodyLimit))
 	}
 	if c.Storage.Kind != "local" && c.Storage.Kind != "s3" {
 		problems = append(problems, fmt.Sprintf("FIELDOPS_STORAGE must be local or s3, not %q", c.Storage.Kind))

@@ -302,3 +302,10 @@ func TestParseLevel(t *testing.T) {
 		})
 	}
 }
+
+func TestBadBodyLimitIsAConfigError(t *testing.T) {
+	_, err := config.Load([]string{"FIELDOPS_HTTP_BODY_LIMIT=lots"})
+	if err == nil || !strings.Contains(err.Error(), "FIELDOPS_HTTP_BODY_LIMIT") {
+		t.Fatalf("Load with a bad body limit = %v, want an error naming FIELDOPS_HTTP_BODY_LIMIT", err)
+	}
+}
