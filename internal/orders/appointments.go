@@ -50,7 +50,8 @@ func (s *Service) Book(ctx context.Context, p auth.Principal, id uuid.UUID, w Wi
 			return errs.Field("reason", "is required when staff move an appointment")
 		}
 		if o.TechnicianID == nil {
-			return errs.E(errs.Conflict, "the order has no technician to book")
+			return &errs.Error{Kind: errs.Conflict, Message: "the order has no technician to book",
+				Extra: map[string]any{"current_status": c.from}}
 		}
 		if err := c.st.endAppointment(c.ctx, o.ID, c.now); err != nil {
 			return err

@@ -63,7 +63,8 @@ func (s *Service) Assign(ctx context.Context, p auth.Principal, id uuid.UUID, te
 	var res Assigned
 	o, err := s.transition(ctx, p, id, ActAssign, func(c *change) error {
 		if c.o.Region != peek.Region || c.o.Type != peek.Type {
-			return errs.E(errs.Conflict, "the order changed while dispatching; try again")
+			return &errs.Error{Kind: errs.Conflict, Message: "the order changed while dispatching; try again",
+				Extra: map[string]any{"current_status": c.from}}
 		}
 		var pick identity.User
 		var why string

@@ -135,7 +135,7 @@ func next(a Action, p auth.Principal, o Order) (Status, error) {
 	}
 	allowed := Allowed(p, o)
 	return "", &errs.Error{Kind: errs.Conflict,
-		Message: "cannot " + string(a) + " an order that is " + o.Status,
+		Message: "the action " + string(a) + " is not possible while the order is " + o.Status,
 		Extra:   map[string]any{"current_status": o.Status, "allowed_actions": allowed}}
 }
 

@@ -300,6 +300,7 @@ func (s *Service) Cancel(ctx context.Context, p auth.Principal, id uuid.UUID, re
 	}
 	return s.transition(ctx, p, id, ActCancel, func(c *change) error {
 		c.o.CancelReason = r
+		c.o.AppointmentStart, c.o.AppointmentEnd = nil, nil
 		c.payload = JSON{"reason": r}
 		if err := c.st.endAppointment(c.ctx, c.o.ID, c.now); err != nil {
 			return err
@@ -325,12 +326,14 @@ func (s *Service) Reopen(ctx context.Context, p auth.Principal, id uuid.UUID, re
 	return s.transition(ctx, p, id, ActReopen, func(c *change) error {
 		if c.o.CompletedAt != nil && c.now.Sub(*c.o.CompletedAt) > ReopenWindow {
 			return &errs.Error{Kind: errs.Conflict, Message: "orders can be reopened within 30 days of completion; submit a new request",
-				Extra: map[string]any{"current_status": c.o.Status, "completed_at": c.o.CompletedAt}}
+				Extra: map[string]any{"current_status": c.from, "completed_at": c.o.CompletedAt}} // c.o.Status is already the target
 		}
 		c.o.RepeatRepair = true
 		c.o.VisitCount++
 		c.o.TechnicianID, c.o.AppointmentStart, c.o.AppointmentEnd = nil, nil, nil
-		c.o.Fixed, c.o.CompletedAt = nil, nil
+		c.o.Fixed, c.o.CompletedAt, c.o.Resolution = nil, nil, ""
+		// a new visit: the previous quote and check-in belong to the timeline
+		c.o.QuoteItems, c.o.QuoteStatus, c.o.ArrivedAt, c.o.ArriveLat, c.o.ArriveLng = QuoteItems{}, "none", nil, nil, nil
 		c.payload = JSON{"reason": r, "visit_count": c.o.VisitCount}
 		return nil
 	})
