@@ -122,6 +122,13 @@ func (s store) endAppointment(ctx context.Context, order uuid.UUID, at time.Time
 // book inserts an active appointment; an overlap with another active
 // appointment of the technician is ErrSlotTaken (exclusion constraint).
 func (s store) book(ctx context.Context, a Appointment, w Window) error {
+	// Bookings of one technician take turns (lock held until commit): two
+	// inserts checking the exclusion constraint at once wait for each other,
+	// and PostgreSQL aborts one as a deadlock (40P01, a 500) instead of 23P01.
+	if err := s.db.WithContext(ctx).Exec(`SELECT pg_advisory_xact_lock(hashtext('appointments'), hashtext(?::text))`,
+		a.TechnicianID.String()).Error; err != nil {
+		return err
+	}
 	err := s.db.WithContext(ctx).Exec(`INSERT INTO appointments (id, order_id, technician_id, during, active, reason, booked_by, created_at)
 VALUES (?, ?, ?, tstzrange(?, ?, '[)'), true, ?, ?, ?)`, a.ID, a.OrderID, a.TechnicianID, w.Start, w.End, a.Reason, a.BookedBy, a.CreatedAt).Error
 	if err != nil && errs.KindOf(database.Constraint(err, nil)) == errs.Conflict {
