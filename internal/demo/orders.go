@@ -50,7 +50,10 @@ func SeedOrders(ctx context.Context, people *identity.Service, cat *catalog.Serv
 	}{
 		{"new", "alice@example.com", "AC9-DEMO-0001", "repair", "Air conditioner drips water onto the floor.", nil},
 		{"assigned", "bob@example.com", "SOF-DEMO-0001", "repair", "Recliner mechanism of the left seat is stuck.", []step{
-			func(id uuid.UUID) error { _, err := ord.Triage(ctx, disp, id, orders.TriageInput{Priority: "P2"}); return err },
+			func(id uuid.UUID) error {
+				_, err := ord.Triage(ctx, disp, id, orders.TriageInput{Priority: "P2"})
+				return err
+			},
 			func(id uuid.UUID) error {
 				sam := actors["sam@fieldops.test"].UserID
 				_, err := ord.Assign(ctx, disp, id, &sam, false)
@@ -83,7 +86,10 @@ func SeedOrders(ctx context.Context, people *identity.Service, cat *catalog.Serv
 				return err
 			},
 			func(id uuid.UUID) error { _, err := ord.Depart(ctx, actors["carl@coolfix.test"], id); return err },
-			func(id uuid.UUID) error { _, err := ord.Arrive(ctx, actors["carl@coolfix.test"], id, 31.2000, 121.4500); return err },
+			func(id uuid.UUID) error {
+				_, err := ord.Arrive(ctx, actors["carl@coolfix.test"], id, 31.2000, 121.4500)
+				return err
+			},
 			func(id uuid.UUID) error {
 				_, err := ord.Quote(ctx, actors["carl@coolfix.test"], id, []orders.QuoteInput{
 					{Kind: "part", Description: "Compressor start capacitor", Qty: 1, UnitPrice: 8900},
