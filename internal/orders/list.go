@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/fieldops/fieldops/internal/platform/auth"
+	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/errs"
 )
 
@@ -81,38 +82,54 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, limit in
 	} else if bound, err = s.st.syncBound(ctx); err != nil {
 		return Page{}, err
 	}
-	q := s.db.WithContext(ctx).Model(&Order{}).Where("updated_at < ?", bound)
-	switch {
-	case sc.customer != nil:
-		q = q.Where("customer_id = ?", *sc.customer)
-	case sc.provider != nil:
-		q = q.Where("provider_id = ?", *sc.provider)
-	case sc.technician != nil:
-		q = q.Where("id IN (SELECT order_id FROM order_assignments WHERE technician_id = ?)", *sc.technician)
-	}
-	if f.Status != "" {
-		q = q.Where("status IN ?", strings.Split(f.Status, ","))
-	}
-	if f.Type != "" {
-		q = q.Where("type = ?", f.Type)
-	}
-	if f.Priority != "" {
-		q = q.Where("priority = ?", f.Priority)
-	}
-	if f.Region != "" {
-		q = q.Where("region = ?", f.Region)
-	}
-	if f.TechnicianID != nil {
-		q = q.Where("technician_id = ?", *f.TechnicianID)
-	}
-	if f.UpdatedSince != nil {
-		q = q.Where("updated_at >= ?", *f.UpdatedSince)
-	}
-	if cursor != nil {
-		q = q.Where("(updated_at, id) > (?, ?)", cursor.At, cursor.ID)
+	filter := func(q *gorm.DB) *gorm.DB {
+		q = q.Model(&Order{}).Where("updated_at < ?", bound)
+		switch {
+		case sc.customer != nil:
+			q = q.Where("customer_id = ?", *sc.customer)
+		case sc.provider != nil:
+			q = q.Where("provider_id = ?", *sc.provider)
+		case sc.technician != nil:
+			q = q.Where("id IN (SELECT order_id FROM order_assignments WHERE technician_id = ?)", *sc.technician)
+		}
+		if f.Status != "" {
+			q = q.Where("status IN ?", strings.Split(f.Status, ","))
+		}
+		if f.Type != "" {
+			q = q.Where("type = ?", f.Type)
+		}
+		if f.Priority != "" {
+			q = q.Where("priority = ?", f.Priority)
+		}
+		if f.Region != "" {
+			q = q.Where("region = ?", f.Region)
+		}
+		if f.TechnicianID != nil {
+			q = q.Where("technician_id = ?", *f.TechnicianID)
+		}
+		if f.UpdatedSince != nil {
+			q = q.Where("updated_at >= ?", *f.UpdatedSince)
+		}
+		if cursor != nil {
+			q = q.Where("(updated_at, id) > (?, ?)", cursor.At, cursor.ID)
+		}
+		return q.Order("updated_at, id").Limit(limit + 1)
 	}
 	var rows []Order
-	if err := q.Order("updated_at, id").Limit(limit + 1).Find(&rows).Error; err != nil {
+	if sc.technician == nil {
+		err = filter(s.db.WithContext(ctx)).Find(&rows).Error
+	} else {
+		// A technician's list joins their assignments; a cached generic plan
+		// walks all orders by updated_at instead and is ~6x slower at 100k
+		// orders (docs/PERFORMANCE.md), so plan this query for its arguments.
+		err = database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
+			if err := tx.Exec("SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
+				return err
+			}
+			return filter(tx).Find(&rows).Error
+		})
+	}
+	if err != nil {
 		return Page{}, err
 	}
 	pg := Page{Items: rows, SyncedUntil: bound}
