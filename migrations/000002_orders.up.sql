@@ -84,12 +84,14 @@ CREATE INDEX orders_status_updated ON orders (status, updated_at, id);
 CREATE INDEX orders_technician_open ON orders (technician_id) WHERE status IN
     ('assigned', 'accepted', 'scheduled', 'en_route', 'on_site', 'awaiting_approval', 'in_progress', 'awaiting_parts');
 
--- updated_at is the transaction's start time, set here whatever the client
--- sends: delta sync bounds its pages by the oldest running transaction (see
--- internal/orders/store.go syncBound), which only works with this clock.
+-- updated_at is the moment of the write (clock_timestamp), set here whatever
+-- the client sends. Delta sync bounds its pages by the oldest running
+-- transaction (internal/orders/store.go syncBound): a transaction publishes its
+-- start before it writes anything, so any row stamped before a sync bound was
+-- written by a transaction the bound already accounted for.
 CREATE FUNCTION orders_touch() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.updated_at := now();
+    NEW.updated_at := clock_timestamp();
     RETURN NEW;
 END $$;
 CREATE TRIGGER orders_touch BEFORE INSERT OR UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION orders_touch();

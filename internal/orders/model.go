@@ -158,7 +158,7 @@ type Order struct {
 	CreatedBy        *uuid.UUID `gorm:"type:uuid"`
 	Version          int
 	CreatedAt        time.Time
-	UpdatedAt        time.Time // set by PostgreSQL (transaction start) for delta sync
+	UpdatedAt        time.Time // set by PostgreSQL (time of the write) for delta sync
 }
 
 // Charges sums the quote: what is charged per kind, what warranty covers, what is due.

@@ -65,7 +65,7 @@ func (s store) get(ctx context.Context, id uuid.UUID, lock bool) (Order, error) 
 }
 
 // save writes every column, bumps the version and reads back updated_at,
-// which the database sets (transaction start time) for delta sync.
+// which the database sets (time of the write) for delta sync.
 func (s store) save(ctx context.Context, o *Order) error {
 	o.Version++
 	err := s.db.WithContext(ctx).Model(o).Clauses(clause.Returning{Columns: []clause.Column{{Name: "updated_at"}}}).
@@ -154,7 +154,10 @@ WHERE active AND technician_id IN ? AND during && tstzrange(?, ?, '[)')`, techs,
 
 // syncBound is the newest updated_at below which every write is committed:
 // the earlier of now and the start of the oldest open transaction. Rows
-// written by a transaction still running cannot be older than it.
+// written by a transaction still running cannot be older than it: updated_at
+// is the time of the write (trigger, clock_timestamp), and a transaction
+// shows its start in pg_stat_activity before its first write, so a writer
+// that stamped a row before this statement began is visible to it here.
 func (s store) syncBound(ctx context.Context) (time.Time, error) {
 	var t time.Time
 	err := s.db.WithContext(ctx).Raw(`SELECT LEAST(statement_timestamp(), COALESCE((SELECT min(xact_start) FROM pg_stat_activity
