@@ -9,7 +9,8 @@ DEVDB := scripts/devdb.sh
 run:
 	@set -e; if [ -z "$${DATABASE_URL:-}" ]; then url=$$($(DEVDB) start); export DATABASE_URL="$$url"; fi; \
 	export FIELDOPS_DEV="$${FIELDOPS_DEV:-true}"; \
-	$(GO) run ./cmd/fieldops serve --migrate --seed
+	$(GO) build -o bin/fieldops ./cmd/fieldops; \
+	exec ./bin/fieldops serve --migrate --seed
 
 ## test: same provisioning, then the whole suite against a real database (fresh database per package)
 test:
