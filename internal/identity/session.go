@@ -65,9 +65,10 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (Session, erro
 	return sess, err
 }
 
-// Login checks credentials. Failures are counted per account and per client
-// address in the database (so every replica sees them); past the limit the
-// caller gets TooMany with a RetryAfter, before the password is even checked.
+// Login checks credentials. Attempts are counted per account and per client
+// address in the database (so every replica sees them) before the password is
+// checked, and a success un-counts itself; past the limit the caller gets
+// TooMany with a RetryAfter.
 func (s *Service) Login(ctx context.Context, login, pw, clientIP string) (Session, error) {
 	login = strings.TrimSpace(login)
 	if login == "" || pw == "" {
@@ -83,12 +84,19 @@ func (s *Service) Login(ctx context.Context, login, pw, clientIP string) (Sessio
 	accountKey := "account:" + normalizedLogin(login) // the spelling the lookup uses, so "+86 138…" and "+86138…" share one lock
 	ipKey := "ip:" + clientIP
 	now := s.clock.Now()
-	locked, err := s.st.lockedUntil(ctx, []string{accountKey, ipKey}, now)
-	if err != nil {
-		return Session{}, err
-	}
-	if locked != nil {
-		return Session{}, tooMany(locked.Sub(now))
+	// Count the attempt first (per account and per client address); past the
+	// limit the caller is refused before the password is even checked.
+	for _, k := range []struct {
+		key string
+		max int
+	}{{accountKey, s.sessions.MaxFailures}, {ipKey, s.sessions.MaxIPFailures}} {
+		_, locked, err := s.st.attempt(ctx, k.key, now, s.sessions.Window, s.sessions.Lockout, k.max)
+		if err != nil {
+			return Session{}, err
+		}
+		if locked != nil {
+			return Session{}, tooMany(locked.Sub(now))
+		}
 	}
 	u, err := s.st.userByLogin(ctx, normalizedLogin(login))
 	if err != nil && !errs.Is(err, errs.NotFound) {
@@ -106,17 +114,12 @@ func (s *Service) Login(ctx context.Context, login, pw, clientIP string) (Sessio
 		return Session{}, err
 	}
 	if !ok || u.ID == uuid.Nil || !u.Active {
-		for _, k := range []struct {
-			key string
-			max int
-		}{{accountKey, s.sessions.MaxFailures}, {ipKey, s.sessions.MaxIPFailures}} {
-			if err := s.st.recordFailure(ctx, k.key, now, s.sessions.Window, s.sessions.Lockout, k.max); err != nil {
-				return Session{}, err
-			}
-		}
-		return Session{}, errs.E(errs.Unauthorized, "wrong login or password")
+		return Session{}, errs.E(errs.Unauthorized, "wrong login or password") // the attempt stays counted
 	}
 	if err := s.st.clearThrottle(ctx, accountKey); err != nil {
+		return Session{}, err
+	}
+	if err := s.st.forgiveAttempt(ctx, ipKey); err != nil {
 		return Session{}, err
 	}
 	return s.startSession(ctx, s.st, u, ids.New())

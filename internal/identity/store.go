@@ -168,32 +168,45 @@ func (s store) revokeUserTokens(ctx context.Context, user uuid.UUID, at time.Tim
 
 // --- login throttling ---
 
-// lockedUntil returns the latest lock among keys that is still in force.
-func (s store) lockedUntil(ctx context.Context, keys []string, now time.Time) (*time.Time, error) {
-	var t sql.NullTime
-	err := s.db.WithContext(ctx).Model(&LoginThrottle{}).
-		Select("max(locked_until)").Where("key IN ? AND locked_until > ?", keys, now).Row().Scan(&t)
-	if err != nil || !t.Valid {
-		return nil, err
+// attempt counts one login attempt for key before the password is checked,
+// in one statement, so parallel attempts cannot slip past the limit. The
+// attempt after max within window sets a lock for lockout; while a lock is in
+// force nothing is counted. An expired window or lock starts over. It returns
+// the attempts in the window and the lock in force (nil when none).
+func (s store) attempt(ctx context.Context, key string, now time.Time, window, lockout time.Duration, max int) (int, *time.Time, error) {
+	var row struct {
+		Failures    int
+		LockedUntil sql.NullTime
 	}
-	return &t.Time, nil
+	err := s.db.WithContext(ctx).Raw(`
+INSERT INTO login_throttles AS t (key, failures, window_start, locked_until)
+VALUES (@key, 1, @now, CASE WHEN 1 > @max THEN CAST(@lock AS timestamptz) END)
+ON CONFLICT (key) DO UPDATE SET
+  failures = CASE
+    WHEN t.locked_until > @now THEN t.failures
+    WHEN t.window_start < @cutoff OR t.locked_until <= @now THEN 1
+    ELSE t.failures + 1 END,
+  window_start = CASE
+    WHEN t.locked_until > @now THEN t.window_start
+    WHEN t.window_start < @cutoff OR t.locked_until <= @now THEN @now
+    ELSE t.window_start END,
+  locked_until = CASE
+    WHEN t.locked_until > @now THEN t.locked_until
+    WHEN t.window_start < @cutoff OR t.locked_until <= @now THEN NULL
+    WHEN t.failures + 1 > @max THEN CAST(@lock AS timestamptz)
+    ELSE NULL END
+RETURNING failures, locked_until`,
+		map[string]any{"key": key, "now": now, "cutoff": now.Add(-window), "max": max, "lock": now.Add(lockout)}).Scan(&row).Error
+	if err != nil || !row.LockedUntil.Valid || !row.LockedUntil.Time.After(now) {
+		return row.Failures, nil, err
+	}
+	return row.Failures, &row.LockedUntil.Time, nil
 }
 
-// recordFailure counts one failure for key within window and locks the key
-// for lockout once max failures are reached. An expired window or lock starts over.
-func (s store) recordFailure(ctx context.Context, key string, now time.Time, window, lockout time.Duration, max int) error {
-	cutoff := now.Add(-window)
-	return s.db.WithContext(ctx).Exec(`
-INSERT INTO login_throttles AS t (key, failures, window_start, locked_until)
-VALUES (@key, 1, @now, CASE WHEN @max <= 1 THEN CAST(@lock AS timestamptz) END)
-ON CONFLICT (key) DO UPDATE SET
-  failures     = CASE WHEN t.window_start < @cutoff OR t.locked_until <= @now THEN 1 ELSE t.failures + 1 END,
-  window_start = CASE WHEN t.window_start < @cutoff OR t.locked_until <= @now THEN @now ELSE t.window_start END,
-  locked_until = CASE
-    WHEN t.window_start < @cutoff OR t.locked_until <= @now THEN CASE WHEN @max <= 1 THEN CAST(@lock AS timestamptz) END
-    WHEN t.failures + 1 >= @max THEN @lock
-    ELSE t.locked_until END`,
-		map[string]any{"key": key, "now": now, "cutoff": cutoff, "max": max, "lock": now.Add(lockout)}).Error
+// forgiveAttempt un-counts a successful attempt of a key that is not cleared
+// (the client address: other people's failures there still count).
+func (s store) forgiveAttempt(ctx context.Context, key string) error {
+	return s.db.WithContext(ctx).Exec(`UPDATE login_throttles SET failures = greatest(failures - 1, 0) WHERE key = ?`, key).Error
 }
 
 func (s store) clearThrottle(ctx context.Context, key string) error {
