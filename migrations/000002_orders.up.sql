@@ -86,11 +86,14 @@ CREATE INDEX orders_technician_open ON orders (technician_id) WHERE status IN
 
 -- updated_at is the moment of the write (clock_timestamp), set here whatever
 -- the client sends. Delta sync bounds its pages by the oldest running
--- transaction (internal/orders/store.go syncBound): a transaction publishes its
--- start before it writes anything, so any row stamped before a sync bound was
--- written by a transaction the bound already accounted for.
+-- transaction that has written anything (internal/orders/store.go syncBound):
+-- the trigger takes the transaction id (published in pg_stat_activity.backend_xid)
+-- before the stamp, so a row stamped before a sync bound belongs to a
+-- transaction that bound already accounted for. Read-only transactions
+-- (reports, pg_dump, an idle BEGIN) never hold the bound back.
 CREATE FUNCTION orders_touch() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM pg_current_xact_id(); -- the transaction id is visible to syncBound before the stamp is taken
     NEW.updated_at := clock_timestamp();
     RETURN NEW;
 END $$;

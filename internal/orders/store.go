@@ -153,14 +153,15 @@ WHERE active AND technician_id IN ? AND during && tstzrange(?, ?, '[)')`, techs,
 }
 
 // syncBound is the newest updated_at below which every write is committed:
-// the earlier of now and the start of the oldest open transaction. Rows
-// written by a transaction still running cannot be older than it: updated_at
-// is the time of the write (trigger, clock_timestamp), and a transaction
-// shows its start in pg_stat_activity before its first write, so a writer
-// that stamped a row before this statement began is visible to it here.
+// the earlier of now and the start of the oldest open transaction that has
+// written anything (has a transaction id). Rows written by a transaction still
+// running cannot be older than it: the orders trigger takes the transaction
+// id, which pg_stat_activity shows at once, before it stamps updated_at with
+// the time of the write, so a writer that stamped a row before this statement
+// began is visible here. Read-only transactions do not hold the bound back.
 func (s store) syncBound(ctx context.Context) (time.Time, error) {
 	var t time.Time
 	err := s.db.WithContext(ctx).Raw(`SELECT LEAST(statement_timestamp(), COALESCE((SELECT min(xact_start) FROM pg_stat_activity
-WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL AND backend_type = 'client backend'), 'infinity'))`).Scan(&t).Error
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL AND backend_type = 'client backend'), 'infinity'))`).Scan(&t).Error
 	return t, err
 }
