@@ -219,7 +219,7 @@ func handleGetProductModel(svc *catalog.Service) echo.HandlerFunc {
 // handleCreateAsset registers a product.
 //
 //	@Summary		Register a product
-//	@Description	Customers register their own products; staff (managers, dispatchers) register one for a customer with customer_id. The serial number is unique per product model. The response carries the derived warranty.
+//	@Description	Customers register their own products; managers and in-house dispatchers register one for a customer with customer_id (partner dispatchers: 403). The serial number is unique per product model. The response carries the derived warranty.
 //	@ID				createAsset
 //	@Tags			assets
 //	@Accept			json

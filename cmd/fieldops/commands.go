@@ -59,6 +59,9 @@ func cmdSeed(ctx context.Context, environ []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	if !cfg.Dev {
+		return fmt.Errorf("seed creates demo accounts with a published password; it needs FIELDOPS_DEV=true")
+	}
 	if err := migrateUp(cfg.Database.URL); err != nil {
 		return err
 	}

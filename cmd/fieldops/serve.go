@@ -54,6 +54,9 @@ func cmdServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 			log.Info("created the bootstrap manager", "email", e)
 		}
 	}
+	if *seed && !cfg.Dev {
+		return fmt.Errorf("--seed creates demo accounts with a published password; it needs FIELDOPS_DEV=true")
+	}
 	if *seed {
 		if err := seedDemo(ctx, a); err != nil {
 			return err

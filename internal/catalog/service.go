@@ -120,6 +120,8 @@ func (s *Service) RegisterAsset(ctx context.Context, p auth.Principal, in AssetI
 			fe = append(fe, errs.FieldError{Field: "customer_id", Message: "customers register their own products only"})
 		}
 		a.CustomerID = p.UserID
+	case p.Role == auth.RoleDispatcher && !s.mustInHouse(ctx, p):
+		return Asset{}, errs.E(errs.Forbidden, "partner dispatchers do not register customers' products")
 	case in.CustomerID == nil:
 		fe = append(fe, errs.FieldError{Field: "customer_id", Message: "is required when staff register a product"})
 	default:
@@ -159,6 +161,13 @@ func (s *Service) RegisterAsset(ctx context.Context, p auth.Principal, in AssetI
 	}
 	a.Model = model
 	return a, nil
+}
+
+// mustInHouse reports whether the principal is in-house staff; a lookup
+// failure counts as not in-house (the caller is refused, never let through).
+func (s *Service) mustInHouse(ctx context.Context, p auth.Principal) bool {
+	in, err := s.people.InHouse(ctx, p)
+	return err == nil && in
 }
 
 // canSeeAll reports whether the principal sees every customer's assets.

@@ -109,6 +109,15 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		if o.Channel == "" {
 			o.Channel = "phone"
 		}
+		if p.Role == auth.RoleDispatcher { // a partner's intake belongs to the partner
+			inHouse, err := s.people.InHouse(ctx, p)
+			if err != nil {
+				return Order{}, err
+			}
+			if !inHouse {
+				o.ProviderID = p.ProviderID
+			}
+		}
 	default:
 		return Order{}, errs.E(errs.Forbidden, "your role may not submit orders")
 	}

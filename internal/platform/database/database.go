@@ -34,7 +34,8 @@ func Open(url string, opt Options) (*gorm.DB, error) {
 	}
 	gl := logger.Discard
 	if opt.Logger != nil {
-		gl = logger.NewSlogLogger(opt.Logger, logger.Config{SlowThreshold: 500 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true})
+		gl = logger.NewSlogLogger(opt.Logger, logger.Config{SlowThreshold: 500 * time.Millisecond,
+			LogLevel: logger.Warn, IgnoreRecordNotFoundError: true, ParameterizedQueries: true}) // no values (hashes, personal data) in logs
 	}
 	db, err := gorm.Open(postgres.Open(url), &gorm.Config{
 		Logger:                 gl,
