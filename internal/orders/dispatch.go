@@ -21,8 +21,9 @@ type Assigned struct {
 
 // Assign gives the order to a technician (manual) or picks one (auto):
 // on-duty technicians of the order's region with the skill its type needs,
-// under their daily capacity, fewest open jobs first, then nearest when both
-// locations are known. Partner dispatchers assign their own technicians only.
+// under their daily capacity, fewest open jobs that day first (jobs booked
+// that day or not booked yet), then nearest when both locations are known.
+// Concurrent auto-assigns count a technician's load one at a time. Partner dispatchers assign their own technicians only.
 // Nobody qualified is Conflict with the reason; the order stays as it was.
 func (s *Service) Assign(ctx context.Context, p auth.Principal, id uuid.UUID, techID *uuid.UUID, auto bool) (Assigned, error) {
 	if (techID == nil) == !auto {
@@ -69,7 +70,10 @@ func (s *Service) Assign(ctx context.Context, p auth.Principal, id uuid.UUID, te
 		var pick identity.User
 		var why string
 		if auto {
-			load, err := c.st.openJobs(c.ctx, userIDs(candidates))
+			if err := c.st.lockTechnicians(c.ctx, userIDs(candidates)); err != nil {
+				return err
+			}
+			load, err := c.st.openJobs(c.ctx, userIDs(candidates), c.now)
 			if err != nil {
 				return err
 			}

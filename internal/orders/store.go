@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -98,14 +100,33 @@ func (s store) notify(ctx context.Context, n *Notification) error {
 	return s.db.WithContext(ctx).Create(n).Error
 }
 
-// openJobs counts each technician's open orders.
-func (s store) openJobs(ctx context.Context, techs []uuid.UUID) (map[uuid.UUID]int, error) {
+// lockTechnicians takes a dispatch lock on each technician (until the
+// transaction ends), in id order so two dispatches never wait on each other in
+// a cycle; concurrent auto-assigns then count a technician's load one at a time.
+func (s store) lockTechnicians(ctx context.Context, techs []uuid.UUID) error {
+	sorted := slices.Clone(techs)
+	slices.SortFunc(sorted, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+	for _, t := range sorted {
+		if err := s.db.WithContext(ctx).Exec(`SELECT pg_advisory_xact_lock(hashtext('dispatch'), hashtext(?::text))`, t.String()).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openJobs counts each technician's open orders for the day of day: those
+// booked that day and those not booked yet (visits on other days do not
+// take today's capacity).
+func (s store) openJobs(ctx context.Context, techs []uuid.UUID, day time.Time) (map[uuid.UUID]int, error) {
+	start := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	var rows []struct {
 		TechnicianID uuid.UUID
 		N            int
 	}
 	err := s.db.WithContext(ctx).Model(&Order{}).Select("technician_id, count(*) AS n").
-		Where("technician_id IN ? AND status IN ?", techs, OpenStatuses).Group("technician_id").Scan(&rows).Error
+		Where("technician_id IN ? AND status IN ?", techs, OpenStatuses).
+		Where("appointment_start IS NULL OR (appointment_start >= ? AND appointment_start < ?)", start, start.AddDate(0, 0, 1)).
+		Group("technician_id").Scan(&rows).Error
 	out := make(map[uuid.UUID]int, len(rows))
 	for _, r := range rows {
 		out[r.TechnicianID] = r.N
