@@ -132,6 +132,7 @@ func fromAssetRequest(r AssetRequest) (catalog.AssetInput, error) {
 //	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
+//	@Param			Idempotency-Key	header		string	false	"retry key (24 h)"
 //	@Param			body	body		ProductModelRequest	true	"model"
 //	@Success		201		{object}	ProductModelResponse
 //	@Failure		400		{object}	Problem
@@ -225,6 +226,7 @@ func handleGetProductModel(svc *catalog.Service) echo.HandlerFunc {
 //	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
+//	@Param			Idempotency-Key	header		string	false	"retry key (24 h)"
 //	@Param			body	body		AssetRequest	true	"product"
 //	@Success		201		{object}	AssetResponse
 //	@Failure		400		{object}	Problem

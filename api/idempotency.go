@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/fieldops/fieldops/internal/platform/auth"
 	"github.com/fieldops/fieldops/internal/platform/errs"
 	"github.com/fieldops/fieldops/internal/platform/idempotency"
 )
@@ -37,7 +38,7 @@ func (r *recorder) Write(b []byte) (int, error) {
 // the same key and body replay the first response (status and body, with
 // Idempotent-Replayed: true); the same key with another body is 422; a
 // duplicate while the first is in flight is 409 and does not run. Keys are
-// per caller and kept 24 h. Server errors (5xx) release the key for a retry.
+// per caller (the user; the client address for sign-up) and kept 24 h. Server errors (5xx) release the key for a retry.
 func idempotent(store *idempotency.Store) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -56,7 +57,10 @@ func idempotent(store *idempotency.Store) echo.MiddlewareFunc {
 			h := sha256.New()
 			io.WriteString(h, c.Request().Method+" "+c.Request().URL.Path+"\n")
 			h.Write(body)
-			caller := "user:" + principal(c).UserID.String()
+			caller := "ip:" + c.RealIP() // sign-up: nobody is signed in yet
+			if p, ok := auth.FromContext(c.Request().Context()); ok {
+				caller = "user:" + p.UserID.String()
+			}
 			ctx := c.Request().Context()
 			outcome, rec, err := store.Claim(ctx, caller, key, h.Sum(nil))
 			if err != nil {

@@ -229,6 +229,7 @@ func boolQuery(c echo.Context, name string) (*bool, error) {
 //	@Tags			auth
 //	@Accept			json
 //	@Produce		json
+//	@Param			Idempotency-Key	header		string	false	"retry key (24 h)"
 //	@Param			body	body		RegisterRequest	true	"sign-up"
 //	@Success		201		{object}	TokenResponse
 //	@Failure		400		{object}	Problem	"malformed JSON or unknown field"
@@ -424,6 +425,7 @@ func handleLocation(svc *identity.Service) echo.HandlerFunc {
 //	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
+//	@Param			Idempotency-Key	header		string	false	"retry key (24 h)"
 //	@Param			body	body		CreateUserRequest	true	"account"
 //	@Success		201		{object}	UserResponse
 //	@Failure		400		{object}	Problem
@@ -572,6 +574,7 @@ func handleUpdateUser(svc *identity.Service) echo.HandlerFunc {
 //	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
+//	@Param			Idempotency-Key	header		string	false	"retry key (24 h)"
 //	@Param			body	body		ProviderRequest	true	"provider"
 //	@Success		201		{object}	ProviderResponse
 //	@Failure		400		{object}	Problem

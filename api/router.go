@@ -92,8 +92,11 @@ func NewServer(d Deps) *echo.Echo {
 
 	v1 := routes{e: e, prefix: "/v1", mw: []echo.MiddlewareFunc{noStore}}
 
+	// every creating or transition POST takes an Idempotency-Key
+	idem := idempotent(d.Idempotency)
+
 	// sessions
-	v1.POST("/auth/register", handleRegister(d.Identity))
+	v1.POST("/auth/register", handleRegister(d.Identity), idem)
 	v1.POST("/auth/login", handleLogin(d.Identity))
 	v1.POST("/auth/refresh", handleRefresh(d.Identity))
 
@@ -104,24 +107,23 @@ func NewServer(d Deps) *echo.Echo {
 	in.POST("/me/location", handleLocation(d.Identity), allow(technician))
 
 	// staff and organisations
-	in.POST("/users", handleCreateUser(d.Identity), allow(manager))
+	in.POST("/users", handleCreateUser(d.Identity), allow(manager), idem)
 	in.GET("/users", handleListUsers(d.Identity), allow(manager, dispatcher))
 	in.GET("/users/:id", handleGetUser(d.Identity), allow(manager, dispatcher))
 	in.PATCH("/users/:id", handleUpdateUser(d.Identity), allow(manager))
-	in.POST("/providers", handleCreateProvider(d.Identity), allow(manager))
+	in.POST("/providers", handleCreateProvider(d.Identity), allow(manager), idem)
 	in.GET("/providers", handleListProviders(d.Identity), allow(manager))
 	in.GET("/providers/:id", handleGetProvider(d.Identity), allow(manager))
 
 	// catalogue and customers' products
-	in.POST("/product-models", handleCreateProductModel(d.Catalog), allow(manager))
+	in.POST("/product-models", handleCreateProductModel(d.Catalog), allow(manager), idem)
 	in.GET("/product-models", handleListProductModels(d.Catalog), allow(anyone...))
 	in.GET("/product-models/:id", handleGetProductModel(d.Catalog), allow(anyone...))
-	in.POST("/assets", handleCreateAsset(d.Catalog), allow(customer, dispatcher, manager))
+	in.POST("/assets", handleCreateAsset(d.Catalog), allow(customer, dispatcher, manager), idem)
 	in.GET("/assets", handleListAssets(d.Catalog), allow(anyone...))
 	in.GET("/assets/:id", handleGetAsset(d.Catalog), allow(anyone...))
 
 	// work orders; transitions take their roles from the life-cycle table
-	idem := idempotent(d.Idempotency)
 	act := func(a orders.Action) echo.MiddlewareFunc { return allow(orders.RolesFor(a)...) }
 	in.POST("/orders", handleCreateOrder(d.Orders), allow(customer, dispatcher, manager), idem)
 	in.GET("/orders", handleListOrders(d.Orders), allow(anyone...))
