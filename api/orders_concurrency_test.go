@@ -137,7 +137,7 @@ func concFields(r apitest.Response) []string {
 
 // concCurrentStatus returns extra.current_status of a problem ("" if absent).
 func concCurrentStatus(r apitest.Response) string {
-	extra, _ := r.JSON["extra"].(map[string]any)
+	extra := r.JSON // RFC 9457 extension members sit at the top level
 	s, _ := extra["current_status"].(string)
 	return s
 }

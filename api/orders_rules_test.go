@@ -61,7 +61,7 @@ func rulesConflict(status string, allowed []string) func(t *testing.T, r apitest
 	return func(t *testing.T, r apitest.Response) {
 		t.Helper()
 		expectProblem(t, r, http.StatusConflict)
-		extra, _ := r.JSON["extra"].(map[string]any)
+		extra := r.JSON // RFC 9457 extension members sit at the top level
 		if extra["current_status"] != status {
 			t.Errorf("extra.current_status = %v, want %s: %s", extra["current_status"], status, r.Raw)
 		}
@@ -240,7 +240,7 @@ func TestOrderIntakeRules(t *testing.T) {
 				if d, _ := r.JSON["detail"].(string); !strings.Contains(d, "2026-05-15") {
 					t.Errorf("detail %q does not name 2026-05-15", d)
 				}
-				if got := rulesField(r.JSON, "extra", "return_until"); got != "2026-05-15" {
+				if got := rulesField(r.JSON, "return_until"); got != "2026-05-15" {
 					t.Errorf("extra.return_until = %v, want 2026-05-15", got)
 				}
 				var n int64

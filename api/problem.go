@@ -2,11 +2,13 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,9 +25,33 @@ type Problem struct {
 	Instance  string            `json:"instance,omitempty" example:"/v1/assets"`
 	RequestID string            `json:"request_id,omitempty" example:"9m4e2mr0ui3e8a215n4g"`
 	Errors    []errs.FieldError `json:"errors,omitempty"`
-	// Extra members for some problems, e.g. the current status on a conflict.
-	Extra map[string]any `json:"extra,omitempty"`
+	// Extension members (RFC 9457 §3.2) of a life-cycle conflict: the order's
+	// status and the actions the caller could take instead.
+	CurrentStatus  string   `json:"current_status,omitempty" example:"assigned"`
+	AllowedActions *[]string `json:"allowed_actions,omitempty" example:"accept,decline"` // present (maybe empty) on life-cycle conflicts
+	// Other extension members (e.g. return_until, current_version) are written
+	// at the top level too.
+	Extra map[string]any `json:"-" swaggerignore:"true"`
 } // @name Problem
+
+// MarshalJSON writes Extra's members at the top level, beside the standard ones.
+func (p Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	b, err := json.Marshal(plain(p))
+	if err != nil || len(p.Extra) == 0 {
+		return b, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	for k, v := range p.Extra {
+		if _, taken := m[k]; !taken {
+			m[k] = v
+		}
+	}
+	return json.Marshal(m)
+}
 
 // statusOf is the one kind → HTTP status table.
 var statusOf = map[errs.Kind]int{
@@ -102,7 +128,11 @@ func toProblem(err error) Problem {
 		if he.Code == http.StatusNotFound {
 			detail = "no such route"
 		}
-		return Problem{Type: typeOf(kind), Title: http.StatusText(he.Code), Status: he.Code, Detail: detail}
+		typ := typeOf(kind)
+		if he.Code == http.StatusMethodNotAllowed || he.Code == http.StatusUnsupportedMediaType {
+			typ = "/problems/" + strings.ReplaceAll(strings.ToLower(http.StatusText(he.Code)), " ", "_")
+		}
+		return Problem{Type: typ, Title: http.StatusText(he.Code), Status: he.Code, Detail: detail}
 	}
 	kind := errs.KindOf(err)
 	if kind == errs.Internal && (database.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded)) {
@@ -112,7 +142,22 @@ func toProblem(err error) Problem {
 	p := Problem{Type: typeOf(kind), Title: http.StatusText(status), Status: status}
 	var e *errs.Error
 	if errors.As(err, &e) && kind != errs.Internal {
-		p.Detail, p.Errors, p.Extra = e.Message, e.Fields, e.Extra
+		p.Detail, p.Errors = e.Message, e.Fields
+		for k, v := range e.Extra {
+			switch k {
+			case "current_status":
+				p.CurrentStatus = fmt.Sprint(v)
+			case "allowed_actions":
+				if list, ok := v.([]string); ok {
+					p.AllowedActions = &list
+				}
+			default:
+				if p.Extra == nil {
+					p.Extra = map[string]any{}
+				}
+				p.Extra[k] = v
+			}
+		}
 	} else if kind == errs.Unavailable {
 		p.Detail = "a service FieldOps depends on is unavailable; try again shortly"
 	} else {
