@@ -27,7 +27,7 @@ type Problem struct {
 	Errors    []errs.FieldError `json:"errors,omitempty"`
 	// Extension members (RFC 9457 §3.2) of a life-cycle conflict: the order's
 	// status and the actions the caller could take instead.
-	CurrentStatus  string   `json:"current_status,omitempty" example:"assigned"`
+	CurrentStatus  string    `json:"current_status,omitempty" example:"assigned"`
 	AllowedActions *[]string `json:"allowed_actions,omitempty" example:"accept,decline"` // present (maybe empty) on life-cycle conflicts
 	// Other extension members (e.g. return_until, current_version) are written
 	// at the top level too.
