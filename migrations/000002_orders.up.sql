@@ -72,7 +72,12 @@ CREATE TABLE orders (
     version             integer NOT NULL DEFAULT 1,
     created_at          timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT orders_number_key UNIQUE (number)
+    CONSTRAINT orders_number_key UNIQUE (number),
+    -- a technician is working the order in these statuses
+    CONSTRAINT orders_technician_when_assigned CHECK (technician_id IS NOT NULL OR status NOT IN
+        ('assigned', 'accepted', 'scheduled', 'en_route', 'on_site', 'awaiting_approval', 'in_progress', 'awaiting_parts')),
+    CONSTRAINT orders_appointment_range CHECK ((appointment_start IS NULL) = (appointment_end IS NULL)
+        AND (appointment_end IS NULL OR appointment_end > appointment_start))
 );
 -- Delta sync and staff lists walk (updated_at, id).
 CREATE INDEX orders_updated ON orders (updated_at, id);
