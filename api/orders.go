@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/base64"
 	"net/http"
 	"strconv"
 	"strings"
@@ -617,27 +616,16 @@ func handleNotifications(svc *orders.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		offset := 0
-		if s := c.QueryParam("cursor"); s != "" {
-			b, err := base64.RawURLEncoding.DecodeString(s)
-			if offset, _ = strconv.Atoi(string(b)); err != nil || offset <= 0 {
-				return errs.Field("cursor", "is not a cursor returned by this list")
-			}
-		}
 		unread, err := boolQuery(c, "unread")
 		if err != nil {
 			return err
 		}
-		rows, err := svc.Notifications(c.Request().Context(), principal(c), unread != nil && *unread, pr.Limit+1, offset)
+		pg, err := svc.Notifications(c.Request().Context(), principal(c), unread != nil && *unread, pr.Limit, c.QueryParam("cursor"))
 		if err != nil {
 			return err
 		}
-		out := NotificationList{Items: make([]NotificationResponse, 0, len(rows))}
-		if len(rows) > pr.Limit {
-			rows = rows[:pr.Limit]
-			out.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(offset + pr.Limit)))
-		}
-		for _, n := range rows {
+		out := NotificationList{Items: make([]NotificationResponse, 0, len(pg.Items)), NextCursor: pg.NextCursor}
+		for _, n := range pg.Items {
 			out.Items = append(out.Items, toNotificationResponse(n))
 		}
 		return c.JSON(http.StatusOK, out)

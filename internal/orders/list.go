@@ -9,10 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/fieldops/fieldops/internal/platform/auth"
-	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/errs"
 )
 
@@ -82,53 +80,7 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, limit in
 	} else if bound, err = s.st.syncBound(ctx); err != nil {
 		return Page{}, err
 	}
-	filter := func(q *gorm.DB) *gorm.DB {
-		q = q.Model(&Order{}).Where("updated_at < ?", bound)
-		switch {
-		case sc.customer != nil:
-			q = q.Where("customer_id = ?", *sc.customer)
-		case sc.provider != nil:
-			q = q.Where("provider_id = ?", *sc.provider)
-		case sc.technician != nil:
-			q = q.Where("id IN (SELECT order_id FROM order_assignments WHERE technician_id = ?)", *sc.technician)
-		}
-		if f.Status != "" {
-			q = q.Where("status IN ?", strings.Split(f.Status, ","))
-		}
-		if f.Type != "" {
-			q = q.Where("type = ?", f.Type)
-		}
-		if f.Priority != "" {
-			q = q.Where("priority = ?", f.Priority)
-		}
-		if f.Region != "" {
-			q = q.Where("region = ?", f.Region)
-		}
-		if f.TechnicianID != nil {
-			q = q.Where("technician_id = ?", *f.TechnicianID)
-		}
-		if f.UpdatedSince != nil {
-			q = q.Where("updated_at >= ?", *f.UpdatedSince)
-		}
-		if cursor != nil {
-			q = q.Where("(updated_at, id) > (?, ?)", cursor.At, cursor.ID)
-		}
-		return q.Order("updated_at, id").Limit(limit + 1)
-	}
-	var rows []Order
-	if sc.technician == nil {
-		err = filter(s.db.WithContext(ctx)).Find(&rows).Error
-	} else {
-		// A technician's list joins their assignments; a cached generic plan
-		// walks all orders by updated_at instead and is ~6x slower at 100k
-		// orders (docs/PERFORMANCE.md), so plan this query for its arguments.
-		err = database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
-			if err := tx.Exec("SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
-				return err
-			}
-			return filter(tx).Find(&rows).Error
-		})
-	}
+	rows, err := s.st.listOrders(ctx, sc, f, bound, cursor, limit+1)
 	if err != nil {
 		return Page{}, err
 	}
@@ -141,28 +93,68 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, limit in
 	return pg, nil
 }
 
-// Notifications returns p's inbox, unread first, newest first within each.
-func (s *Service) Notifications(ctx context.Context, p auth.Principal, unreadOnly bool, limit, offset int) ([]Notification, error) {
-	q := s.db.WithContext(ctx).Where("user_id = ?", p.UserID)
-	if unreadOnly {
-		q = q.Where("read_at IS NULL")
+// NotificationPage is one page of an inbox.
+type NotificationPage struct {
+	Items      []Notification
+	NextCursor string
+}
+
+// Notifications returns p's inbox, unread first, newest first within each,
+// keyset-paginated; cursor is a NextCursor of an earlier page or "".
+func (s *Service) Notifications(ctx context.Context, p auth.Principal, unreadOnly bool, limit int, cursor string) (NotificationPage, error) {
+	var after *inboxKey
+	if cursor != "" {
+		k, err := decodeInboxKey(cursor)
+		if err != nil {
+			return NotificationPage{}, err
+		}
+		after = &k
 	}
-	var out []Notification
-	err := q.Order("(read_at IS NOT NULL), created_at DESC, id DESC").Limit(limit).Offset(offset).Find(&out).Error
-	return out, err
+	rows, err := s.st.notifications(ctx, p.UserID, unreadOnly, after, limit+1)
+	if err != nil {
+		return NotificationPage{}, err
+	}
+	pg := NotificationPage{Items: rows}
+	if len(rows) > limit {
+		pg.Items = rows[:limit]
+		last := pg.Items[limit-1]
+		pg.NextCursor = inboxKey{Read: last.ReadAt != nil, At: last.CreatedAt, ID: last.ID}.encode()
+	}
+	return pg, nil
 }
 
 // MarkRead marks one of p's notifications read (NotFound for anyone else's).
 func (s *Service) MarkRead(ctx context.Context, p auth.Principal, id uuid.UUID) (Notification, error) {
-	var n Notification
-	res := s.db.WithContext(ctx).Model(&n).Where("id = ? AND user_id = ?", id, p.UserID).
-		Update("read_at", gorm.Expr("COALESCE(read_at, ?)", s.clock.Now()))
-	if res.Error != nil {
-		return n, res.Error
+	return s.st.markRead(ctx, p.UserID, id, s.clock.Now())
+}
+
+// inboxKey is a position in an inbox walk: read group, then newest first.
+type inboxKey struct {
+	Read bool
+	At   time.Time
+	ID   uuid.UUID
+}
+
+func (k inboxKey) encode() string {
+	raw := fmt.Sprintf("%t|%d|%s", k.Read, k.At.UnixMicro(), k.ID)
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+func decodeInboxKey(s string) (inboxKey, error) {
+	bad := errs.Field("cursor", "is not a cursor returned by this list")
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return inboxKey{}, bad
 	}
-	if res.RowsAffected == 0 {
-		return n, errs.NotFoundf("notification")
+	parts := strings.Split(string(b), "|")
+	if len(parts) != 3 {
+		return inboxKey{}, bad
 	}
-	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&n).Error
-	return n, err
+	read, err1 := strconv.ParseBool(parts[0])
+	at, err2 := strconv.ParseInt(parts[1], 10, 64)
+	id, err3 := uuid.Parse(parts[2])
+	if err1 != nil || err2 != nil || err3 != nil {
+		return inboxKey{}, bad
+	}
+	return inboxKey{Read: read, At: time.UnixMicro(at).UTC(), ID: id}, nil
 }
