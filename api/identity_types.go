@@ -1,0 +1,169 @@
+package api
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/fieldops/fieldops/internal/identity"
+)
+
+// --- DTOs ---
+
+// RegisterRequest is a customer's sign-up.
+type RegisterRequest struct {
+	Name     string `json:"name" validate:"required,max=200" example:"Li Wei"`
+	Email    string `json:"email" validate:"omitempty,max=254" example:"li.wei@example.com"`
+	Phone    string `json:"phone" validate:"omitempty,max=32" example:"+8613800000000"`
+	Password string `json:"password" validate:"required,min=8,max=128" example:"correct horse battery"`
+} // @name RegisterRequest
+
+// LoginRequest signs in with an e-mail or phone number.
+type LoginRequest struct {
+	Login    string `json:"login" validate:"required,max=254" example:"manager@fieldops.test"`
+	Password string `json:"password" validate:"required,max=128" example:"demo-password-1"`
+} // @name LoginRequest
+
+// RefreshRequest carries a refresh token (for refresh and logout).
+type RefreshRequest struct {
+	RefreshToken string `json:"refresh_token" validate:"required,max=200" example:"q0H4tW2f0r3x5mPlZ7yQ8nJ1bV9cK6dE3sA2gH5jL0o"`
+} // @name RefreshRequest
+
+// TokenResponse is what register, login and refresh return.
+type TokenResponse struct {
+	AccessToken  string       `json:"access_token" example:"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..."`
+	RefreshToken string       `json:"refresh_token" example:"q0H4tW2f0r3x5mPlZ7yQ8nJ1bV9cK6dE3sA2gH5jL0o"`
+	TokenType    string       `json:"token_type" example:"Bearer"`
+	ExpiresIn    int          `json:"expires_in" example:"900"`
+	User         UserResponse `json:"user"`
+} // @name TokenResponse
+
+// Location is a WGS 84 position.
+type Location struct {
+	Lat float64   `json:"lat" example:"31.2304"`
+	Lng float64   `json:"lng" example:"121.4737"`
+	At  time.Time `json:"at" format:"date-time"`
+} // @name Location
+
+// UserResponse is a user as the API shows it (never the password hash).
+type UserResponse struct {
+	ID            uuid.UUID  `json:"id" swaggertype:"string" format:"uuid"`
+	Role          string     `json:"role" enums:"customer,technician,dispatcher,manager" example:"technician"`
+	Name          string     `json:"name" example:"Zhang Min"`
+	Email         *string    `json:"email" example:"zhang.min@fieldops.test"`
+	Phone         *string    `json:"phone" example:"+8613900000001"`
+	ProviderID    *uuid.UUID `json:"provider_id" swaggertype:"string" format:"uuid"`
+	Active        bool       `json:"active"`
+	Skills        []string   `json:"skills" example:"repair,aircon"`
+	Regions       []string   `json:"regions" example:"north"`
+	DailyCapacity int        `json:"daily_capacity" example:"6"`
+	OnDuty        bool       `json:"on_duty"`
+	LastLocation  *Location  `json:"last_location,omitempty"`
+	CreatedAt     time.Time  `json:"created_at" format:"date-time"`
+	UpdatedAt     time.Time  `json:"updated_at" format:"date-time"`
+} // @name User
+
+// UserList is one page of users.
+type UserList struct {
+	Items      []UserResponse `json:"items"`
+	NextCursor string         `json:"next_cursor" example:""`
+} // @name UserList
+
+// CreateUserRequest is a manager's request for a staff account.
+type CreateUserRequest struct {
+	Role          string   `json:"role" validate:"required,oneof=technician dispatcher manager" enums:"technician,dispatcher,manager" example:"technician"`
+	Name          string   `json:"name" validate:"required,max=200" example:"Zhang Min"`
+	Email         string   `json:"email" validate:"omitempty,max=254" example:"zhang.min@fieldops.test"`
+	Phone         string   `json:"phone" validate:"omitempty,max=32" example:"+8613900000001"`
+	Password      string   `json:"password" validate:"required,min=8,max=128" example:"a-long-initial-password"`
+	ProviderID    string   `json:"provider_id" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e11"`
+	Skills        []string `json:"skills" validate:"max=20" example:"repair,aircon"`
+	Regions       []string `json:"regions" validate:"max=20" example:"north"`
+	DailyCapacity *int     `json:"daily_capacity" validate:"omitempty,gte=0,lte=100" example:"6"`
+} // @name CreateUserRequest
+
+// UpdateUserRequest changes a user; absent fields stay as they are.
+type UpdateUserRequest struct {
+	Name          *string   `json:"name" validate:"omitempty,max=200"`
+	Email         *string   `json:"email" validate:"omitempty,max=254"`
+	Phone         *string   `json:"phone" validate:"omitempty,max=32"`
+	Password      *string   `json:"password" validate:"omitempty,min=8,max=128"`
+	Active        *bool     `json:"active"`
+	ProviderID    *string   `json:"provider_id" validate:"omitempty,uuid" format:"uuid"`
+	Skills        *[]string `json:"skills" validate:"omitempty,max=20"`
+	Regions       *[]string `json:"regions" validate:"omitempty,max=20"`
+	DailyCapacity *int      `json:"daily_capacity" validate:"omitempty,gte=0,lte=100"`
+	OnDuty        *bool     `json:"on_duty"`
+} // @name UpdateUserRequest
+
+// DutyRequest puts a technician on or off duty.
+type DutyRequest struct {
+	OnDuty *bool `json:"on_duty" validate:"required" example:"true"`
+} // @name DutyRequest
+
+// LocationRequest reports a technician's position.
+type LocationRequest struct {
+	Lat *float64 `json:"lat" validate:"required,gte=-90,lte=90" example:"31.2304"`
+	Lng *float64 `json:"lng" validate:"required,gte=-180,lte=180" example:"121.4737"`
+} // @name LocationRequest
+
+// ProviderRequest adds a provider.
+type ProviderRequest struct {
+	Name  string `json:"name" validate:"required,max=200" example:"CoolFix Partners Ltd"`
+	Kind  string `json:"kind" validate:"omitempty,oneof=in_house partner" enums:"in_house,partner" example:"partner"`
+	Phone string `json:"phone" validate:"omitempty,max=32" example:"+862100000000"`
+	Email string `json:"email" validate:"omitempty,max=254" example:"ops@coolfix.example"`
+} // @name ProviderRequest
+
+// ProviderResponse is a provider.
+type ProviderResponse struct {
+	ID        uuid.UUID `json:"id" swaggertype:"string" format:"uuid"`
+	Name      string    `json:"name" example:"CoolFix Partners Ltd"`
+	Kind      string    `json:"kind" enums:"in_house,partner" example:"partner"`
+	Phone     string    `json:"phone" example:"+862100000000"`
+	Email     string    `json:"email" example:"ops@coolfix.example"`
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"created_at" format:"date-time"`
+} // @name Provider
+
+// ProviderList is one page of providers.
+type ProviderList struct {
+	Items      []ProviderResponse `json:"items"`
+	NextCursor string             `json:"next_cursor" example:""`
+} // @name ProviderList
+
+// --- converters ---
+
+func toUserResponse(u identity.User) UserResponse {
+	r := UserResponse{ID: u.ID, Role: u.Role, Name: u.Name, Email: u.Email, Phone: u.Phone, ProviderID: u.ProviderID,
+		Active: u.Active, Skills: nonNil(u.Skills), Regions: nonNil(u.Regions), DailyCapacity: u.DailyCapacity,
+		OnDuty: u.OnDuty, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
+	if u.LastLat != nil && u.LastLng != nil && u.LastLocatedAt != nil {
+		r.LastLocation = &Location{Lat: *u.LastLat, Lng: *u.LastLng, At: u.LastLocatedAt.UTC()}
+	}
+	return r
+}
+
+func toTokenResponse(s identity.Session) TokenResponse {
+	return TokenResponse{AccessToken: s.AccessToken, RefreshToken: s.RefreshToken, TokenType: "Bearer",
+		ExpiresIn: int(s.ExpiresIn.Seconds()), User: toUserResponse(s.User)}
+}
+
+func toProviderResponse(p identity.Provider) ProviderResponse {
+	return ProviderResponse{ID: p.ID, Name: p.Name, Kind: p.Kind, Phone: p.Phone, Email: p.Email, Active: p.Active,
+		CreatedAt: p.CreatedAt.UTC()}
+}
+
+func fromCreateUser(r CreateUserRequest) identity.StaffInput {
+	return identity.StaffInput{Role: r.Role, Name: r.Name, Email: r.Email, Phone: r.Phone, Password: r.Password,
+		ProviderID: optUUID(r.ProviderID), Skills: r.Skills, Regions: r.Regions, DailyCapacity: r.DailyCapacity}
+}
+
+func fromUpdateUser(r UpdateUserRequest) identity.UserPatch {
+	p := identity.UserPatch{Name: r.Name, Email: r.Email, Phone: r.Phone, Password: r.Password, Active: r.Active,
+		Skills: r.Skills, Regions: r.Regions, DailyCapacity: r.DailyCapacity, OnDuty: r.OnDuty}
+	if r.ProviderID != nil {
+		p.ProviderID = optUUID(*r.ProviderID)
+	}
+	return p
+}

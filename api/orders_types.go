@@ -1,0 +1,342 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/fieldops/fieldops/internal/orders"
+	"github.com/fieldops/fieldops/internal/platform/auth"
+	"github.com/fieldops/fieldops/internal/platform/errs"
+)
+
+// --- DTOs ---
+
+// WindowDTO is a time range (RFC 3339).
+type WindowDTO struct {
+	Start time.Time `json:"start" validate:"required" format:"date-time" example:"2026-06-03T08:00:00Z"`
+	End   time.Time `json:"end" validate:"required" format:"date-time" example:"2026-06-03T10:00:00Z"`
+} // @name Window
+
+// OrderCreateRequest is a new service request.
+type OrderCreateRequest struct {
+	ID               string      `json:"id" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e99"`
+	Type             string      `json:"type" validate:"required,oneof=install repair maintenance inspection return_exchange consultation" enums:"install,repair,maintenance,inspection,return_exchange,consultation" example:"repair"`
+	Channel          string      `json:"channel" validate:"omitempty,oneof=app web phone wechat email store partner_api" enums:"app,web,phone,wechat,email,store,partner_api" example:"app"`
+	Description      string      `json:"description" validate:"required,max=4000" example:"The air conditioner drips water and makes a rattling noise."`
+	AssetID          string      `json:"asset_id" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e13"`
+	ProductModelID   string      `json:"product_model_id" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e11"`
+	Address          AddressDTO  `json:"address"`
+	PreferredWindows []WindowDTO `json:"preferred_windows" validate:"max=10,dive"`
+	CustomerID       string      `json:"customer_id" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e12"`
+	Priority         string      `json:"priority" validate:"omitempty,oneof=P1 P2 P3 P4" enums:"P1,P2,P3,P4" example:"P3"`
+	ExternalRef      string      `json:"external_ref" validate:"max=100" example:"CRM-4711"`
+} // @name OrderCreateRequest
+
+// OrderPatchRequest changes what the customer described; absent fields stay.
+type OrderPatchRequest struct {
+	Description      *string      `json:"description" validate:"omitempty,max=4000"`
+	Address          *AddressDTO  `json:"address"`
+	PreferredWindows *[]WindowDTO `json:"preferred_windows" validate:"omitempty,max=10,dive"`
+} // @name OrderPatchRequest
+
+// OrderWarrantyDTO is the warranty snapshot taken at intake.
+type OrderWarrantyDTO struct {
+	InWarranty bool    `json:"in_warranty"`
+	EndsAt     *string `json:"ends_at" format:"date" example:"2027-03-15"`
+} // @name OrderWarranty
+
+// SLADTO are the stored due times.
+type SLADTO struct {
+	FirstResponseDue time.Time  `json:"first_response_due" format:"date-time"`
+	OnSiteDue        *time.Time `json:"on_site_due" format:"date-time"`
+	ResolutionDue    time.Time  `json:"resolution_due" format:"date-time"`
+	FirstRespondedAt *time.Time `json:"first_responded_at" format:"date-time"`
+	Breached         []string   `json:"breached"`
+} // @name SLA
+
+// QuoteItemDTO is one quote line; money in minor units.
+type QuoteItemDTO struct {
+	Kind        string  `json:"kind" validate:"required,oneof=part labour fee" enums:"part,labour,fee" example:"part"`
+	PartID      *string `json:"part_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
+	Description string  `json:"description" validate:"required,max=500" example:"Drain pump"`
+	Qty         int64   `json:"qty" validate:"gte=1,lte=10000" example:"1"`
+	UnitPrice   int64   `json:"unit_price" validate:"gte=0" example:"12900"`
+	Covered     bool    `json:"covered" example:"false"`
+	Amount      int64   `json:"amount" example:"12900"`
+} // @name QuoteItem
+
+// QuoteDTO is the order's quote.
+type QuoteDTO struct {
+	Items  []QuoteItemDTO `json:"items"`
+	Status string         `json:"status" enums:"none,pending,approved,rejected" example:"pending"`
+	Total  int64          `json:"total" example:"12900"`
+} // @name Quote
+
+// ChargesDTO sums the quote: amounts in minor units of currency.
+type ChargesDTO struct {
+	Parts     int64  `json:"parts" example:"12900"`
+	Labour    int64  `json:"labour" example:"8000"`
+	Fees      int64  `json:"fees" example:"0"`
+	Covered   int64  `json:"covered" example:"0"`
+	AmountDue int64  `json:"amount_due" example:"20900"`
+	Currency  string `json:"currency" example:"CNY"`
+} // @name Charges
+
+// OrderResponse is a work order.
+type OrderResponse struct {
+	ID               uuid.UUID        `json:"id" swaggertype:"string" format:"uuid"`
+	Number           string           `json:"number" example:"FO-2026-000123"`
+	Type             string           `json:"type" example:"repair"`
+	Channel          string           `json:"channel" example:"app"`
+	Priority         string           `json:"priority" example:"P3"`
+	Status           string           `json:"status" enums:"submitted,triaged,assigned,accepted,scheduled,en_route,on_site,awaiting_approval,in_progress,awaiting_parts,completed,closed,cancelled" example:"submitted"`
+	CustomerID       uuid.UUID        `json:"customer_id" swaggertype:"string" format:"uuid"`
+	AssetID          *uuid.UUID       `json:"asset_id" swaggertype:"string" format:"uuid"`
+	ProductModelID   *uuid.UUID       `json:"product_model_id" swaggertype:"string" format:"uuid"`
+	TechnicianID     *uuid.UUID       `json:"technician_id" swaggertype:"string" format:"uuid"`
+	ProviderID       *uuid.UUID       `json:"provider_id" swaggertype:"string" format:"uuid"`
+	Region           string           `json:"region" example:"north"`
+	Address          AddressDTO       `json:"address"`
+	Description      string           `json:"description"`
+	PreferredWindows []WindowDTO      `json:"preferred_windows"`
+	Warranty         OrderWarrantyDTO `json:"warranty"`
+	SLA              SLADTO           `json:"sla"`
+	Appointment      *WindowDTO       `json:"appointment"`
+	ArrivedAt        *time.Time       `json:"arrived_at" format:"date-time"`
+	Quote            QuoteDTO         `json:"quote"`
+	Charges          ChargesDTO       `json:"charges"`
+	Fixed            *bool            `json:"fixed"`
+	Resolution       string           `json:"resolution"`
+	CancelReason     string           `json:"cancel_reason"`
+	VisitCount       int              `json:"visit_count" example:"1"`
+	RepeatRepair     bool             `json:"repeat_repair"`
+	ExternalRef      string           `json:"external_ref"`
+	Version          int              `json:"version" example:"3"`
+	AllowedActions   []string         `json:"allowed_actions" example:"accept,decline"`
+	CreatedAt        time.Time        `json:"created_at" format:"date-time"`
+	UpdatedAt        time.Time        `json:"updated_at" format:"date-time"`
+} // @name Order
+
+// OrderList is one page of orders. synced_until: after the last page, pass
+// it as updated_since for the next delta sync.
+type OrderList struct {
+	Items       []OrderResponse `json:"items"`
+	NextCursor  string          `json:"next_cursor" example:""`
+	SyncedUntil time.Time       `json:"synced_until" format:"date-time"`
+} // @name OrderList
+
+// TriageRequest classifies a request.
+type TriageRequest struct {
+	Priority string `json:"priority" validate:"omitempty,oneof=P1 P2 P3 P4" enums:"P1,P2,P3,P4" example:"P2"`
+	Type     string `json:"type" validate:"omitempty,oneof=install repair maintenance inspection return_exchange consultation" enums:"install,repair,maintenance,inspection,return_exchange,consultation"`
+	Region   string `json:"region" validate:"max=64" example:"north"`
+	Notes    string `json:"notes" validate:"max=2000" example:"Customer reachable after 17:00"`
+} // @name TriageRequest
+
+// AssignRequest names a technician or asks for automatic dispatch.
+type AssignRequest struct {
+	TechnicianID string `json:"technician_id" validate:"omitempty,uuid" format:"uuid"`
+	Auto         bool   `json:"auto" example:"true"`
+} // @name AssignRequest
+
+// AssignResponse says who got the job and why.
+type AssignResponse struct {
+	Order        OrderResponse `json:"order"`
+	TechnicianID uuid.UUID     `json:"technician_id" swaggertype:"string" format:"uuid"`
+	Reason       string        `json:"reason" example:"Tom North: on duty in north, 0 open jobs of capacity 6 (fewest among 2 available), 1.2 km away"`
+} // @name AssignResponse
+
+// ReasonRequest carries a reason (decline, cancel, reopen, quote rejection).
+type ReasonRequest struct {
+	Reason string `json:"reason" validate:"max=1000" example:"Customer no longer needs the visit"`
+} // @name ReasonRequest
+
+// AppointmentRequest books or moves the visit.
+type AppointmentRequest struct {
+	Start  time.Time `json:"start" validate:"required" format:"date-time" example:"2026-06-03T08:00:00Z"`
+	End    time.Time `json:"end" validate:"required" format:"date-time" example:"2026-06-03T10:00:00Z"`
+	Reason string    `json:"reason" validate:"max=1000" example:"Customer asked for the afternoon"`
+} // @name AppointmentRequest
+
+// ArriveRequest is the technician's check-in position.
+type ArriveRequest struct {
+	Lat *float64 `json:"lat" validate:"required,gte=-90,lte=90" example:"31.2304"`
+	Lng *float64 `json:"lng" validate:"required,gte=-180,lte=180" example:"121.4737"`
+} // @name ArriveRequest
+
+// QuoteRequest prices the work.
+type QuoteRequest struct {
+	Items []QuoteItemDTO `json:"items" validate:"required,min=1,max=100,dive"`
+} // @name QuoteRequest
+
+// AwaitPartsRequest pauses the work for parts.
+type AwaitPartsRequest struct {
+	Note string `json:"note" validate:"max=1000" example:"Compressor ordered, ETA 3 days"`
+} // @name AwaitPartsRequest
+
+// EventResponse is one timeline entry.
+type EventResponse struct {
+	ID        uuid.UUID      `json:"id" swaggertype:"string" format:"uuid"`
+	Action    string         `json:"action" example:"accept"`
+	ActorID   *uuid.UUID     `json:"actor_id" swaggertype:"string" format:"uuid"`
+	ActorRole string         `json:"actor_role" example:"technician"`
+	From      string         `json:"from" example:"assigned"`
+	To        string         `json:"to" example:"accepted"`
+	Payload   map[string]any `json:"payload"`
+	CreatedAt time.Time      `json:"created_at" format:"date-time"`
+} // @name OrderEvent
+
+// EventList is an order's timeline, oldest first.
+type EventList struct {
+	Items []EventResponse `json:"items"`
+} // @name OrderEventList
+
+// SlotResponse is a free appointment window.
+type SlotResponse struct {
+	Start        time.Time  `json:"start" format:"date-time"`
+	End          time.Time  `json:"end" format:"date-time"`
+	Technicians  int        `json:"technicians" example:"2"`
+	TechnicianID *uuid.UUID `json:"technician_id,omitempty" swaggertype:"string" format:"uuid"`
+} // @name Slot
+
+// SlotList lists free windows.
+type SlotList struct {
+	Items []SlotResponse `json:"items"`
+} // @name SlotList
+
+// NotificationResponse is one inbox entry.
+type NotificationResponse struct {
+	ID        uuid.UUID  `json:"id" swaggertype:"string" format:"uuid"`
+	Kind      string     `json:"kind" example:"job_assigned"`
+	OrderID   *uuid.UUID `json:"order_id" swaggertype:"string" format:"uuid"`
+	Title     string     `json:"title" example:"New job FO-2026-000123"`
+	Body      string     `json:"body"`
+	Read      bool       `json:"read"`
+	ReadAt    *time.Time `json:"read_at" format:"date-time"`
+	CreatedAt time.Time  `json:"created_at" format:"date-time"`
+} // @name Notification
+
+// NotificationList is one page of the inbox, unread first.
+type NotificationList struct {
+	Items      []NotificationResponse `json:"items"`
+	NextCursor string                 `json:"next_cursor" example:""`
+} // @name NotificationList
+
+// --- converters ---
+
+func toWindows(ws []orders.Window) []WindowDTO {
+	out := make([]WindowDTO, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, WindowDTO{Start: w.Start.UTC(), End: w.End.UTC()})
+	}
+	return out
+}
+
+func fromWindows(ws []WindowDTO) []orders.Window {
+	out := make([]orders.Window, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, orders.Window{Start: w.Start.UTC(), End: w.End.UTC()})
+	}
+	return out
+}
+
+func toOrderResponse(o orders.Order, p auth.Principal) OrderResponse {
+	r := OrderResponse{ID: o.ID, Number: o.Number, Type: o.Type, Channel: o.Channel, Priority: o.Priority, Status: o.Status,
+		CustomerID: o.CustomerID, AssetID: o.AssetID, ProductModelID: o.ProductModelID, TechnicianID: o.TechnicianID,
+		ProviderID: o.ProviderID, Region: o.Region, Address: toAddressDTO(o.Address), Description: o.Description,
+		PreferredWindows: toWindows(o.PreferredWindows), Warranty: OrderWarrantyDTO{InWarranty: o.InWarranty},
+		SLA: SLADTO{FirstResponseDue: o.FirstResponseDue.UTC(), OnSiteDue: utcPtr(o.OnSiteDue), ResolutionDue: o.ResolutionDue.UTC(),
+			FirstRespondedAt: utcPtr(o.FirstRespondedAt), Breached: nonNil(o.SLABreached)},
+		ArrivedAt: utcPtr(o.ArrivedAt), Fixed: o.Fixed, Resolution: o.Resolution, CancelReason: o.CancelReason,
+		VisitCount: o.VisitCount, RepeatRepair: o.RepeatRepair, ExternalRef: o.ExternalRef, Version: o.Version,
+		AllowedActions: orders.Allowed(p, o), CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
+	if o.WarrantyEndsAt != nil {
+		d := o.WarrantyEndsAt.Format(dateLayout)
+		r.Warranty.EndsAt = &d
+	}
+	if o.AppointmentStart != nil && o.AppointmentEnd != nil {
+		r.Appointment = &WindowDTO{Start: o.AppointmentStart.UTC(), End: o.AppointmentEnd.UTC()}
+	}
+	ch := o.Charges()
+	r.Charges = ChargesDTO{Parts: ch.Parts, Labour: ch.Labour, Fees: ch.Fees, Covered: ch.Covered, AmountDue: ch.AmountDue, Currency: ch.Currency}
+	r.Quote = QuoteDTO{Items: make([]QuoteItemDTO, 0, len(o.QuoteItems)), Status: o.QuoteStatus, Total: ch.AmountDue}
+	for _, it := range o.QuoteItems {
+		q := QuoteItemDTO{Kind: it.Kind, Description: it.Description, Qty: it.Qty, UnitPrice: it.UnitPrice, Covered: it.Covered, Amount: it.Amount}
+		if it.PartID != nil {
+			s := it.PartID.String()
+			q.PartID = &s
+		}
+		r.Quote.Items = append(r.Quote.Items, q)
+	}
+	return r
+}
+
+func fromOrderCreate(r OrderCreateRequest) orders.CreateInput {
+	return orders.CreateInput{ID: optUUID(r.ID), Type: r.Type, Channel: r.Channel, Description: r.Description,
+		AssetID: optUUID(r.AssetID), ProductModelID: optUUID(r.ProductModelID), Address: fromAddressDTO(r.Address),
+		PreferredWindows: fromWindows(r.PreferredWindows), CustomerID: optUUID(r.CustomerID), Priority: r.Priority,
+		ExternalRef: r.ExternalRef}
+}
+
+func toEventResponse(e orders.Event) EventResponse {
+	return EventResponse{ID: e.ID, Action: e.Action, ActorID: e.ActorID, ActorRole: e.ActorRole, From: e.FromStatus,
+		To: e.ToStatus, Payload: e.Payload, CreatedAt: e.CreatedAt.UTC()}
+}
+
+func toNotificationResponse(n orders.Notification) NotificationResponse {
+	return NotificationResponse{ID: n.ID, Kind: n.Kind, OrderID: n.OrderID, Title: n.Title, Body: n.Body,
+		Read: n.ReadAt != nil, ReadAt: utcPtr(n.ReadAt), CreatedAt: n.CreatedAt.UTC()}
+}
+
+// etag is the order's entity tag: its version.
+func etag(o orders.Order) string { return `"` + strconv.Itoa(o.Version) + `"` }
+
+// ifMatchVersion reads If-Match ("*" or absent: no precondition).
+func ifMatchVersion(c echo.Context) (*int, error) {
+	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return nil, nil
+	}
+	v, err := strconv.Atoi(strings.Trim(strings.TrimPrefix(h, "W/"), `"`))
+	if err != nil {
+		return nil, errs.E(errs.PreconditionFailed, "If-Match does not match the order's ETag")
+	}
+	return &v, nil
+}
+
+// writeOrder sends an order with its ETag.
+func writeOrder(c echo.Context, status int, o orders.Order) error {
+	c.Response().Header().Set("ETag", etag(o))
+	return c.JSON(status, toOrderResponse(o, principal(c)))
+}
+
+// orderAction adapts a body-less transition (accept, depart, approve, start).
+func orderAction(fn func(c echo.Context, id uuid.UUID) (orders.Order, error)) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := pathID(c, "order")
+		if err != nil {
+			return err
+		}
+		o, err := fn(c, id)
+		if err != nil {
+			return err
+		}
+		return writeOrder(c, http.StatusOK, o)
+	}
+}
+
+// orderActionWith adapts a transition with a JSON body of type T.
+func orderActionWith[T any](fn func(c echo.Context, id uuid.UUID, req T) (orders.Order, error)) echo.HandlerFunc {
+	return orderAction(func(c echo.Context, id uuid.UUID) (orders.Order, error) {
+		var req T
+		if err := bindJSON(c, &req); err != nil {
+			return orders.Order{}, err
+		}
+		return fn(c, id, req)
+	})
+}
