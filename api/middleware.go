@@ -1,12 +1,14 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
 	"slices"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
@@ -87,9 +89,12 @@ func ipExtractor(trusted []string) echo.IPExtractor {
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
-// authenticate requires a valid bearer access token and puts its principal
-// into the request context.
-func authenticate(tokens *auth.Issuer) echo.MiddlewareFunc {
+// ActiveCheck reports whether a user may still act (exists and is active).
+type ActiveCheck func(ctx context.Context, user uuid.UUID) (bool, error)
+
+// authenticate requires a valid bearer access token of an active user and
+// puts its principal into the request context.
+func authenticate(tokens *auth.Issuer, active ActiveCheck) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Request().Header.Get(echo.HeaderAuthorization)
@@ -100,6 +105,11 @@ func authenticate(tokens *auth.Issuer) echo.MiddlewareFunc {
 			p, err := tokens.Verify(strings.TrimSpace(tok))
 			if err != nil {
 				return errs.Wrap(errs.Unauthorized, err, "the access token is invalid or expired")
+			}
+			if live, err := active(c.Request().Context(), p.UserID); err != nil {
+				return err
+			} else if !live {
+				return errs.E(errs.Unauthorized, "the account is deactivated")
 			}
 			c.SetRequest(c.Request().WithContext(auth.WithPrincipal(c.Request().Context(), p)))
 			return next(c)

@@ -50,6 +50,12 @@ func (s store) userByID(ctx context.Context, id uuid.UUID) (User, error) {
 	return u, err
 }
 
+func (s store) active(ctx context.Context, id uuid.UUID) (bool, error) {
+	var active []bool
+	err := s.db.WithContext(ctx).Model(&User{}).Where("id = ?", id).Limit(1).Pluck("active", &active).Error
+	return len(active) == 1 && active[0], err
+}
+
 // userByLogin finds a user by e-mail (case-insensitive) or phone.
 func (s store) userByLogin(ctx context.Context, login string) (User, error) {
 	var u User
