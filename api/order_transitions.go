@@ -77,6 +77,32 @@ func handleAssign(svc *orders.Service) echo.HandlerFunc {
 	}
 }
 
+// handleUnassign takes the job away from its technician.
+//
+//	@Summary		Unassign
+//	@Description	Staff take the job away from its technician with a reason: back to triaged for dispatch; a booked visit is cancelled and the technician told.
+//	@ID				unassignOrder
+//	@Tags			order life cycle
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id				path		string			true	"order id"	Format(uuid)
+//	@Param			Idempotency-Key	header		string			false	"retry key"
+//	@Param			body			body		ReasonRequest	true	"reason (required)"
+//	@Success		200				{object}	OrderResponse
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		404				{object}	Problem
+//	@Failure		409				{object}	Problem
+//	@Failure		422				{object}	Problem
+//	@Router			/v1/orders/{id}/unassign [post]
+func handleUnassign(svc *orders.Service) echo.HandlerFunc {
+	return orderActionWith(func(c echo.Context, id uuid.UUID, r ReasonRequest) (orders.Order, error) {
+		return svc.Unassign(c.Request().Context(), principal(c), id, r.Reason)
+	})
+}
+
 // handleAccept confirms the job.
 //
 //	@Summary		Accept the job

@@ -222,6 +222,7 @@ var accEndpoints = []accEndpoint{
 	{"GET the slots", http.MethodGet, "/slots", "", accAnyone, accNoBody},
 	{"triage", http.MethodPost, "/triage", orders.ActTriage, accStaff, func(string) any { return map[string]any{"notes": "matrix check"} }},
 	{"assign", http.MethodPost, "/assign", orders.ActAssign, accStaff, func(tech string) any { return map[string]any{"technician_id": tech} }},
+	{"unassign", http.MethodPost, "/unassign", orders.ActUnassign, accStaff, accReason},
 	{"accept", http.MethodPost, "/accept", orders.ActAccept, accTechnician, accNoBody},
 	{"decline", http.MethodPost, "/decline", orders.ActDecline, accTechnician, accReason},
 	{"book the appointment", http.MethodPost, "/appointment", orders.ActAppointment, accAnyone, func(string) any {

@@ -133,6 +133,7 @@ func NewServer(d Deps) *echo.Echo {
 	in.GET("/orders/:id/slots", handleSlots(d.Orders, d.Now), allow(anyone...))
 	in.POST("/orders/:id/triage", handleTriage(d.Orders), act(orders.ActTriage), idem)
 	in.POST("/orders/:id/assign", handleAssign(d.Orders), act(orders.ActAssign), idem)
+	in.POST("/orders/:id/unassign", handleUnassign(d.Orders), act(orders.ActUnassign), idem)
 	in.POST("/orders/:id/accept", handleAccept(d.Orders), act(orders.ActAccept), idem)
 	in.POST("/orders/:id/decline", handleDecline(d.Orders), act(orders.ActDecline), idem)
 	in.POST("/orders/:id/appointment", handleAppointment(d.Orders), act(orders.ActAppointment), idem)

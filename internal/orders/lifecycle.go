@@ -15,6 +15,7 @@ type Action string
 const (
 	ActTriage        Action = "triage"
 	ActAssign        Action = "assign"
+	ActUnassign      Action = "unassign"
 	ActAccept        Action = "accept"
 	ActDecline       Action = "decline"
 	ActAppointment   Action = "appointment"
@@ -64,6 +65,7 @@ func join(ms ...map[string]int) map[string]int {
 var transitions = map[Action][]step{
 	ActTriage:        {{from: []Status{StatusSubmitted, StatusTriaged}, to: StatusTriaged, by: staff}},
 	ActAssign:        {{from: []Status{StatusTriaged, StatusAssigned, StatusAccepted, StatusScheduled}, to: StatusAssigned, by: staff}},
+	ActUnassign:      {{from: []Status{StatusAssigned, StatusAccepted, StatusScheduled}, to: StatusTriaged, by: staff}},
 	ActAccept:        {{from: []Status{StatusAssigned}, to: StatusAccepted, by: technicianOf}},
 	ActDecline:       {{from: []Status{StatusAssigned}, to: StatusTriaged, by: technicianOf}},
 	ActAppointment:   {{from: []Status{StatusAccepted, StatusScheduled, StatusAwaitingParts}, to: StatusScheduled, by: join(staff, technicianOf, customerOf)}},

@@ -150,6 +150,27 @@ func (s *Service) Decline(ctx context.Context, p auth.Principal, id uuid.UUID, r
 	})
 }
 
+// Unassign takes the job away from its technician (staff, with a reason) and
+// puts it back to triaged; a booked visit is cancelled. The technician is told.
+func (s *Service) Unassign(ctx context.Context, p auth.Principal, id uuid.UUID, reason string) (Order, error) {
+	r, err := requireReason(reason)
+	if err != nil {
+		return Order{}, err
+	}
+	return s.transition(ctx, p, id, ActUnassign, func(c *change) error {
+		previous := c.o.TechnicianID
+		if err := c.st.endAppointment(c.ctx, c.o.ID, c.now); err != nil {
+			return err
+		}
+		c.o.TechnicianID, c.o.AppointmentStart, c.o.AppointmentEnd = nil, nil, nil
+		c.payload = JSON{"reason": r, "previous_technician_id": previous}
+		if previous != nil {
+			return c.notify(*previous, "job_unassigned", "Job "+c.o.Number+" was taken off your list", r)
+		}
+		return nil
+	})
+}
+
 // Depart says the technician is on the way.
 func (s *Service) Depart(ctx context.Context, p auth.Principal, id uuid.UUID) (Order, error) {
 	return s.transition(ctx, p, id, ActDepart, func(c *change) error {
