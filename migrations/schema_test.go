@@ -2,12 +2,8 @@ package migrations_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"net/url"
-	"os"
 	"reflect"
 	"slices"
 	"sort"
@@ -165,42 +161,6 @@ func TestModelsAgreeWithMigratedSchema(t *testing.T) {
 	})
 }
 
-// emptyDB creates a database without migrations, dropped when t ends.
-func emptyDB(t *testing.T) (*sql.DB, string) {
-	t.Helper()
-	base := os.Getenv("DATABASE_URL")
-	if base == "" {
-		t.Fatal("DATABASE_URL is not set: run the tests with `make test`, which provisions PostgreSQL")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	name := "fo_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	db, err := sql.Open("pgx", u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Close()
-		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	return db, u.String()
-}
-
 // snapshot describes everything the migrations create in the public schema:
 // columns, constraints and indexes, one sorted line each.
 func snapshot(t *testing.T, db *sql.DB) []string {
@@ -259,7 +219,7 @@ func migrator(t *testing.T, dbURL string) *database.Migrator {
 }
 
 func TestMigrationsAreReversible(t *testing.T) {
-	db, dbURL := emptyDB(t)
+	db, dbURL := dbtest.Empty(t)
 	m := migrator(t, dbURL)
 
 	if err := m.Up(); err != nil {

@@ -3,9 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -14,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -88,42 +85,6 @@ func runCmd(t *testing.T, environ []string, args ...string) (stdout, stderr stri
 	var out, errb bytes.Buffer
 	err = run(ctx, args, environ, &out, &errb)
 	return out.String(), errb.String(), err
-}
-
-// emptyDatabase creates a database without migrations, dropped when t ends.
-func emptyDatabase(t *testing.T) (*sql.DB, string) {
-	t.Helper()
-	base := os.Getenv("DATABASE_URL")
-	if base == "" {
-		t.Fatal("DATABASE_URL is not set: run the tests with `make test`, which provisions PostgreSQL")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	name := "fo_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	db, err := sql.Open("pgx", u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Close()
-		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	return db, u.String()
 }
 
 // publicTables lists the tables of the public schema, sorted.
@@ -213,7 +174,7 @@ func TestRunCommandLine(t *testing.T) {
 }
 
 func TestMigrateUpStatusDownUp(t *testing.T) {
-	db, dbURL := emptyDatabase(t)
+	db, dbURL := dbtest.Empty(t)
 	env := []string{"DATABASE_URL=" + dbURL}
 	names := migrationNames(t)
 	wantTables := []string{"appointments", "assets", "idempotency_records", "login_throttles", "notifications", "order_assignments", "order_events",

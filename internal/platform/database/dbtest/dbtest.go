@@ -139,3 +139,34 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Empty creates a database without any migration (to test migrating it),
+// dropped when t ends, and returns a database/sql handle on it and its URL.
+func Empty(t testing.TB) (*sql.DB, string) {
+	t.Helper()
+	base := os.Getenv("DATABASE_URL")
+	if base == "" {
+		t.Fatal("DATABASE_URL is not set: run the tests with `make test`, which provisions PostgreSQL")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	name := "fo_test_" + randomHex(8)
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("dbtest: create database: %v", err)
+	}
+	dbURL := withDatabase(base, name)
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	t.Cleanup(func() {
+		db.Close()
+		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+			t.Errorf("dbtest: drop database %s: %v", name, err)
+		}
+	})
+	return db, dbURL
+}
