@@ -336,17 +336,8 @@ type Patch struct {
 
 // Update applies a patch.
 func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, version *int, in Patch) (Order, error) {
-	sc, err := s.scopeOf(ctx, p)
-	if err != nil {
-		return Order{}, err
-	}
-	var out Order
-	err = database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
-		st := s.st.tx(tx)
-		o, err := sc.lock(ctx, st, id)
-		if err != nil {
-			return err
-		}
+	return s.modify(ctx, p, id, "update", func(c *change) error {
+		o := c.o
 		if version != nil && *version != o.Version {
 			return &errs.Error{Kind: errs.PreconditionFailed, Message: "the order has changed since you read it; fetch it again",
 				Extra: map[string]any{"current_version": o.Version}}
@@ -365,34 +356,24 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, ve
 		default:
 			return errs.E(errs.Forbidden, "your role may not edit orders")
 		}
-		changed := JSON{}
 		var fe []errs.FieldError
 		if in.Description != nil {
 			o.Description = strings.TrimSpace(*in.Description)
 			if o.Description == "" {
 				fe = append(fe, errs.FieldError{Field: "description", Message: "must not be empty"})
 			}
-			changed["description"] = o.Description
+			c.payload["description"] = o.Description
 		}
 		if in.Address != nil {
 			fe = append(fe, checkAddress(*in.Address)...)
 			o.Address, o.Region = *in.Address, strings.TrimSpace(in.Address.Region)
-			changed["address"] = o.Address
+			c.payload["address"] = o.Address
 		}
 		if in.PreferredWindows != nil {
 			fe = append(fe, checkWindows("preferred_windows", *in.PreferredWindows)...)
 			o.PreferredWindows = *in.PreferredWindows
-			changed["preferred_windows"] = o.PreferredWindows
+			c.payload["preferred_windows"] = o.PreferredWindows
 		}
-		if err := errs.Fields(fe); err != nil {
-			return err
-		}
-		if err := st.save(ctx, &o); err != nil {
-			return err
-		}
-		out = o
-		return st.addEvent(ctx, &Event{ID: ids.New(), OrderID: o.ID, Action: "update", ActorID: &p.UserID, ActorRole: p.Role,
-			FromStatus: o.Status, ToStatus: o.Status, Payload: changed, CreatedAt: s.clock.Now()})
+		return errs.Fields(fe)
 	})
-	return out, err
 }

@@ -35,10 +35,10 @@ func (c *change) notify(user uuid.UUID, kind, title, body string) error {
 		Title: title, Body: body, CreatedAt: c.now})
 }
 
-// transition runs action a on order id for p in one transaction: lock the
-// row, check visibility (404) and the life-cycle table (403/409), apply the
-// action's effects, save, and write the event — or nothing at all.
-func (s *Service) transition(ctx context.Context, p auth.Principal, id uuid.UUID, a Action, apply func(c *change) error) (Order, error) {
+// modify runs fn on the locked order in one transaction: lock the row, check
+// visibility (404), let fn change the order (and queue notifications), save
+// it and write the event named action with fn's payload — or nothing at all.
+func (s *Service) modify(ctx context.Context, p auth.Principal, id uuid.UUID, action string, fn func(c *change) error) (Order, error) {
 	sc, err := s.scopeOf(ctx, p)
 	if err != nil {
 		return Order{}, err
@@ -50,26 +50,34 @@ func (s *Service) transition(ctx context.Context, p auth.Principal, id uuid.UUID
 		if err != nil {
 			return err
 		}
-		to, err := next(a, p, o)
-		if err != nil {
+		c := &change{ctx: ctx, st: st, p: p, o: &o, now: s.clock.Now(), from: o.Status, payload: JSON{}}
+		if err := fn(c); err != nil {
 			return err
-		}
-		from := o.Status
-		c := &change{ctx: ctx, st: st, p: p, o: &o, now: s.clock.Now(), from: from, payload: JSON{}}
-		o.Status = to
-		if apply != nil {
-			if err := apply(c); err != nil {
-				return err
-			}
 		}
 		if err := st.save(ctx, &o); err != nil {
 			return err
 		}
 		out = o
-		return st.addEvent(ctx, &Event{ID: ids.New(), OrderID: o.ID, Action: string(a), ActorID: &p.UserID, ActorRole: p.Role,
-			FromStatus: from, ToStatus: o.Status, Payload: c.payload, CreatedAt: c.now})
+		return st.addEvent(ctx, &Event{ID: ids.New(), OrderID: o.ID, Action: action, ActorID: &p.UserID, ActorRole: p.Role,
+			FromStatus: c.from, ToStatus: o.Status, Payload: c.payload, CreatedAt: c.now})
 	})
 	return out, err
+}
+
+// transition runs life-cycle action a: the table decides whether p may take
+// it from the current status (403/409), then apply adds the action's effects.
+func (s *Service) transition(ctx context.Context, p auth.Principal, id uuid.UUID, a Action, apply func(c *change) error) (Order, error) {
+	return s.modify(ctx, p, id, string(a), func(c *change) error {
+		to, err := next(a, p, *c.o)
+		if err != nil {
+			return err
+		}
+		c.o.Status = to
+		if apply != nil {
+			return apply(c)
+		}
+		return nil
+	})
 }
 
 // requireReason trims a reason and names the field when it is missing.
