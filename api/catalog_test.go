@@ -48,23 +48,8 @@ func catModelID(t *testing.T, env *apitest.Env, tok, code string) string {
 	return ""
 }
 
-// catItems returns the items of a list response; items must be a JSON array (never null).
-func catItems(t *testing.T, r apitest.Response) []map[string]any {
-	t.Helper()
-	raw, ok := r.JSON["items"].([]any)
-	if !ok {
-		t.Fatalf("items is not a JSON array: %s", r.Raw)
-	}
-	out := make([]map[string]any, 0, len(raw))
-	for _, it := range raw {
-		m, ok := it.(map[string]any)
-		if !ok {
-			t.Fatalf("item is not an object: %s", r.Raw)
-		}
-		out = append(out, m)
-	}
-	return out
-}
+// catItems returns the items of a list response (apitest.Response.Items).
+func catItems(t *testing.T, r apitest.Response) []map[string]any { t.Helper(); return r.Items(t) }
 
 // catSerials returns the sorted serial numbers of an asset list response.
 func catSerials(t *testing.T, r apitest.Response) []string {

@@ -24,23 +24,8 @@ func identProviderID(t *testing.T, env *apitest.Env, name string) string {
 	return p.ID.String()
 }
 
-// identItems returns the items of a list response, failing unless it is one.
-func identItems(t *testing.T, r apitest.Response) []map[string]any {
-	t.Helper()
-	raw, ok := r.JSON["items"].([]any)
-	if !ok {
-		t.Fatalf("no items array in %s", r.Raw)
-	}
-	out := make([]map[string]any, 0, len(raw))
-	for _, it := range raw {
-		m, ok := it.(map[string]any)
-		if !ok {
-			t.Fatalf("item is not an object: %s", r.Raw)
-		}
-		out = append(out, m)
-	}
-	return out
-}
+// identItems returns the items of a list response (apitest.Response.Items).
+func identItems(t *testing.T, r apitest.Response) []map[string]any { t.Helper(); return r.Items(t) }
 
 // identEmails returns the sorted e-mails of list items.
 func identEmails(items []map[string]any) []string {

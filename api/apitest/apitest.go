@@ -98,6 +98,25 @@ type Response struct {
 	JSON   map[string]any
 }
 
+// Items returns the items of a list response, failing t unless items is a
+// JSON array of objects (never null).
+func (r Response) Items(t testing.TB) []map[string]any {
+	t.Helper()
+	raw, ok := r.JSON["items"].([]any)
+	if !ok {
+		t.Fatalf("items is not a JSON array: %s", r.Raw)
+	}
+	out := make([]map[string]any, 0, len(raw))
+	for _, it := range raw {
+		m, ok := it.(map[string]any)
+		if !ok {
+			t.Fatalf("item is not an object: %s", r.Raw)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
 // Do sends a request; body may be nil, a string (sent as is) or a value (JSON-encoded).
 func (e *Env) Do(method, path, token string, body any, headers ...string) Response {
 	e.T.Helper()

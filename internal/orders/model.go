@@ -69,12 +69,7 @@ type Window struct {
 type Windows []Window
 
 // Value implements driver.Valuer.
-func (w Windows) Value() (driver.Value, error) {
-	if w == nil {
-		w = Windows{}
-	}
-	return json.Marshal(w)
-}
+func (w Windows) Value() (driver.Value, error) { return jsonArray(w) }
 
 // Scan implements sql.Scanner.
 func (w *Windows) Scan(v any) error { return scanJSON(v, w) }
@@ -94,15 +89,18 @@ type QuoteItem struct {
 type QuoteItems []QuoteItem
 
 // Value implements driver.Valuer.
-func (q QuoteItems) Value() (driver.Value, error) {
-	if q == nil {
-		q = QuoteItems{}
-	}
-	return json.Marshal(q)
-}
+func (q QuoteItems) Value() (driver.Value, error) { return jsonArray(q) }
 
 // Scan implements sql.Scanner.
 func (q *QuoteItems) Scan(v any) error { return scanJSON(v, q) }
+
+// jsonArray encodes a slice for a JSONB column; nil is stored as [].
+func jsonArray[T any](s []T) (driver.Value, error) {
+	if s == nil {
+		return []byte("[]"), nil
+	}
+	return json.Marshal(s)
+}
 
 func scanJSON(v any, dst any) error {
 	switch b := v.(type) {
