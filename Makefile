@@ -25,7 +25,7 @@ vet:
 
 ## openapi: regenerate openapi/ (swag's Swagger 2 plus the OpenAPI 3 conversion)
 openapi:
-	$(GO) tool swag init --quiet --generalInfo api/doc.go --dir ./ --output openapi --outputTypes json,yaml --parseInternal --requiredByDefault=false
+	$(GO) tool swag init --quiet --generalInfo api/doc.go --dir ./ --output openapi --outputTypes json,yaml --parseInternal --requiredByDefault
 	$(GO) run ./tools/openapi3 -in openapi/swagger.json -out openapi
 
 ## openapi-check: fail when the committed openapi/ differs from a fresh generation
