@@ -36,7 +36,7 @@ func bindJSON(c echo.Context, dst any) error {
 	if ct := req.Header.Get(echo.HeaderContentType); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return &errs.Error{Kind: errs.BadRequest, Message: "the body must be application/json"}
+			return &errs.Error{Kind: errs.UnsupportedMedia, Message: "the body must be application/json"}
 		}
 	}
 	dec := json.NewDecoder(req.Body)

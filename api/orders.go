@@ -57,14 +57,14 @@ func handleCreateOrder(svc *orders.Service) echo.HandlerFunc {
 //	@Tags			orders
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			status			query		string	false	"status, or several separated by commas"
-//	@Param			type			query		string	false	"order type"
-//	@Param			priority		query		string	false	"priority"	Enums(P1, P2, P3, P4)
-//	@Param			technician_id	query		string	false	"assigned technician"	Format(uuid)
-//	@Param			region			query		string	false	"region"
-//	@Param			updated_since	query		string	false	"only orders changed at or after this time (RFC 3339)"	Format(date-time)
-//	@Param			limit			query		int		false	"page size (1-200, default 50)"
-//	@Param			cursor			query		string	false	"next_cursor of the previous page"
+//	@Param			status			query		[]string	false	"statuses, separated by commas (any of them)"	collectionFormat(csv)	Enums(submitted, triaged, assigned, accepted, scheduled, en_route, on_site, awaiting_approval, in_progress, awaiting_parts, completed, closed, cancelled)
+//	@Param			type			query		string		false	"order type"	Enums(install, repair, maintenance, inspection, return_exchange, consultation)
+//	@Param			priority		query		string		false	"priority"	Enums(P1, P2, P3, P4)
+//	@Param			technician_id	query		string		false	"assigned technician"	Format(uuid)
+//	@Param			region			query		string		false	"region"	maxlength(64)
+//	@Param			updated_since	query		string		false	"only orders changed at or after this time (RFC 3339)"	Format(date-time)
+//	@Param			limit			query		int			false	"page size"	minimum(1)	maximum(200)	default(50)
+//	@Param			cursor			query		string		false	"next_cursor of the previous page"	maxlength(200)
 //	@Success		200				{object}	OrderList
 //	@Failure		401				{object}	Problem
 //	@Failure		422				{object}	Problem
@@ -101,7 +101,7 @@ func handleListOrders(svc *orders.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		out := OrderList{Items: make([]OrderResponse, 0, len(pg.Items)), NextCursor: pg.NextCursor, SyncedUntil: pg.SyncedUntil.UTC()}
+		out := OrderList{Items: make([]OrderResponse, 0, len(pg.Items)), NextCursor: nextCursor(pg.NextCursor), SyncedUntil: pg.SyncedUntil.UTC()}
 		for _, o := range pg.Items {
 			out.Items = append(out.Items, toOrderResponse(o, principal(c)))
 		}
@@ -223,7 +223,7 @@ func handleOrderEvents(svc *orders.Service) echo.HandlerFunc {
 //	@Security		BearerAuth
 //	@Param			id		path		string	true	"order id"	Format(uuid)
 //	@Param			from	query		string	false	"first day (YYYY-MM-DD, default today)"	Format(date)
-//	@Param			days	query		int		false	"number of days (1-31, default 7)"
+//	@Param			days	query		int		false	"number of days"	minimum(1)	maximum(31)	default(7)
 //	@Success		200		{object}	SlotList
 //	@Failure		401		{object}	Problem
 //	@Failure		404		{object}	Problem
@@ -268,8 +268,8 @@ func handleSlots(svc *orders.Service, now func() time.Time) echo.HandlerFunc {
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Param			unread	query		bool	false	"only unread"
-//	@Param			limit	query		int		false	"page size (1-200, default 50)"
-//	@Param			cursor	query		string	false	"next_cursor of the previous page"
+//	@Param			limit	query		int		false	"page size"	minimum(1)	maximum(200)	default(50)
+//	@Param			cursor	query		string	false	"next_cursor of the previous page"	maxlength(200)
 //	@Success		200		{object}	NotificationList
 //	@Failure		401		{object}	Problem
 //	@Failure		422		{object}	Problem
@@ -288,7 +288,7 @@ func handleNotifications(svc *orders.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		out := NotificationList{Items: make([]NotificationResponse, 0, len(pg.Items)), NextCursor: pg.NextCursor}
+		out := NotificationList{Items: make([]NotificationResponse, 0, len(pg.Items)), NextCursor: nextCursor(pg.NextCursor)}
 		for _, n := range pg.Items {
 			out.Items = append(out.Items, toNotificationResponse(n))
 		}

@@ -80,7 +80,7 @@ func syncWalkOrders(t *testing.T, env *apitest.Env, tok string, since *time.Time
 		r := mustStatus(t, env.Do(http.MethodGet, "/v1/orders?"+q.Encode(), tok, nil), http.StatusOK, "list page")
 		var pg struct {
 			Items       []syncItem `json:"items"`
-			NextCursor  string     `json:"next_cursor"`
+			NextCursor  *string    `json:"next_cursor"`
 			SyncedUntil time.Time  `json:"synced_until"`
 		}
 		if err := json.Unmarshal(r.Raw, &pg); err != nil {
@@ -118,7 +118,10 @@ func syncWalkOrders(t *testing.T, env *apitest.Env, tok string, since *time.Time
 			}
 			w.Items = append(w.Items, it)
 		}
-		if pg.NextCursor == "" {
+		if pg.NextCursor == nil {
+			if !bytes.Contains(r.Raw, []byte(`"next_cursor":null`)) {
+				t.Fatalf("last page must say next_cursor: null: %s", r.Raw)
+			}
 			return w
 		}
 		if len(pg.Items) != 25 {
@@ -127,7 +130,7 @@ func syncWalkOrders(t *testing.T, env *apitest.Env, tok string, since *time.Time
 		if between != nil {
 			between(pg.Items)
 		}
-		cursor = pg.NextCursor
+		cursor = *pg.NextCursor
 	}
 }
 

@@ -24,50 +24,60 @@ type WindowDTO struct {
 
 // OrderCreateRequest is a new service request.
 type OrderCreateRequest struct {
-	ID               string      `json:"id" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e99"`
+	ID               string      `json:"id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e99"`
 	Type             string      `json:"type" validate:"required,oneof=install repair maintenance inspection return_exchange consultation" enums:"install,repair,maintenance,inspection,return_exchange,consultation" example:"repair"`
-	Channel          string      `json:"channel" validate:"omitempty,oneof=app web phone wechat email store partner_api" enums:"app,web,phone,wechat,email,store,partner_api" example:"app"`
-	Description      string      `json:"description" validate:"required,max=4000" example:"The air conditioner drips water and makes a rattling noise."`
-	AssetID          string      `json:"asset_id" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e13"`
-	ProductModelID   string      `json:"product_model_id" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e11"`
+	Channel          string      `json:"channel,omitempty" validate:"omitempty,oneof=app web phone wechat email store partner_api" enums:"app,web,phone,wechat,email,store,partner_api" example:"app"`
+	Description      string      `json:"description" validate:"required,max=4000" minLength:"1" maxLength:"4000" example:"The air conditioner drips water and makes a rattling noise."`
+	AssetID          string      `json:"asset_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e13"`
+	ProductModelID   string      `json:"product_model_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e11"`
 	Address          AddressDTO  `json:"address"`
-	PreferredWindows []WindowDTO `json:"preferred_windows" validate:"max=10,dive"`
-	CustomerID       string      `json:"customer_id" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e12"`
-	Priority         string      `json:"priority" validate:"omitempty,oneof=P1 P2 P3 P4" enums:"P1,P2,P3,P4" example:"P3"`
-	ExternalRef      string      `json:"external_ref" validate:"max=100" example:"CRM-4711"`
+	PreferredWindows []WindowDTO `json:"preferred_windows,omitempty" validate:"max=10,dive" maxItems:"10"`
+	CustomerID       string      `json:"customer_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e12"`
+	Priority         string      `json:"priority,omitempty" validate:"omitempty,oneof=P1 P2 P3 P4" enums:"P1,P2,P3,P4" example:"P3"`
+	ExternalRef      string      `json:"external_ref,omitempty" validate:"max=100" maxLength:"100" example:"CRM-4711"`
 } // @name OrderCreateRequest
 
 // OrderPatchRequest changes what the customer described; absent fields stay.
 type OrderPatchRequest struct {
-	Description      *string      `json:"description" validate:"omitempty,max=4000"`
-	Address          *AddressDTO  `json:"address"`
-	PreferredWindows *[]WindowDTO `json:"preferred_windows" validate:"omitempty,max=10,dive"`
+	Description      *string      `json:"description,omitempty" validate:"omitempty,max=4000" maxLength:"4000" example:"The unit also leaks at the back."`
+	Address          *AddressDTO  `json:"address,omitempty"`
+	PreferredWindows *[]WindowDTO `json:"preferred_windows,omitempty" validate:"omitempty,max=10,dive" maxItems:"10"`
 } // @name OrderPatchRequest
 
 // OrderWarrantyDTO is the warranty snapshot taken at intake.
 type OrderWarrantyDTO struct {
-	InWarranty bool    `json:"in_warranty"`
-	EndsAt     *string `json:"ends_at" format:"date" example:"2027-03-15"`
+	InWarranty bool    `json:"in_warranty" example:"true"`
+	EndsAt     *string `json:"ends_at" format:"date" example:"2027-03-15" extensions:"x-nullable"` // null when the order has no asset
 } // @name OrderWarranty
 
 // SLADTO are the stored due times.
 type SLADTO struct {
 	FirstResponseDue time.Time  `json:"first_response_due" format:"date-time"`
-	OnSiteDue        *time.Time `json:"on_site_due" format:"date-time"`
+	OnSiteDue        *time.Time `json:"on_site_due" format:"date-time" extensions:"x-nullable"` // null: by appointment (P4)
 	ResolutionDue    time.Time  `json:"resolution_due" format:"date-time"`
-	FirstRespondedAt *time.Time `json:"first_responded_at" format:"date-time"`
-	Breached         []string   `json:"breached"`
+	FirstRespondedAt *time.Time `json:"first_responded_at" format:"date-time" extensions:"x-nullable"`
+	Breached         []string   `json:"breached" enums:"first_response,on_site,resolution"` // milestones missed
 } // @name SLA
+
+// QuoteItemRequest is one line of a new quote; money in minor units.
+type QuoteItemRequest struct {
+	Kind        string  `json:"kind" validate:"required,oneof=part labour fee" enums:"part,labour,fee" example:"part"`
+	PartID      *string `json:"part_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e55"`
+	Description string  `json:"description" validate:"required,max=500" minLength:"1" maxLength:"500" example:"Drain pump"`
+	Qty         int64   `json:"qty" validate:"gte=1,lte=10000" minimum:"1" maximum:"10000" example:"1"`
+	UnitPrice   int64   `json:"unit_price,omitempty" validate:"gte=0" minimum:"0" example:"12900"`
+	Covered     bool    `json:"covered,omitempty" example:"false"`
+} // @name QuoteItemRequest
 
 // QuoteItemDTO is one quote line; money in minor units.
 type QuoteItemDTO struct {
-	Kind        string  `json:"kind" validate:"required,oneof=part labour fee" enums:"part,labour,fee" example:"part"`
-	PartID      *string `json:"part_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
-	Description string  `json:"description" validate:"required,max=500" example:"Drain pump"`
-	Qty         int64   `json:"qty" validate:"gte=1,lte=10000" example:"1"`
-	UnitPrice   int64   `json:"unit_price" validate:"gte=0" example:"12900"`
+	Kind        string  `json:"kind" enums:"part,labour,fee" example:"part"`
+	PartID      *string `json:"part_id,omitempty" format:"uuid"` // absent unless a catalogue part
+	Description string  `json:"description" example:"Drain pump"`
+	Qty         int64   `json:"qty" minimum:"1" example:"1"`
+	UnitPrice   int64   `json:"unit_price" minimum:"0" example:"12900"`
 	Covered     bool    `json:"covered" example:"false"`
-	Amount      int64   `json:"amount" example:"12900"`
+	Amount      int64   `json:"amount" minimum:"0" example:"12900"` // qty × unit_price, 0 when covered
 } // @name QuoteItem
 
 // QuoteDTO is the order's quote.
@@ -84,40 +94,40 @@ type ChargesDTO struct {
 	Fees      int64  `json:"fees" example:"0"`
 	Covered   int64  `json:"covered" example:"0"`
 	AmountDue int64  `json:"amount_due" example:"20900"`
-	Currency  string `json:"currency" example:"CNY"`
+	Currency  string `json:"currency" enums:"CNY" example:"CNY"` // ISO 4217
 } // @name Charges
 
 // OrderResponse is a work order.
 type OrderResponse struct {
 	ID               uuid.UUID        `json:"id" swaggertype:"string" format:"uuid"`
 	Number           string           `json:"number" example:"FO-2026-000123"`
-	Type             string           `json:"type" example:"repair"`
-	Channel          string           `json:"channel" example:"app"`
-	Priority         string           `json:"priority" example:"P3"`
+	Type             string           `json:"type" enums:"install,repair,maintenance,inspection,return_exchange,consultation" example:"repair"`
+	Channel          string           `json:"channel" enums:"app,web,phone,wechat,email,store,partner_api" example:"app"`
+	Priority         string           `json:"priority" enums:"P1,P2,P3,P4" example:"P3"`
 	Status           string           `json:"status" enums:"submitted,triaged,assigned,accepted,scheduled,en_route,on_site,awaiting_approval,in_progress,awaiting_parts,completed,closed,cancelled" example:"submitted"`
 	CustomerID       uuid.UUID        `json:"customer_id" swaggertype:"string" format:"uuid"`
-	AssetID          *uuid.UUID       `json:"asset_id" swaggertype:"string" format:"uuid"`
-	ProductModelID   *uuid.UUID       `json:"product_model_id" swaggertype:"string" format:"uuid"`
-	TechnicianID     *uuid.UUID       `json:"technician_id" swaggertype:"string" format:"uuid"`
-	ProviderID       *uuid.UUID       `json:"provider_id" swaggertype:"string" format:"uuid"`
+	AssetID          *uuid.UUID       `json:"asset_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
+	ProductModelID   *uuid.UUID       `json:"product_model_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
+	TechnicianID     *uuid.UUID       `json:"technician_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
+	ProviderID       *uuid.UUID       `json:"provider_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
 	Region           string           `json:"region" example:"north"`
 	Address          AddressDTO       `json:"address"`
 	Description      string           `json:"description"`
 	PreferredWindows []WindowDTO      `json:"preferred_windows"`
 	Warranty         OrderWarrantyDTO `json:"warranty"`
 	SLA              SLADTO           `json:"sla"`
-	Appointment      *WindowDTO       `json:"appointment"`
-	ArrivedAt        *time.Time       `json:"arrived_at" format:"date-time"`
+	Appointment      *WindowDTO       `json:"appointment" extensions:"x-nullable"`
+	ArrivedAt        *time.Time       `json:"arrived_at" format:"date-time" extensions:"x-nullable"`
 	Quote            QuoteDTO         `json:"quote"`
 	Charges          ChargesDTO       `json:"charges"`
-	Fixed            *bool            `json:"fixed"`
+	Fixed            *bool            `json:"fixed" extensions:"x-nullable"`
 	Resolution       string           `json:"resolution"`
 	CancelReason     string           `json:"cancel_reason"`
-	VisitCount       int              `json:"visit_count" example:"1"`
+	VisitCount       int              `json:"visit_count" minimum:"1" example:"1"`
 	RepeatRepair     bool             `json:"repeat_repair"`
 	ExternalRef      string           `json:"external_ref"`
-	Version          int              `json:"version" example:"3"`
-	AllowedActions   []string         `json:"allowed_actions" example:"accept,decline"`
+	Version          int              `json:"version" minimum:"1" example:"3"`
+	AllowedActions   []string         `json:"allowed_actions" enums:"accept,appointment,arrive,assign,awaiting-parts,cancel,decline,depart,quote,quote/approve,quote/reject,reopen,start,triage,unassign" example:"accept,decline"` // POST /v1/orders/{id}/<action> the caller may call now
 	CreatedAt        time.Time        `json:"created_at" format:"date-time"`
 	UpdatedAt        time.Time        `json:"updated_at" format:"date-time"`
 } // @name Order
@@ -126,22 +136,22 @@ type OrderResponse struct {
 // it as updated_since for the next delta sync.
 type OrderList struct {
 	Items       []OrderResponse `json:"items"`
-	NextCursor  string          `json:"next_cursor" example:""`
+	NextCursor  *string         `json:"next_cursor" extensions:"x-nullable" example:"eyJ1IjoiMjAyNi0wNi0wMVQxMDowMDowMFoiLCJpIjoiMDE5MGYxZjQifQ"` // null on the last page
 	SyncedUntil time.Time       `json:"synced_until" format:"date-time"`
 } // @name OrderList
 
 // TriageRequest classifies a request.
 type TriageRequest struct {
-	Priority string `json:"priority" validate:"omitempty,oneof=P1 P2 P3 P4" enums:"P1,P2,P3,P4" example:"P2"`
-	Type     string `json:"type" validate:"omitempty,oneof=install repair maintenance inspection return_exchange consultation" enums:"install,repair,maintenance,inspection,return_exchange,consultation"`
-	Region   string `json:"region" validate:"max=64" example:"north"`
-	Notes    string `json:"notes" validate:"max=2000" example:"Customer reachable after 17:00"`
+	Priority string `json:"priority,omitempty" validate:"omitempty,oneof=P1 P2 P3 P4" enums:"P1,P2,P3,P4" example:"P2"`
+	Type     string `json:"type,omitempty" validate:"omitempty,oneof=install repair maintenance inspection return_exchange consultation" enums:"install,repair,maintenance,inspection,return_exchange,consultation" example:"repair"`
+	Region   string `json:"region,omitempty" validate:"max=64" maxLength:"64" example:"north"`
+	Notes    string `json:"notes,omitempty" validate:"max=2000" maxLength:"2000" example:"Customer reachable after 17:00"`
 } // @name TriageRequest
 
 // AssignRequest names a technician or asks for automatic dispatch.
 type AssignRequest struct {
-	TechnicianID string `json:"technician_id" validate:"omitempty,uuid" format:"uuid"`
-	Auto         bool   `json:"auto" example:"true"`
+	TechnicianID string `json:"technician_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e20"`
+	Auto         bool   `json:"auto,omitempty" example:"true"`
 } // @name AssignRequest
 
 // AssignResponse says who got the job and why.
@@ -153,41 +163,41 @@ type AssignResponse struct {
 
 // ReasonRequest carries a reason (decline, cancel, reopen, quote rejection).
 type ReasonRequest struct {
-	Reason string `json:"reason" validate:"max=1000" example:"Customer no longer needs the visit"`
+	Reason string `json:"reason,omitempty" validate:"max=1000" maxLength:"1000" example:"Customer no longer needs the visit"`
 } // @name ReasonRequest
 
 // AppointmentRequest books or moves the visit.
 type AppointmentRequest struct {
 	Start  time.Time `json:"start" validate:"required" format:"date-time" example:"2026-06-03T08:00:00Z"`
 	End    time.Time `json:"end" validate:"required" format:"date-time" example:"2026-06-03T10:00:00Z"`
-	Reason string    `json:"reason" validate:"max=1000" example:"Customer asked for the afternoon"`
+	Reason string    `json:"reason,omitempty" validate:"max=1000" maxLength:"1000" example:"Customer asked for the afternoon"`
 } // @name AppointmentRequest
 
 // ArriveRequest is the technician's check-in position.
 type ArriveRequest struct {
-	Lat *float64 `json:"lat" validate:"required,gte=-90,lte=90" example:"31.2304"`
-	Lng *float64 `json:"lng" validate:"required,gte=-180,lte=180" example:"121.4737"`
+	Lat *float64 `json:"lat" validate:"required,gte=-90,lte=90" minimum:"-90" maximum:"90" example:"31.2304"`
+	Lng *float64 `json:"lng" validate:"required,gte=-180,lte=180" minimum:"-180" maximum:"180" example:"121.4737"`
 } // @name ArriveRequest
 
 // QuoteRequest prices the work.
 type QuoteRequest struct {
-	Items []QuoteItemDTO `json:"items" validate:"required,min=1,max=100,dive"`
+	Items []QuoteItemRequest `json:"items" validate:"required,min=1,max=100,dive" minItems:"1" maxItems:"100"`
 } // @name QuoteRequest
 
 // AwaitPartsRequest pauses the work for parts.
 type AwaitPartsRequest struct {
-	Note string `json:"note" validate:"max=1000" example:"Compressor ordered, ETA 3 days"`
+	Note string `json:"note,omitempty" validate:"max=1000" maxLength:"1000" example:"Compressor ordered, ETA 3 days"`
 } // @name AwaitPartsRequest
 
 // EventResponse is one timeline entry.
 type EventResponse struct {
 	ID        uuid.UUID      `json:"id" swaggertype:"string" format:"uuid"`
-	Action    string         `json:"action" example:"accept"`
-	ActorID   *uuid.UUID     `json:"actor_id" swaggertype:"string" format:"uuid"`
-	ActorRole string         `json:"actor_role" example:"technician"`
-	From      string         `json:"from" example:"assigned"`
-	To        string         `json:"to" example:"accepted"`
-	Payload   map[string]any `json:"payload"`
+	Action    string         `json:"action" enums:"create,update,accept,appointment,arrive,assign,awaiting-parts,cancel,decline,depart,quote,quote/approve,quote/reject,reopen,start,triage,unassign" example:"accept"` // create, update, or the life-cycle action (route name)
+	ActorID   *uuid.UUID     `json:"actor_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
+	ActorRole string         `json:"actor_role" enums:"customer,technician,dispatcher,manager" example:"technician"`
+	From      string         `json:"from" enums:"submitted,triaged,assigned,accepted,scheduled,en_route,on_site,awaiting_approval,in_progress,awaiting_parts,completed,closed,cancelled" example:"assigned"`
+	To        string         `json:"to" enums:"submitted,triaged,assigned,accepted,scheduled,en_route,on_site,awaiting_approval,in_progress,awaiting_parts,completed,closed,cancelled" example:"accepted"`
+	Payload   map[string]any `json:"payload"` // action details (reason, notes, items…)
 	CreatedAt time.Time      `json:"created_at" format:"date-time"`
 } // @name OrderEvent
 
@@ -200,8 +210,8 @@ type EventList struct {
 type SlotResponse struct {
 	Start        time.Time  `json:"start" format:"date-time"`
 	End          time.Time  `json:"end" format:"date-time"`
-	Technicians  int        `json:"technicians" example:"2"`
-	TechnicianID *uuid.UUID `json:"technician_id,omitempty" swaggertype:"string" format:"uuid"`
+	Technicians  int        `json:"technicians" minimum:"1" example:"2"`                        // free technicians in the window
+	TechnicianID *uuid.UUID `json:"technician_id,omitempty" swaggertype:"string" format:"uuid"` // absent before assignment
 } // @name Slot
 
 // SlotList lists free windows.
@@ -212,19 +222,19 @@ type SlotList struct {
 // NotificationResponse is one inbox entry.
 type NotificationResponse struct {
 	ID        uuid.UUID  `json:"id" swaggertype:"string" format:"uuid"`
-	Kind      string     `json:"kind" example:"job_assigned"`
-	OrderID   *uuid.UUID `json:"order_id" swaggertype:"string" format:"uuid"`
+	Kind      string     `json:"kind" enums:"job_assigned,job_reassigned,job_unassigned,job_accepted,job_cancelled,order_cancelled,appointment_booked,appointment_moved,technician_en_route,quote_waiting,quote_approved,quote_rejected,awaiting_parts" example:"job_assigned"`
+	OrderID   *uuid.UUID `json:"order_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
 	Title     string     `json:"title" example:"New job FO-2026-000123"`
 	Body      string     `json:"body"`
 	Read      bool       `json:"read"`
-	ReadAt    *time.Time `json:"read_at" format:"date-time"`
+	ReadAt    *time.Time `json:"read_at" format:"date-time" extensions:"x-nullable"`
 	CreatedAt time.Time  `json:"created_at" format:"date-time"`
 } // @name Notification
 
 // NotificationList is one page of the inbox, unread first.
 type NotificationList struct {
 	Items      []NotificationResponse `json:"items"`
-	NextCursor string                 `json:"next_cursor" example:""`
+	NextCursor *string                `json:"next_cursor" extensions:"x-nullable" example:"eyJyIjpmYWxzZSwiaSI6IjAxOTBmMWY0In0"` // null on the last page
 } // @name NotificationList
 
 // --- converters ---
@@ -339,4 +349,12 @@ func orderActionWith[T any](fn func(c echo.Context, id uuid.UUID, req T) (orders
 		}
 		return fn(c, id, req)
 	})
+}
+
+// nextCursor is a page's next_cursor: null on the last page.
+func nextCursor(c string) *string {
+	if c == "" {
+		return nil
+	}
+	return &c
 }

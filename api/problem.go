@@ -2,13 +2,13 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,41 +17,29 @@ import (
 )
 
 // Problem is an RFC 9457 problem document, the body of every error response.
+// Its extension members (RFC 9457 §3.2) sit at the top level and are all
+// declared here, so the document lists every member a client can meet.
 type Problem struct {
-	Type      string            `json:"type" example:"/problems/invalid"`
-	Title     string            `json:"title" example:"Unprocessable Content"`
-	Status    int               `json:"status" example:"422"`
+	Type      string            `json:"type" example:"/problems/invalid"` // /problems/<kind>
+	Title     string            `json:"title" example:"Unprocessable Entity"`
+	Status    int               `json:"status" minimum:"400" maximum:"599" example:"422"`
 	Detail    string            `json:"detail,omitempty" example:"the request has invalid fields"`
 	Instance  string            `json:"instance,omitempty" example:"/v1/assets"`
-	RequestID string            `json:"request_id,omitempty" example:"9m4e2mr0ui3e8a215n4g"`
-	Errors    []errs.FieldError `json:"errors,omitempty"`
-	// Extension members (RFC 9457 §3.2) of a life-cycle conflict: the order's
-	// status and the actions the caller could take instead.
-	CurrentStatus  string    `json:"current_status,omitempty" example:"assigned"`
-	AllowedActions *[]string `json:"allowed_actions,omitempty" example:"accept,decline"` // present (maybe empty) on life-cycle conflicts
-	// Other extension members (e.g. return_until, current_version) are written
-	// at the top level too.
-	Extra map[string]any `json:"-" swaggerignore:"true"`
+	RequestID string            `json:"request_id,omitempty" example:"9m4e2mr0ui3e8a215n4g"` // also in the X-Request-Id header
+	Errors    []errs.FieldError `json:"errors,omitempty"`                                    // 422: one entry per offending field
+	// CurrentStatus is the order's status when a life-cycle action conflicts (409).
+	CurrentStatus string `json:"current_status,omitempty" enums:"submitted,triaged,assigned,accepted,scheduled,en_route,on_site,awaiting_approval,in_progress,awaiting_parts,completed,closed,cancelled" example:"assigned"`
+	// AllowedActions are the actions the caller could take instead (present,
+	// maybe empty, on life-cycle conflicts): POST /v1/orders/{id}/<action>.
+	AllowedActions *[]string `json:"allowed_actions,omitempty" enums:"accept,appointment,arrive,assign,awaiting-parts,cancel,decline,depart,quote,quote/approve,quote/reject,reopen,start,triage,unassign" example:"accept,decline"`
+	// CurrentVersion is the order's version when If-Match was stale (412).
+	CurrentVersion *int `json:"current_version,omitempty" minimum:"1" example:"4"`
+	// ReturnUntil is the last day of the product's return window (422 on a
+	// return_exchange request after it).
+	ReturnUntil string `json:"return_until,omitempty" format:"date" example:"2026-03-01"`
+	// CompletedAt is when the order was completed (409 on a reopen after the window).
+	CompletedAt *time.Time `json:"completed_at,omitempty" format:"date-time" example:"2026-05-01T10:00:00Z"`
 } // @name Problem
-
-// MarshalJSON writes Extra's members at the top level, beside the standard ones.
-func (p Problem) MarshalJSON() ([]byte, error) {
-	type plain Problem
-	b, err := json.Marshal(plain(p))
-	if err != nil || len(p.Extra) == 0 {
-		return b, err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	for k, v := range p.Extra {
-		if _, taken := m[k]; !taken {
-			m[k] = v
-		}
-	}
-	return json.Marshal(m)
-}
 
 // statusOf is the one kind → HTTP status table.
 var statusOf = map[errs.Kind]int{
@@ -63,6 +51,7 @@ var statusOf = map[errs.Kind]int{
 	errs.Conflict:           http.StatusConflict,
 	errs.PreconditionFailed: http.StatusPreconditionFailed,
 	errs.TooLarge:           http.StatusRequestEntityTooLarge,
+	errs.UnsupportedMedia:   http.StatusUnsupportedMediaType,
 	errs.TooMany:            http.StatusTooManyRequests,
 	errs.Unavailable:        http.StatusServiceUnavailable,
 	errs.Internal:           http.StatusInternalServerError,
@@ -143,21 +132,7 @@ func toProblem(err error) Problem {
 	var e *errs.Error
 	if errors.As(err, &e) && kind != errs.Internal {
 		p.Detail, p.Errors = e.Message, e.Fields
-		for k, v := range e.Extra {
-			switch k {
-			case "current_status":
-				p.CurrentStatus = fmt.Sprint(v)
-			case "allowed_actions":
-				if list, ok := v.([]string); ok {
-					p.AllowedActions = &list
-				}
-			default:
-				if p.Extra == nil {
-					p.Extra = map[string]any{}
-				}
-				p.Extra[k] = v
-			}
-		}
+		extend(&p, e.Extra)
 	} else if kind == errs.Unavailable {
 		p.Detail = "a service FieldOps depends on is unavailable; try again shortly"
 	} else {
@@ -167,3 +142,36 @@ func toProblem(err error) Problem {
 }
 
 func typeOf(k errs.Kind) string { return "/problems/" + string(k) }
+
+// extend copies an error's extra members into the problem's declared
+// extension members; a member the Problem type does not declare is dropped,
+// so nothing undocumented reaches a client (api/problem_test.go lists them).
+func extend(p *Problem, extra map[string]any) {
+	for k, v := range extra {
+		switch k {
+		case "current_status":
+			p.CurrentStatus = fmt.Sprint(v)
+		case "allowed_actions":
+			if list, ok := v.([]string); ok {
+				p.AllowedActions = &list
+			}
+		case "current_version":
+			if n, ok := v.(int); ok {
+				p.CurrentVersion = &n
+			}
+		case "return_until":
+			p.ReturnUntil = fmt.Sprint(v)
+		case "completed_at":
+			switch t := v.(type) {
+			case time.Time:
+				u := t.UTC()
+				p.CompletedAt = &u
+			case *time.Time:
+				if t != nil {
+					u := t.UTC()
+					p.CompletedAt = &u
+				}
+			}
+		}
+	}
+}

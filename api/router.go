@@ -123,29 +123,32 @@ func NewServer(d Deps) *echo.Echo {
 	in.GET("/assets", handleListAssets(d.Catalog), allow(anyone...))
 	in.GET("/assets/:id", handleGetAsset(d.Catalog), allow(anyone...))
 
-	// work orders; transitions take their roles from the life-cycle table
-	act := func(a orders.Action) echo.MiddlewareFunc { return allow(orders.RolesFor(a)...) }
+	// work orders; a transition's route is POST /v1/orders/{id}/<action> (the
+	// value allowed_actions lists) and its roles come from the life-cycle table
+	action := func(a orders.Action, h echo.HandlerFunc) {
+		in.POST("/orders/:id/"+string(a), h, allow(orders.RolesFor(a)...), idem)
+	}
 	in.POST("/orders", handleCreateOrder(d.Orders), allow(customer, dispatcher, manager), idem)
 	in.GET("/orders", handleListOrders(d.Orders), allow(anyone...))
 	in.GET("/orders/:id", handleGetOrder(d.Orders), allow(anyone...))
 	in.PATCH("/orders/:id", handleUpdateOrder(d.Orders), allow(customer, dispatcher, manager))
 	in.GET("/orders/:id/events", handleOrderEvents(d.Orders), allow(anyone...))
 	in.GET("/orders/:id/slots", handleSlots(d.Orders, d.Now), allow(anyone...))
-	in.POST("/orders/:id/triage", handleTriage(d.Orders), act(orders.ActTriage), idem)
-	in.POST("/orders/:id/assign", handleAssign(d.Orders), act(orders.ActAssign), idem)
-	in.POST("/orders/:id/unassign", handleUnassign(d.Orders), act(orders.ActUnassign), idem)
-	in.POST("/orders/:id/accept", handleAccept(d.Orders), act(orders.ActAccept), idem)
-	in.POST("/orders/:id/decline", handleDecline(d.Orders), act(orders.ActDecline), idem)
-	in.POST("/orders/:id/appointment", handleAppointment(d.Orders), act(orders.ActAppointment), idem)
-	in.POST("/orders/:id/depart", handleDepart(d.Orders), act(orders.ActDepart), idem)
-	in.POST("/orders/:id/arrive", handleArrive(d.Orders), act(orders.ActArrive), idem)
-	in.POST("/orders/:id/quote", handleQuote(d.Orders), act(orders.ActQuote), idem)
-	in.POST("/orders/:id/quote/approve", handleApproveQuote(d.Orders), act(orders.ActApprove), idem)
-	in.POST("/orders/:id/quote/reject", handleRejectQuote(d.Orders), act(orders.ActReject), idem)
-	in.POST("/orders/:id/start", handleStart(d.Orders), act(orders.ActStart), idem)
-	in.POST("/orders/:id/awaiting-parts", handleAwaitParts(d.Orders), act(orders.ActAwaitingParts), idem)
-	in.POST("/orders/:id/cancel", handleCancel(d.Orders), act(orders.ActCancel), idem)
-	in.POST("/orders/:id/reopen", handleReopen(d.Orders), act(orders.ActReopen), idem)
+	action(orders.ActTriage, handleTriage(d.Orders))
+	action(orders.ActAssign, handleAssign(d.Orders))
+	action(orders.ActUnassign, handleUnassign(d.Orders))
+	action(orders.ActAccept, handleAccept(d.Orders))
+	action(orders.ActDecline, handleDecline(d.Orders))
+	action(orders.ActAppointment, handleAppointment(d.Orders))
+	action(orders.ActDepart, handleDepart(d.Orders))
+	action(orders.ActArrive, handleArrive(d.Orders))
+	action(orders.ActQuote, handleQuote(d.Orders))
+	action(orders.ActApprove, handleApproveQuote(d.Orders))
+	action(orders.ActReject, handleRejectQuote(d.Orders))
+	action(orders.ActStart, handleStart(d.Orders))
+	action(orders.ActAwaitingParts, handleAwaitParts(d.Orders))
+	action(orders.ActCancel, handleCancel(d.Orders))
+	action(orders.ActReopen, handleReopen(d.Orders))
 
 	// inbox
 	in.GET("/notifications", handleNotifications(d.Orders), allow(anyone...))

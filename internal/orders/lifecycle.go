@@ -8,7 +8,10 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/errs"
 )
 
-// Action is a life-cycle step a caller asks for.
+// Action is a life-cycle step a caller asks for. Its value is the path of the
+// route that performs it, relative to /v1/orders/{id}/ (the router builds the
+// route from it), so `allowed_actions` names exactly the routes a client may
+// call next. Event rows record the same value.
 type Action string
 
 // The actions of SPEC §3 (up to the start of work, plus cancel and reopen).
@@ -22,10 +25,10 @@ const (
 	ActDepart        Action = "depart"
 	ActArrive        Action = "arrive"
 	ActQuote         Action = "quote"
-	ActApprove       Action = "approve"
-	ActReject        Action = "reject"
+	ActApprove       Action = "quote/approve"
+	ActReject        Action = "quote/reject"
 	ActStart         Action = "start"
-	ActAwaitingParts Action = "awaiting_parts"
+	ActAwaitingParts Action = "awaiting-parts"
 	ActCancel        Action = "cancel"
 	ActReopen        Action = "reopen"
 )
@@ -81,6 +84,17 @@ var transitions = map[Action][]step{
 		{from: []Status{StatusSubmitted, StatusTriaged, StatusAssigned, StatusAccepted, StatusScheduled, StatusEnRoute}, to: StatusCancelled, by: staff},
 	},
 	ActReopen: {{from: []Status{StatusCompleted, StatusClosed}, to: StatusTriaged, by: join(staff, customerOf)}},
+}
+
+// Actions lists every life-cycle action, sorted: the closed set of
+// allowed_actions values (the OpenAPI enum is checked against it).
+func Actions() []Action {
+	out := make([]Action, 0, len(transitions))
+	for a := range transitions {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // RolesFor lists the roles that may ever take an action (the router's policy

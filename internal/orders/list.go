@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,29 @@ type Filter struct {
 	Status, Type, Priority, Region string
 	TechnicianID                   *uuid.UUID
 	UpdatedSince                   *time.Time
+}
+
+// validate checks the filter's closed sets: Invalid naming each bad field.
+func (f Filter) validate() error {
+	var fe []errs.FieldError
+	if f.Status != "" {
+		for _, st := range strings.Split(f.Status, ",") {
+			if !slices.Contains(Statuses, st) {
+				fe = append(fe, errs.FieldError{Field: "status", Message: "each status must be one of " + strings.Join(Statuses, ", ")})
+				break
+			}
+		}
+	}
+	if f.Type != "" && !slices.Contains(Types, f.Type) {
+		fe = append(fe, errs.FieldError{Field: "type", Message: "must be one of " + strings.Join(Types, ", ")})
+	}
+	if f.Priority != "" && !slices.Contains(Priorities, f.Priority) {
+		fe = append(fe, errs.FieldError{Field: "priority", Message: "must be one of " + strings.Join(Priorities, ", ")})
+	}
+	if len(fe) > 0 {
+		return errs.Fields(fe)
+	}
+	return nil
 }
 
 // Cursor is a position in a page walk: the last (updated_at, id) returned and
@@ -67,6 +91,9 @@ type Page struct {
 // List returns the orders p may see, oldest change first, keyset-paginated on
 // (updated_at, id) below the walk's bound.
 func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, limit int, cursor *Cursor) (Page, error) {
+	if err := f.validate(); err != nil {
+		return Page{}, err
+	}
 	sc, err := s.scopeOf(ctx, p)
 	if err != nil {
 		return Page{}, err

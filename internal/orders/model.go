@@ -36,6 +36,10 @@ const (
 	StatusCancelled        Status = "cancelled"
 )
 
+// Statuses are all statuses, in life-cycle order.
+var Statuses = []Status{StatusSubmitted, StatusTriaged, StatusAssigned, StatusAccepted, StatusScheduled, StatusEnRoute,
+	StatusOnSite, StatusAwaitingApproval, StatusInProgress, StatusAwaitingParts, StatusCompleted, StatusClosed, StatusCancelled}
+
 // OpenStatuses are the statuses in which a technician is working the order.
 var OpenStatuses = []Status{StatusAssigned, StatusAccepted, StatusScheduled, StatusEnRoute, StatusOnSite,
 	StatusAwaitingApproval, StatusInProgress, StatusAwaitingParts}

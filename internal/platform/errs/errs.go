@@ -22,6 +22,7 @@ const (
 	Conflict           Kind = "conflict"            // state or uniqueness conflict (409)
 	PreconditionFailed Kind = "precondition_failed" // If-Match did not match (412)
 	TooLarge           Kind = "too_large"           // body over the limit (413)
+	UnsupportedMedia   Kind = "unsupported_media_type"// the body's Content-Type is not accepted (415)
 	TooMany            Kind = "too_many"            // throttled (429)
 	Unavailable        Kind = "unavailable"         // a dependency is down (503)
 	Internal           Kind = "internal"            // a bug or an unexpected failure (500)
