@@ -293,7 +293,7 @@ func handleApproveQuote(svc *orders.Service) echo.HandlerFunc {
 //	@Security		BearerAuth
 //	@Param			id				path		string			true	"order id"	Format(uuid)
 //	@Param			Idempotency-Key	header		string			false	"retry key"
-//	@Param			body			body		ReasonRequest	true	"reason (optional)"
+//	@Param			body			body		RejectQuoteRequest	true	"reason (optional)"
 //	@Success		200				{object}	OrderResponse
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
@@ -303,7 +303,7 @@ func handleApproveQuote(svc *orders.Service) echo.HandlerFunc {
 //	@Failure		422				{object}	Problem
 //	@Router			/v1/orders/{id}/quote/reject [post]
 func handleRejectQuote(svc *orders.Service) echo.HandlerFunc {
-	return orderActionWith(func(c echo.Context, id uuid.UUID, r ReasonRequest) (orders.Order, error) {
+	return orderActionWith(func(c echo.Context, id uuid.UUID, r RejectQuoteRequest) (orders.Order, error) {
 		return svc.RejectQuote(c.Request().Context(), principal(c), id, r.Reason)
 	})
 }

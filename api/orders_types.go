@@ -161,10 +161,16 @@ type AssignResponse struct {
 	Reason       string        `json:"reason" example:"Tom North: on duty in north, 0 open jobs of capacity 6 (fewest among 2 available), 1.2 km away"`
 } // @name AssignResponse
 
-// ReasonRequest carries a reason (decline, cancel, reopen, quote rejection).
+// ReasonRequest carries the reason a decline, unassign, cancel or reopen
+// needs (blank is 422).
 type ReasonRequest struct {
-	Reason string `json:"reason,omitempty" validate:"max=1000" maxLength:"1000" example:"Customer no longer needs the visit"`
+	Reason string `json:"reason" validate:"max=1000" minLength:"1" maxLength:"1000" example:"Customer no longer needs the visit"`
 } // @name ReasonRequest
+
+// RejectQuoteRequest may say why the customer rejects the quote.
+type RejectQuoteRequest struct {
+	Reason string `json:"reason,omitempty" validate:"max=1000" maxLength:"1000" example:"Too expensive; I will replace the unit"`
+} // @name RejectQuoteRequest
 
 // AppointmentRequest books or moves the visit.
 type AppointmentRequest struct {

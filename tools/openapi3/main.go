@@ -16,6 +16,13 @@
 //   - every response whose status code is 400 or more (also 4XX, 5XX) is
 //     served as application/problem+json (RFC 9457) instead of
 //     application/json, with the same schema.
+//   - every operation gets the error responses that follow from its shape
+//     (401 when secured, 400/413/415/422 with a body, 404 with a path
+//     parameter, 409/422 with an Idempotency-Key, 500, and 503 under /v1),
+//     and every response the headers the server sends (X-Request-Id,
+//     Idempotent-Replayed, Retry-After, WWW-Authenticate): see contract.go.
+//   - every JSON request body gets an example assembled from its properties'
+//     examples and checked against its schema.
 //   - the markers openapi2conv leaves for a conversion back to Swagger 2
 //     (x-originalParamName, x-formData-name) are removed.
 //
@@ -82,6 +89,10 @@ var topLevelOrder = []string{
 	"openapi", "info", "externalDocs", "servers", "tags", "security",
 	"paths", "webhooks", "components",
 }
+
+// strictExamples makes a request body without a buildable, valid example an
+// error instead of a warning.
+var strictExamples = false
 
 // conversionMarkers are extensions openapi2conv adds only so that it could
 // convert the document back to Swagger 2; they mean nothing to readers.
@@ -162,6 +173,18 @@ func convert(ctx context.Context, swagger []byte) (jsonOut, yamlOut []byte, err 
 	setBearerAuth(doc3)
 	if err := useProblemJSON(doc3); err != nil {
 		return nil, nil, err
+	}
+	if err := openapi3.NewLoader().ResolveRefsIn(doc3, nil); err != nil {
+		return nil, nil, fmt.Errorf("resolving references: %w", err)
+	}
+	if err := completeResponses(doc3); err != nil {
+		return nil, nil, err
+	}
+	if err := addRequestExamples(doc3); err != nil {
+		if strictExamples {
+			return nil, nil, err
+		}
+		fmt.Fprintf(os.Stderr, "openapi3: warning: %v\n", err)
 	}
 
 	raw, err := json.Marshal(doc3)
