@@ -86,7 +86,9 @@ func isSecured(_ string, op *openapi3.Operation) bool {
 
 func hasBody(_ string, op *openapi3.Operation) bool { return op.RequestBody != nil }
 
-func hasPathParam(_ string, op *openapi3.Operation) bool { return hasParam(op, openapi3.ParameterInPath, "") }
+func hasPathParam(_ string, op *openapi3.Operation) bool {
+	return hasParam(op, openapi3.ParameterInPath, "")
+}
 
 func hasIdempotencyKey(_ string, op *openapi3.Operation) bool {
 	return hasParam(op, openapi3.ParameterInHeader, idempotencyHeader)
