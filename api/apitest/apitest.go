@@ -1,5 +1,32 @@
 // Package apitest runs the real FieldOps HTTP stack (router, middleware,
 // services) on httptest against a fresh PostgreSQL database, for API tests.
+//
+// # The contract check
+//
+// Every exchange that goes through Env.Do is checked against the committed
+// OpenAPI document (openapi.JSON, loaded once per process); tests that build
+// their own requests call Verify or CheckExchange. The document is made
+// strict in memory, never in the file: every object schema that declares
+// properties gets additionalProperties: false (free-form maps stay open),
+// undeclared statuses fail, and formats (uuid, email, date, date-time) are
+// checked. The rules:
+//
+//   - Response: its status must be documented for the operation, its
+//     Content-Type and body must match that response's schema, a body may not
+//     come where none is documented, and the headers clients read
+//     (ContractHeaders: ETag, Location, Retry-After, Idempotent-Replayed,
+//     X-Request-Id) must be declared on that response when they are sent.
+//   - Request: validated too (security, parameters, body). A request the
+//     document forbids is allowed only as deliberate bad input, and then the
+//     server must refuse it with a 4xx that the document declares for the
+//     operation. If the server answers a forbidden request with 2xx (or 3xx,
+//     or 5xx), the check fails: the document is stricter than the server, and
+//     one of them is wrong.
+//   - A path or method the document does not have may only be answered 404
+//     or 405, as application/problem+json with a valid Problem body.
+//
+// A failure is reported with t.Errorf naming the method, path, status, the
+// validator's error and the (truncated) body; the test goes on.
 package apitest
 
 import (
@@ -10,7 +37,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -120,19 +146,23 @@ func (r Response) Items(t testing.TB) []map[string]any {
 // Do sends a request; body may be nil, a string (sent as is) or a value (JSON-encoded).
 func (e *Env) Do(method, path, token string, body any, headers ...string) Response {
 	e.T.Helper()
-	var r io.Reader
+	var sent []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		r = strings.NewReader(b)
+		sent = []byte(b)
 	case []byte:
-		r = bytes.NewReader(b)
+		sent = b
 	default:
 		buf, err := json.Marshal(b)
 		if err != nil {
 			e.T.Fatalf("apitest: encode: %v", err)
 		}
-		r = bytes.NewReader(buf)
+		sent = buf
+	}
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(sent)
 	}
 	req, err := http.NewRequest(method, e.URL+path, r)
 	if err != nil {
@@ -153,6 +183,7 @@ func (e *Env) Do(method, path, token string, body any, headers ...string) Respon
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
+	Verify(e.T, req, sent, res, raw)
 	out := Response{Status: res.StatusCode, Header: res.Header, Raw: raw}
 	_ = json.Unmarshal(raw, &out.JSON)
 	return out
