@@ -25,6 +25,7 @@ import (
 //	@Param			Idempotency-Key	header		string			false	"retry key"
 //	@Param			body			body		TriageRequest	true	"classification"
 //	@Success		200				{object}	OrderResponse
+//	@Header			200	{string}	ETag	"the order's version (quoted), for If-Match and If-None-Match"
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
@@ -51,6 +52,7 @@ func handleTriage(svc *orders.Service) echo.HandlerFunc {
 //	@Param			Idempotency-Key	header		string			false	"retry key"
 //	@Param			body			body		AssignRequest	true	"technician or auto"
 //	@Success		200				{object}	AssignResponse
+//	@Header			200	{string}	ETag	"the order's version (quoted), for If-Match and If-None-Match"
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
@@ -90,6 +92,7 @@ func handleAssign(svc *orders.Service) echo.HandlerFunc {
 //	@Param			Idempotency-Key	header		string			false	"retry key"
 //	@Param			body			body		ReasonRequest	true	"reason (required)"
 //	@Success		200				{object}	OrderResponse
+//	@Header			200	{string}	ETag	"the order's version (quoted), for If-Match and If-None-Match"
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
@@ -114,6 +117,7 @@ func handleUnassign(svc *orders.Service) echo.HandlerFunc {
 //	@Param			id				path		string	true	"order id"	Format(uuid)
 //	@Param			Idempotency-Key	header		string	false	"retry key"
 //	@Success		200				{object}	OrderResponse
+//	@Header			200	{string}	ETag	"the order's version (quoted), for If-Match and If-None-Match"
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
 //	@Failure		404				{object}	Problem
@@ -138,6 +142,7 @@ func handleAccept(svc *orders.Service) echo.HandlerFunc {
 //	@Param			Idempotency-Key	header		string			false	"retry key"
 //	@Param			body			body		ReasonRequest	true	"reason (required)"
 //	@Success		200				{object}	OrderResponse
+//	@Header			200	{string}	ETag	"the order's version (quoted), for If-Match and If-None-Match"
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
@@ -164,6 +169,7 @@ func handleDecline(svc *orders.Service) echo.HandlerFunc {
 //	@Param			Idempotency-Key	header		string				false	"retry key"
 //	@Param			body			body		AppointmentRequest	true	"window"
 //	@Success		200				{object}	OrderResponse
+//	@Header			200	{string}	ETag	"the order's version (quoted), for If-Match and If-None-Match"
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
@@ -188,6 +194,7 @@ func handleAppointment(svc *orders.Service) echo.HandlerFunc {
 //	@Param			id				path		string	true	"order id"	Format(uuid)
 //	@Param			Idempotency-Key	header		string	false	"retry key"
 //	@Success		200				{object}	OrderResponse
+//	@Header			200	{string}	ETag	"the order's version (quoted), for If-Match and If-None-Match"
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
 //	@Failure		404				{object}	Problem
@@ -212,6 +219,7 @@ func handleDepart(svc *orders.Service) echo.HandlerFunc {
 //	@Param			Idempotency-Key	header		string			false	"retry key"
 //	@Param			body			body		ArriveRequest	true	"position"
 //	@Success		200				{object}	OrderResponse
+//	@Header			200	{string}	ETag	"the order's version (quoted), for If-Match and If-None-Match"
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
@@ -238,6 +246,7 @@ func handleArrive(svc *orders.Service) echo.HandlerFunc {
 //	@Param			Idempotency-Key	header		string			false	"retry key"
 //	@Param			body			body		QuoteRequest	true	"items"
 //	@Success		200				{object}	OrderResponse
+//	@Header			200	{string}	ETag	"the order's version (quoted), for If-Match and If-None-Match"
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
@@ -271,6 +280,7 @@ func handleQuote(svc *orders.Service) echo.HandlerFunc {
 //	@Param			id				path		string	true	"order id"	Format(uuid)
 //	@Param			Idempotency-Key	header		string	false	"retry key"
 //	@Success		200				{object}	OrderResponse
+//	@Header			200	{string}	ETag	"the order's version (quoted), for If-Match and If-None-Match"
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
 //	@Failure		404				{object}	Problem
@@ -295,6 +305,7 @@ func handleApproveQuote(svc *orders.Service) echo.HandlerFunc {
 //	@Param			Idempotency-Key	header		string			false	"retry key"
 //	@Param			body			body		RejectQuoteRequest	true	"reason (optional)"
 //	@Success		200				{object}	OrderResponse
+//	@Header			200	{string}	ETag	"the order's version (quoted), for If-Match and If-None-Match"
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
@@ -319,6 +330,7 @@ func handleRejectQuote(svc *orders.Service) echo.HandlerFunc {
 //	@Param			id				path		string	true	"order id"	Format(uuid)
 //	@Param			Idempotency-Key	header		string	false	"retry key"
 //	@Success		200				{object}	OrderResponse
+//	@Header			200	{string}	ETag	"the order's version (quoted), for If-Match and If-None-Match"
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
 //	@Failure		404				{object}	Problem
@@ -343,6 +355,7 @@ func handleStart(svc *orders.Service) echo.HandlerFunc {
 //	@Param			Idempotency-Key	header		string				false	"retry key"
 //	@Param			body			body		AwaitPartsRequest	true	"note"
 //	@Success		200				{object}	OrderResponse
+//	@Header			200	{string}	ETag	"the order's version (quoted), for If-Match and If-None-Match"
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
@@ -369,6 +382,7 @@ func handleAwaitParts(svc *orders.Service) echo.HandlerFunc {
 //	@Param			Idempotency-Key	header		string			false	"retry key"
 //	@Param			body			body		ReasonRequest	true	"reason (required)"
 //	@Success		200				{object}	OrderResponse
+//	@Header			200	{string}	ETag	"the order's version (quoted), for If-Match and If-None-Match"
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
@@ -395,6 +409,7 @@ func handleCancel(svc *orders.Service) echo.HandlerFunc {
 //	@Param			Idempotency-Key	header		string			false	"retry key"
 //	@Param			body			body		ReasonRequest	true	"reason (required)"
 //	@Success		200				{object}	OrderResponse
+//	@Header			200	{string}	ETag	"the order's version (quoted), for If-Match and If-None-Match"
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem

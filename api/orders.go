@@ -28,6 +28,8 @@ import (
 //	@Param			Idempotency-Key	header		string				false	"retry key (24 h, per caller)"
 //	@Param			body			body		OrderCreateRequest	true	"request"
 //	@Success		201				{object}	OrderResponse
+//	@Header			201	{string}	ETag	"the order's version (quoted), for If-Match and If-None-Match"
+//	@Header			201	{string}	Location	"the new order's URL"
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
@@ -120,7 +122,9 @@ func handleListOrders(svc *orders.Service) echo.HandlerFunc {
 //	@Param			id				path		string	true	"order id"	Format(uuid)
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
 //	@Success		200				{object}	OrderResponse
+//	@Header			200	{string}	ETag	"the order's version (quoted), for If-Match and If-None-Match"
 //	@Success		304				"not modified"
+//	@Header			304	{string}	ETag	"the order's version (quoted)"
 //	@Failure		401				{object}	Problem
 //	@Failure		404				{object}	Problem
 //	@Router			/v1/orders/{id} [get]
@@ -155,6 +159,7 @@ func handleGetOrder(svc *orders.Service) echo.HandlerFunc {
 //	@Param			If-Match	header		string				false	"ETag of the version you edit"
 //	@Param			body		body		OrderPatchRequest	true	"changes"
 //	@Success		200			{object}	OrderResponse
+//	@Header			200	{string}	ETag	"the order's version (quoted), for If-Match and If-None-Match"
 //	@Failure		400			{object}	Problem
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem

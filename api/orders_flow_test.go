@@ -100,7 +100,7 @@ func TestOrderHappyPathEndToEnd(t *testing.T) {
 	want := []struct{ action, role, to string }{
 		{"create", "customer", "submitted"}, {"triage", "dispatcher", "triaged"}, {"assign", "dispatcher", "assigned"},
 		{"accept", "technician", "accepted"}, {"appointment", "customer", "scheduled"}, {"depart", "technician", "en_route"},
-		{"arrive", "technician", "on_site"}, {"quote", "technician", "awaiting_approval"}, {"approve", "customer", "in_progress"},
+		{"arrive", "technician", "on_site"}, {"quote", "technician", "awaiting_approval"}, {"quote/approve", "customer", "in_progress"},
 	}
 	items := ev.JSON["items"].([]any)
 	if len(items) != len(want) {

@@ -156,7 +156,8 @@ func completeResponses(doc *openapi3.T) error {
 					continue
 				}
 				addHeader(ref.Value, "X-Request-Id")
-				if n, err := strconv.Atoi(code); err == nil && n >= 200 && n < 300 && hasIdempotencyKey(path, op) {
+				// a stored response (any status under 500) can be replayed
+				if n, err := strconv.Atoi(code); err == nil && n < 500 && hasIdempotencyKey(path, op) {
 					addHeader(ref.Value, "Idempotent-Replayed")
 				}
 				if code == "429" {

@@ -88,8 +88,11 @@ func TestCompleteResponsesAddsWhatTheShapeImplies(t *testing.T) {
 			t.Errorf("201 lacks header %s", h)
 		}
 	}
-	if post.Responses.Value("422").Value.Headers["Idempotent-Replayed"] != nil {
-		t.Errorf("an error response declares Idempotent-Replayed")
+	if post.Responses.Value("422").Value.Headers["Idempotent-Replayed"] == nil {
+		t.Errorf("a stored 422 can be replayed, but it does not declare Idempotent-Replayed")
+	}
+	if post.Responses.Value("503").Value.Headers["Idempotent-Replayed"] != nil {
+		t.Errorf("a 5xx is never stored, yet declares Idempotent-Replayed")
 	}
 	if post.Responses.Value("503").Value.Headers["Retry-After"] == nil {
 		t.Errorf("503 lacks Retry-After")
