@@ -20,7 +20,7 @@ import (
 // Its extension members (RFC 9457 §3.2) sit at the top level and are all
 // declared here, so the document lists every member a client can meet.
 type Problem struct {
-	Type      string            `json:"type" example:"/problems/invalid"` // /problems/<kind>
+	Type      string            `json:"type" enums:"/problems/invalid,/problems/bad_request,/problems/unauthorized,/problems/forbidden,/problems/not_found,/problems/conflict,/problems/precondition_failed,/problems/too_large,/problems/unsupported_media_type,/problems/too_many,/problems/unavailable,/problems/internal,/problems/method_not_allowed" example:"/problems/invalid"` // what went wrong, one per error kind
 	Title     string            `json:"title" example:"Unprocessable Entity"`
 	Status    int               `json:"status" minimum:"400" maximum:"599" example:"422"`
 	Detail    string            `json:"detail,omitempty" example:"the request has invalid fields"`
