@@ -39,7 +39,7 @@ func handleCreateProductModel(svc *catalog.Service) echo.HandlerFunc {
 		if err := bindJSON(c, &req); err != nil {
 			return err
 		}
-		m, err := svc.CreateModel(c.Request().Context(), catalog.ModelInput{Code: req.Code, Name: req.Name, Category: req.Category,
+		m, err := svc.CreateModel(c.Request().Context(), catalog.ModelInput{Code: req.Code, Brand: req.Brand, Name: req.Name, Category: req.Category,
 			WarrantyMonths: req.WarrantyMonths, SoftwareWarrantyMonths: req.SoftwareWarrantyMonths, ReturnWindowDays: req.ReturnWindowDays})
 		if err != nil {
 			return err

@@ -14,6 +14,7 @@ import (
 // ProductModelRequest adds a product model.
 type ProductModelRequest struct {
 	Code                   string `json:"code" validate:"required,max=64" example:"AC-9000"`
+	Brand                  string `json:"brand,omitempty" validate:"max=100" maxLength:"100" example:"Coolwave"`
 	Name                   string `json:"name" validate:"required,max=200" example:"Split air conditioner 9000 BTU"`
 	Category               string `json:"category" validate:"max=64" example:"aircon"`
 	WarrantyMonths         *int   `json:"warranty_months" validate:"omitempty,gte=0,lte=240" example:"12"`
@@ -25,6 +26,7 @@ type ProductModelRequest struct {
 type ProductModelResponse struct {
 	ID                     uuid.UUID `json:"id" swaggertype:"string" format:"uuid"`
 	Code                   string    `json:"code" example:"AC-9000"`
+	Brand                  string    `json:"brand" example:"Coolwave"` // "" when unknown
 	Name                   string    `json:"name" example:"Split air conditioner 9000 BTU"`
 	Category               string    `json:"category" example:"aircon"`
 	WarrantyMonths         int       `json:"warranty_months" example:"12"`
@@ -87,7 +89,7 @@ type AssetList struct {
 // --- converters ---
 
 func toProductModelResponse(m catalog.ProductModel) ProductModelResponse {
-	return ProductModelResponse{ID: m.ID, Code: m.Code, Name: m.Name, Category: m.Category, WarrantyMonths: m.WarrantyMonths,
+	return ProductModelResponse{ID: m.ID, Code: m.Code, Brand: m.Brand, Name: m.Name, Category: m.Category, WarrantyMonths: m.WarrantyMonths,
 		SoftwareWarrantyMonths: m.SoftwareWarrantyMonths, ReturnWindowDays: m.ReturnWindowDays, CreatedAt: m.CreatedAt.UTC()}
 }
 

@@ -110,6 +110,10 @@ type OrderResponse struct {
 	ProductModelID   *uuid.UUID       `json:"product_model_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
 	TechnicianID     *uuid.UUID       `json:"technician_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
 	ProviderID       *uuid.UUID       `json:"provider_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
+	Customer         OrderCustomer    `json:"customer"`
+	Technician       *OrderTechnician `json:"technician" extensions:"x-nullable"`    // null while nobody is assigned
+	Asset            *OrderAsset      `json:"asset" extensions:"x-nullable"`         // null when the order has no asset
+	ProductModel     *ProductModelRef `json:"product_model" extensions:"x-nullable"` // the asset's model, else the order's; null when neither
 	Region           string           `json:"region" example:"north"`
 	Address          AddressDTO       `json:"address"`
 	Description      string           `json:"description"`
@@ -201,6 +205,7 @@ type EventResponse struct {
 	Action    string         `json:"action" enums:"create,update,accept,appointment,arrive,assign,awaiting-parts,cancel,decline,depart,quote,quote/approve,quote/reject,reopen,start,triage,unassign" example:"accept"` // create, update, or the life-cycle action (route name)
 	ActorID   *uuid.UUID     `json:"actor_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
 	ActorRole string         `json:"actor_role" enums:"customer,technician,dispatcher,manager" example:"technician"`
+	Actor     *EventActor    `json:"actor" extensions:"x-nullable"` // null for system events
 	From      string         `json:"from" enums:"submitted,triaged,assigned,accepted,scheduled,en_route,on_site,awaiting_approval,in_progress,awaiting_parts,completed,closed,cancelled" example:"assigned"`
 	To        string         `json:"to" enums:"submitted,triaged,assigned,accepted,scheduled,en_route,on_site,awaiting_approval,in_progress,awaiting_parts,completed,closed,cancelled" example:"accepted"`
 	Payload   map[string]any `json:"payload"` // action details (reason, notes, items…)
@@ -271,6 +276,8 @@ func toOrderResponse(o orders.Order, p auth.Principal) OrderResponse {
 		ArrivedAt: utcPtr(o.ArrivedAt), Fixed: o.Fixed, Resolution: o.Resolution, CancelReason: o.CancelReason,
 		VisitCount: o.VisitCount, RepeatRepair: o.RepeatRepair, ExternalRef: o.ExternalRef, Version: o.Version,
 		AllowedActions: orders.Allowed(p, o), CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
+	r.Customer, r.Technician = toOrderCustomer(o.Parties.Customer), toOrderTechnician(o.Parties.Technician)
+	r.Asset, r.ProductModel = toOrderAsset(o.Parties.Asset), toProductModelRef(o.Parties.ProductModel)
 	if o.WarrantyEndsAt != nil {
 		d := o.WarrantyEndsAt.Format(dateLayout)
 		r.Warranty.EndsAt = &d
@@ -300,7 +307,7 @@ func fromOrderCreate(r OrderCreateRequest) orders.CreateInput {
 }
 
 func toEventResponse(e orders.Event) EventResponse {
-	return EventResponse{ID: e.ID, Action: e.Action, ActorID: e.ActorID, ActorRole: e.ActorRole, From: e.FromStatus,
+	return EventResponse{ID: e.ID, Action: e.Action, ActorID: e.ActorID, ActorRole: e.ActorRole, Actor: toEventActor(e.Actor), From: e.FromStatus,
 		To: e.ToStatus, Payload: e.Payload, CreatedAt: e.CreatedAt.UTC()}
 }
 

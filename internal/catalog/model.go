@@ -13,6 +13,7 @@ import (
 type ProductModel struct {
 	ID                     uuid.UUID `gorm:"type:uuid;primaryKey"`
 	Code                   string
+	Brand                  string // manufacturer, "" when unknown
 	Name                   string
 	Category               string
 	WarrantyMonths         int

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -36,17 +37,18 @@ func New(db *gorm.DB, people People, clk clock.Clock) *Service {
 	return &Service{st: store{db: db}, people: people, clock: clk}
 }
 
-// ModelInput creates a product model; nil terms take the defaults (12, 3, 180).
+// ModelInput creates a product model; nil terms take the defaults (12, 3,
+// 180). Brand is optional (at most 100 characters).
 type ModelInput struct {
-	Code, Name, Category   string
-	WarrantyMonths         *int
-	SoftwareWarrantyMonths *int
-	ReturnWindowDays       *int
+	Code, Brand, Name, Category string
+	WarrantyMonths              *int
+	SoftwareWarrantyMonths      *int
+	ReturnWindowDays            *int
 }
 
 // CreateModel adds a product model to the catalogue.
 func (s *Service) CreateModel(ctx context.Context, in ModelInput) (ProductModel, error) {
-	m := ProductModel{ID: ids.New(), Code: strings.TrimSpace(in.Code), Name: strings.TrimSpace(in.Name),
+	m := ProductModel{ID: ids.New(), Code: strings.TrimSpace(in.Code), Brand: strings.TrimSpace(in.Brand), Name: strings.TrimSpace(in.Name),
 		Category: strings.TrimSpace(in.Category), WarrantyMonths: 12, SoftwareWarrantyMonths: 3, ReturnWindowDays: 180}
 	var fe []errs.FieldError
 	if m.Code == "" {
@@ -54,6 +56,9 @@ func (s *Service) CreateModel(ctx context.Context, in ModelInput) (ProductModel,
 	}
 	if m.Name == "" {
 		fe = append(fe, errs.FieldError{Field: "name", Message: "is required"})
+	}
+	if utf8.RuneCountInString(m.Brand) > 100 {
+		fe = append(fe, errs.FieldError{Field: "brand", Message: "must be at most 100 characters"})
 	}
 	for _, t := range []struct {
 		field    string

@@ -25,10 +25,11 @@ const (
 	Partner = "CoolFix Partners"
 )
 
-// Account is one demo login.
+// Account is one demo login. Phone: customers and technicians have one, so
+// order screens show how to reach each other (SPEC §8).
 type Account struct {
-	Role, Name, Email, Provider string
-	Skills, Regions             []string
+	Role, Name, Email, Phone, Provider string
+	Skills, Regions                    []string
 }
 
 // Accounts are the demo logins, in the order the README lists them.
@@ -36,12 +37,12 @@ var Accounts = []Account{
 	{Role: identity.RoleManager, Name: "Mei Manager", Email: "manager@fieldops.test"},
 	{Role: identity.RoleDispatcher, Name: "Dana Dispatcher", Email: "dispatcher@fieldops.test", Provider: InHouse},
 	{Role: identity.RoleDispatcher, Name: "Pavel Partner-Dispatcher", Email: "dispatcher@coolfix.test", Provider: Partner},
-	{Role: identity.RoleTechnician, Name: "Tom North", Email: "tom@fieldops.test", Provider: InHouse, Skills: []string{"repair", "aircon"}, Regions: []string{"north"}},
-	{Role: identity.RoleTechnician, Name: "Nina North", Email: "nina@fieldops.test", Provider: InHouse, Skills: []string{"install", "maintenance", "inspection"}, Regions: []string{"north"}},
-	{Role: identity.RoleTechnician, Name: "Sam South", Email: "sam@fieldops.test", Provider: InHouse, Skills: []string{"repair", "install", "furniture"}, Regions: []string{"south"}},
-	{Role: identity.RoleTechnician, Name: "Carl CoolFix", Email: "carl@coolfix.test", Provider: Partner, Skills: []string{"aircon", "repair", "maintenance"}, Regions: []string{"south", "north"}},
-	{Role: identity.RoleCustomer, Name: "Alice Customer", Email: "alice@example.com"},
-	{Role: identity.RoleCustomer, Name: "Bob Customer", Email: "bob@example.com"},
+	{Role: identity.RoleTechnician, Name: "Tom North", Email: "tom@fieldops.test", Phone: "+8613900100001", Provider: InHouse, Skills: []string{"repair", "aircon"}, Regions: []string{"north"}},
+	{Role: identity.RoleTechnician, Name: "Nina North", Email: "nina@fieldops.test", Phone: "+8613900100002", Provider: InHouse, Skills: []string{"install", "maintenance", "inspection"}, Regions: []string{"north"}},
+	{Role: identity.RoleTechnician, Name: "Sam South", Email: "sam@fieldops.test", Phone: "+8613900100003", Provider: InHouse, Skills: []string{"repair", "install", "furniture"}, Regions: []string{"south"}},
+	{Role: identity.RoleTechnician, Name: "Carl CoolFix", Email: "carl@coolfix.test", Phone: "+8613900200001", Provider: Partner, Skills: []string{"aircon", "repair", "maintenance"}, Regions: []string{"south", "north"}},
+	{Role: identity.RoleCustomer, Name: "Alice Customer", Email: "alice@example.com", Phone: "+8613800138001"},
+	{Role: identity.RoleCustomer, Name: "Bob Customer", Email: "bob@example.com", Phone: "+8613800138002"},
 }
 
 // Seed creates whatever of the demo data is missing. now dates the purchases.
@@ -70,9 +71,9 @@ func Seed(ctx context.Context, people *identity.Service, cat *catalog.Service, n
 		users[a.Email] = u
 	}
 	models := []catalog.ModelInput{
-		{Code: "AC-9000", Name: "Split air conditioner 9000 BTU", Category: "aircon", WarrantyMonths: ptr(12), SoftwareWarrantyMonths: ptr(3), ReturnWindowDays: ptr(180)},
-		{Code: "WM-500", Name: "Front-load washing machine 8 kg", Category: "appliance", WarrantyMonths: ptr(24), SoftwareWarrantyMonths: ptr(6), ReturnWindowDays: ptr(30)},
-		{Code: "SOFA-3", Name: "Three-seat recliner sofa", Category: "furniture", WarrantyMonths: ptr(36), SoftwareWarrantyMonths: ptr(0), ReturnWindowDays: ptr(14)},
+		{Code: "AC-9000", Brand: "Coolwave", Name: "Split air conditioner 9000 BTU", Category: "aircon", WarrantyMonths: ptr(12), SoftwareWarrantyMonths: ptr(3), ReturnWindowDays: ptr(180)},
+		{Code: "WM-500", Brand: "Aqualine", Name: "Front-load washing machine 8 kg", Category: "appliance", WarrantyMonths: ptr(24), SoftwareWarrantyMonths: ptr(6), ReturnWindowDays: ptr(30)},
+		{Code: "SOFA-3", Brand: "Nordhaven", Name: "Three-seat recliner sofa", Category: "furniture", WarrantyMonths: ptr(36), SoftwareWarrantyMonths: ptr(0), ReturnWindowDays: ptr(14)},
 	}
 	modelIDs := map[string]catalog.ProductModel{}
 	for _, in := range models {
@@ -109,10 +110,10 @@ func Seed(ctx context.Context, people *identity.Service, cat *catalog.Service, n
 
 func createAccount(ctx context.Context, people *identity.Service, a Account, prov map[string]identity.Provider) (identity.User, error) {
 	if a.Role == auth.RoleCustomer {
-		s, err := people.Register(ctx, identity.RegisterInput{Name: a.Name, Email: a.Email, Password: Password})
+		s, err := people.Register(ctx, identity.RegisterInput{Name: a.Name, Email: a.Email, Phone: a.Phone, Password: Password})
 		return s.User, err
 	}
-	in := identity.StaffInput{Role: a.Role, Name: a.Name, Email: a.Email, Password: Password, Skills: a.Skills, Regions: a.Regions}
+	in := identity.StaffInput{Role: a.Role, Name: a.Name, Email: a.Email, Phone: a.Phone, Password: Password, Skills: a.Skills, Regions: a.Regions}
 	if p, ok := prov[a.Provider]; ok {
 		in.ProviderID = &p.ID
 	}

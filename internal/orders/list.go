@@ -89,7 +89,7 @@ type Page struct {
 }
 
 // List returns the orders p may see, oldest change first, keyset-paginated on
-// (updated_at, id) below the walk's bound.
+// (updated_at, id) below the walk's bound, each with its Parties for p.
 func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, limit int, cursor *Cursor) (Page, error) {
 	if err := f.validate(); err != nil {
 		return Page{}, err
@@ -111,9 +111,15 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, limit in
 	if err != nil {
 		return Page{}, err
 	}
-	pg := Page{Items: rows, SyncedUntil: bound}
-	if len(rows) > limit {
-		pg.Items = rows[:limit]
+	items := make([]Order, 0, len(rows))
+	for _, r := range rows {
+		o := r.Order
+		o.Parties = partiesFor(p, o, r.Joined)
+		items = append(items, o)
+	}
+	pg := Page{Items: items, SyncedUntil: bound}
+	if len(items) > limit {
+		pg.Items = items[:limit]
 		last := pg.Items[limit-1]
 		pg.NextCursor = Cursor{At: last.UpdatedAt, ID: last.ID, Bound: bound}.Encode()
 	}

@@ -13,8 +13,9 @@ import (
 )
 
 // listOrders reads up to n orders of the scope matching f, below bound and
-// after cursor, by (updated_at, id).
-func (s store) listOrders(ctx context.Context, sc scope, f Filter, bound time.Time, cursor *Cursor, n int) ([]Order, error) {
+// after cursor, by (updated_at, id), with their parties: one query, the page
+// query (filter) as a subquery joined to the parties on primary keys.
+func (s store) listOrders(ctx context.Context, sc scope, f Filter, bound time.Time, cursor *Cursor, n int) ([]orderRow, error) {
 	filter := func(q *gorm.DB) *gorm.DB {
 		q = q.Model(&Order{}).Where("updated_at < ?", bound)
 		switch {
@@ -48,9 +49,12 @@ func (s store) listOrders(ctx context.Context, sc scope, f Filter, bound time.Ti
 		}
 		return q.Order("updated_at, id").Limit(n)
 	}
-	var rows []Order
+	var rows []orderRow
+	find := func(db *gorm.DB) error {
+		return db.Raw(`SELECT o.*, `+partySelect+` FROM (?) o`+partyJoins+` ORDER BY o.updated_at, o.id`, filter(db)).Scan(&rows).Error
+	}
 	if sc.technician == nil {
-		err := filter(s.db.WithContext(ctx)).Find(&rows).Error
+		err := find(s.db.WithContext(ctx))
 		return rows, err
 	}
 	// A technician's list joins their assignments; a cached generic plan walks
@@ -60,7 +64,7 @@ func (s store) listOrders(ctx context.Context, sc scope, f Filter, bound time.Ti
 		if err := tx.Exec("SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
 			return err
 		}
-		return filter(tx).Find(&rows).Error
+		return find(tx)
 	})
 	return rows, err
 }

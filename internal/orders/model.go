@@ -161,6 +161,10 @@ type Order struct {
 	Version          int
 	CreatedAt        time.Time
 	UpdatedAt        time.Time // set by PostgreSQL (time of the write) for delta sync
+
+	// Parties is what the caller of the Service method that returned the
+	// order may see of its customer, technician, asset and model (not a column).
+	Parties Parties `gorm:"-"`
 }
 
 // Charges sums the quote: what is charged per kind, what warranty covers, what is due.
@@ -198,6 +202,15 @@ type Event struct {
 	ToStatus   string
 	Payload    JSON `gorm:"type:jsonb"`
 	CreatedAt  time.Time
+
+	Actor *Actor `gorm:"-"` // who acted, read with the timeline; nil for system events
+}
+
+// Actor is who wrote an event: the user, the role they acted in, their name.
+type Actor struct {
+	ID   uuid.UUID
+	Role string
+	Name string
 }
 
 // TableName is order_events.

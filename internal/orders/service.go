@@ -68,7 +68,8 @@ type CreateInput struct {
 	ExternalRef      string
 }
 
-// Create records a new request: number, warranty snapshot, priority and SLA due times.
+// Create records a new request: number, warranty snapshot, priority and SLA
+// due times. The order comes back with its Parties for p.
 func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) (Order, error) {
 	now := s.clock.Now()
 	o := Order{ID: ids.New(), Type: in.Type, Channel: in.Channel, Priority: DefaultPriority, Status: StatusSubmitted,
@@ -164,6 +165,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 	if err := errs.Fields(fe); err != nil {
 		return Order{}, err
 	}
+	var joined partyRow
 	err := database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
 		st := s.st.tx(tx)
 		pol, err := st.policy(ctx, o.Type, o.Priority)
@@ -178,13 +180,18 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		if err := st.insert(ctx, &o); err != nil {
 			return err
 		}
-		return st.addEvent(ctx, &Event{ID: ids.New(), OrderID: o.ID, Action: "create", ActorID: &p.UserID, ActorRole: p.Role,
+		if err := st.addEvent(ctx, &Event{ID: ids.New(), OrderID: o.ID, Action: "create", ActorID: &p.UserID, ActorRole: p.Role,
 			FromStatus: "", ToStatus: StatusSubmitted, Payload: JSON{"number": o.Number, "channel": o.Channel,
-				"priority": o.Priority, "in_warranty": o.InWarranty}, CreatedAt: now})
+				"priority": o.Priority, "in_warranty": o.InWarranty}, CreatedAt: now}); err != nil {
+			return err
+		}
+		joined, err = st.partiesOf(ctx, o)
+		return err
 	})
 	if err != nil {
 		return Order{}, err
 	}
+	o.Parties = partiesFor(p, o, joined)
 	return o, nil
 }
 
@@ -297,13 +304,14 @@ func (sc scope) lock(ctx context.Context, st store, id uuid.UUID) (Order, error)
 	return o, nil
 }
 
-// Get returns an order visible to p (NotFound otherwise).
+// Get returns an order visible to p (NotFound otherwise) with its Parties
+// for p, read in one query.
 func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (Order, error) {
 	sc, err := s.scopeOf(ctx, p)
 	if err != nil {
 		return Order{}, err
 	}
-	o, err := s.st.get(ctx, id, false)
+	o, joined, err := s.st.getWithParties(ctx, id)
 	if err != nil {
 		return Order{}, err
 	}
@@ -314,10 +322,12 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (Orde
 	if !ok {
 		return Order{}, errs.NotFoundf("order")
 	}
+	o.Parties = partiesFor(p, o, joined)
 	return o, nil
 }
 
-// Events returns an order's timeline, oldest first.
+// Events returns an order's timeline, oldest first, each event with its
+// Actor (id, role, name).
 func (s *Service) Events(ctx context.Context, p auth.Principal, id uuid.UUID) ([]Event, error) {
 	if _, err := s.Get(ctx, p, id); err != nil {
 		return nil, err

@@ -90,9 +90,19 @@ func (s store) addEvent(ctx context.Context, e *Event) error {
 	return s.db.WithContext(ctx).Create(e).Error
 }
 
+// events reads an order's timeline with each actor's name (one query).
 func (s store) events(ctx context.Context, order uuid.UUID) ([]Event, error) {
-	var out []Event
-	err := s.db.WithContext(ctx).Where("order_id = ?", order).Order("created_at, id").Find(&out).Error
+	var rows []eventRow
+	err := s.db.WithContext(ctx).Raw(`SELECT e.*, u.name AS actor_name FROM order_events e
+LEFT JOIN users u ON u.id = e.actor_id WHERE e.order_id = ? ORDER BY e.created_at, e.id`, order).Scan(&rows).Error
+	out := make([]Event, 0, len(rows))
+	for _, r := range rows {
+		e := r.Event
+		if e.ActorID != nil {
+			e.Actor = &Actor{ID: *e.ActorID, Role: e.ActorRole, Name: deref(r.ActorName)}
+		}
+		out = append(out, e)
+	}
 	return out, err
 }
 

@@ -38,6 +38,7 @@ func (c *change) notify(user uuid.UUID, kind, title, body string) error {
 // modify runs fn on the locked order in one transaction: lock the row, check
 // visibility (404), let fn change the order (and queue notifications), save
 // it and write the event named action with fn's payload — or nothing at all.
+// The order comes back with its Parties as p may see them after the change.
 func (s *Service) modify(ctx context.Context, p auth.Principal, id uuid.UUID, action string, fn func(c *change) error) (Order, error) {
 	sc, err := s.scopeOf(ctx, p)
 	if err != nil {
@@ -57,9 +58,17 @@ func (s *Service) modify(ctx context.Context, p auth.Principal, id uuid.UUID, ac
 		if err := st.save(ctx, &o); err != nil {
 			return err
 		}
+		if err := st.addEvent(ctx, &Event{ID: ids.New(), OrderID: o.ID, Action: action, ActorID: &p.UserID, ActorRole: p.Role,
+			FromStatus: c.from, ToStatus: o.Status, Payload: c.payload, CreatedAt: c.now}); err != nil {
+			return err
+		}
+		joined, err := st.partiesOf(ctx, o)
+		if err != nil {
+			return err
+		}
+		o.Parties = partiesFor(p, o, joined)
 		out = o
-		return st.addEvent(ctx, &Event{ID: ids.New(), OrderID: o.ID, Action: action, ActorID: &p.UserID, ActorRole: p.Role,
-			FromStatus: c.from, ToStatus: o.Status, Payload: c.payload, CreatedAt: c.now})
+		return nil
 	})
 	return out, err
 }

@@ -1,0 +1,1 @@
+ALTER TABLE product_models DROP COLUMN IF EXISTS brand;
