@@ -4,6 +4,8 @@ GO    ?= go
 DEVDB := scripts/devdb.sh
 # The Go client generated from openapi/openapi.json for the contract tests (api/clienttest).
 CLIENTGEN := $(GO) tool oapi-codegen -config api/clienttest/oapi-codegen.yaml openapi/openapi.json
+# What `make openapi` writes; openapi-check wants it committed and fresh.
+GENERATED := openapi/ api/clienttest/client.gen.go
 
 .PHONY: run test build vet openapi openapi-check spectral db-start db-stop db-url
 
@@ -34,7 +36,6 @@ openapi:
 	$(CLIENTGEN)
 
 ## openapi-check: fail when the committed openapi/ or generated client differs from a fresh generation
-GENERATED := openapi/ api/clienttest/client.gen.go
 openapi-check:
 	@$(MAKE) --no-print-directory openapi >/dev/null; \
 	if ! git diff --quiet --exit-code -- $(GENERATED) || [ -n "$$(git ls-files --others --exclude-standard $(GENERATED))" ]; then \
