@@ -558,10 +558,10 @@ func TestRegister(t *testing.T) {
 		})
 	}
 
-	t.Run("non-JSON content type is 400", func(t *testing.T) {
+	t.Run("non-JSON content type is 415", func(t *testing.T) {
 		before := env.Count("users")
 		r := env.Do(http.MethodPost, "/v1/auth/register", "", valid, "Content-Type", "text/plain")
-		identWantProblem(t, r, http.StatusBadRequest)
+		identWantProblem(t, r, http.StatusUnsupportedMediaType)
 		if n := env.Count("users"); n != before {
 			t.Fatalf("users = %d, want %d", n, before)
 		}

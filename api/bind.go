@@ -29,13 +29,15 @@ var validate = func() *validator.Validate {
 	return v
 }()
 
-// bindJSON decodes the request body strictly into dst (unknown fields and
-// trailing data are 400) and validates it (422 naming each field).
+// bindJSON decodes the request body strictly into dst (another Content-Type
+// than application/json is 415, unknown fields and trailing data are 400) and
+// validates it (422 naming each field).
 func bindJSON(c echo.Context, dst any) error {
 	req := c.Request()
 	if ct := req.Header.Get(echo.HeaderContentType); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		// exactly what the document declares: application/json (any parameters)
+		if err != nil || mt != "application/json" {
 			return &errs.Error{Kind: errs.UnsupportedMedia, Message: "the body must be application/json"}
 		}
 	}

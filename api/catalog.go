@@ -24,12 +24,13 @@ const dateLayout = "2006-01-02"
 //	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			Idempotency-Key	header		string	false	"retry key (24 h)"
+//	@Param			Idempotency-Key	header		string	false	"retry key (24 h, per caller)"	maxlength(255)
 //	@Param			body	body		ProductModelRequest	true	"model"
 //	@Success		201		{object}	ProductModelResponse
+//	@Header			201		{string}	Location	"/v1/product-models/{id}"
 //	@Failure		400		{object}	Problem
 //	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
+//	@Failure		403		{object}	Problem	"not a manager"
 //	@Failure		409		{object}	Problem	"code already used"
 //	@Failure		422		{object}	Problem
 //	@Router			/v1/product-models [post]
@@ -58,8 +59,8 @@ func handleCreateProductModel(svc *catalog.Service) echo.HandlerFunc {
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Param			category	query		string	false	"category"
-//	@Param			limit		query		int		false	"page size (1-200, default 50)"
-//	@Param			cursor		query		string	false	"next_cursor of the previous page"
+//	@Param			limit		query		int		false	"page size"	minimum(1)	maximum(200)	default(50)
+//	@Param			cursor		query		string	false	"next_cursor of the previous page"	maxlength(200)
 //	@Success		200			{object}	ProductModelList
 //	@Failure		401			{object}	Problem
 //	@Failure		422			{object}	Problem
@@ -74,7 +75,7 @@ func handleListProductModels(svc *catalog.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		out := ProductModelList{Items: make([]ProductModelResponse, 0, len(rows)), NextCursor: next}
+		out := ProductModelList{Items: make([]ProductModelResponse, 0, len(rows)), NextCursor: nextCursor(next)}
 		for _, m := range rows {
 			out.Items = append(out.Items, toProductModelResponse(m))
 		}
@@ -118,12 +119,13 @@ func handleGetProductModel(svc *catalog.Service) echo.HandlerFunc {
 //	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			Idempotency-Key	header		string	false	"retry key (24 h)"
+//	@Param			Idempotency-Key	header		string	false	"retry key (24 h, per caller)"	maxlength(255)
 //	@Param			body	body		AssetRequest	true	"product"
 //	@Success		201		{object}	AssetResponse
+//	@Header			201		{string}	Location	"/v1/assets/{id}"
 //	@Failure		400		{object}	Problem
 //	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
+//	@Failure		403		{object}	Problem	"technicians and partner dispatchers"
 //	@Failure		409		{object}	Problem	"serial number already registered for the model"
 //	@Failure		422		{object}	Problem
 //	@Router			/v1/assets [post]
@@ -155,8 +157,8 @@ func handleCreateAsset(svc *catalog.Service) echo.HandlerFunc {
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Param			customer_id	query		string	false	"only this customer's (staff)"	Format(uuid)
-//	@Param			limit		query		int		false	"page size (1-200, default 50)"
-//	@Param			cursor		query		string	false	"next_cursor of the previous page"
+//	@Param			limit		query		int		false	"page size"	minimum(1)	maximum(200)	default(50)
+//	@Param			cursor		query		string	false	"next_cursor of the previous page"	maxlength(200)
 //	@Success		200			{object}	AssetList
 //	@Failure		401			{object}	Problem
 //	@Failure		422			{object}	Problem
@@ -177,7 +179,7 @@ func handleListAssets(svc *catalog.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		out := AssetList{Items: make([]AssetResponse, 0, len(rows)), NextCursor: next}
+		out := AssetList{Items: make([]AssetResponse, 0, len(rows)), NextCursor: nextCursor(next)}
 		for _, a := range rows {
 			out.Items = append(out.Items, toAssetResponse(a, svc.Warranty(a)))
 		}

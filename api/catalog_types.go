@@ -13,13 +13,13 @@ import (
 
 // ProductModelRequest adds a product model.
 type ProductModelRequest struct {
-	Code                   string `json:"code" validate:"required,max=64" example:"AC-9000"`
+	Code                   string `json:"code" validate:"required,max=64" minLength:"1" example:"AC-9000"`
 	Brand                  string `json:"brand,omitempty" validate:"max=100" maxLength:"100" example:"Coolwave"`
-	Name                   string `json:"name" validate:"required,max=200" example:"Split air conditioner 9000 BTU"`
-	Category               string `json:"category" validate:"max=64" example:"aircon"`
-	WarrantyMonths         *int   `json:"warranty_months" validate:"omitempty,gte=0,lte=240" example:"12"`
-	SoftwareWarrantyMonths *int   `json:"software_warranty_months" validate:"omitempty,gte=0,lte=240" example:"3"`
-	ReturnWindowDays       *int   `json:"return_window_days" validate:"omitempty,gte=0,lte=3650" example:"180"`
+	Name                   string `json:"name" validate:"required,max=200" minLength:"1" example:"Split air conditioner 9000 BTU"`
+	Category               string `json:"category,omitempty" validate:"max=64" example:"aircon"`
+	WarrantyMonths         *int   `json:"warranty_months,omitempty" validate:"omitempty,gte=0,lte=240" example:"12"`         // default 12
+	SoftwareWarrantyMonths *int   `json:"software_warranty_months,omitempty" validate:"omitempty,gte=0,lte=240" example:"3"` // default 3
+	ReturnWindowDays       *int   `json:"return_window_days,omitempty" validate:"omitempty,gte=0,lte=3650" example:"180"`    // default 180
 } // @name ProductModelRequest
 
 // ProductModelResponse is a catalogue entry.
@@ -29,16 +29,16 @@ type ProductModelResponse struct {
 	Brand                  string    `json:"brand" example:"Coolwave"` // "" when unknown
 	Name                   string    `json:"name" example:"Split air conditioner 9000 BTU"`
 	Category               string    `json:"category" example:"aircon"`
-	WarrantyMonths         int       `json:"warranty_months" example:"12"`
-	SoftwareWarrantyMonths int       `json:"software_warranty_months" example:"3"`
-	ReturnWindowDays       int       `json:"return_window_days" example:"180"`
+	WarrantyMonths         int       `json:"warranty_months" minimum:"0" maximum:"240" example:"12"`
+	SoftwareWarrantyMonths int       `json:"software_warranty_months" minimum:"0" maximum:"240" example:"3"`
+	ReturnWindowDays       int       `json:"return_window_days" minimum:"0" maximum:"3650" example:"180"`
 	CreatedAt              time.Time `json:"created_at" format:"date-time"`
 } // @name ProductModel
 
 // ProductModelList is one page of product models.
 type ProductModelList struct {
 	Items      []ProductModelResponse `json:"items"`
-	NextCursor string                 `json:"next_cursor" example:""`
+	NextCursor *string                `json:"next_cursor" extensions:"x-nullable" example:"MTc4MDMwODAwMDAwMDAwMHwwMTkw"` // null on the last page
 } // @name ProductModelList
 
 // AddressDTO is a service address; region drives dispatch.
@@ -53,10 +53,10 @@ type AddressDTO struct {
 // AssetRequest registers a product.
 type AssetRequest struct {
 	ProductModelID string     `json:"product_model_id" validate:"required,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e11"`
-	SerialNumber   string     `json:"serial_number" validate:"required,max=100" example:"SN-2026-000042"`
-	PurchaseDate   string     `json:"purchase_date" validate:"required,datetime=2006-01-02" format:"date" example:"2026-03-15"`
-	Address        AddressDTO `json:"address"`
-	CustomerID     string     `json:"customer_id" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e12"`
+	SerialNumber   string     `json:"serial_number" validate:"required,max=100" minLength:"1" example:"SN-2026-000042"`
+	PurchaseDate   string     `json:"purchase_date" validate:"required,datetime=2006-01-02" format:"date" example:"2026-03-15"`                     // not in the future
+	Address        AddressDTO `json:"address,omitempty"`                                                                                            // where the product is installed
+	CustomerID     string     `json:"customer_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e12"` // staff: required; customers: their own or absent
 } // @name AssetRequest
 
 // WarrantyDTO is derived from the model's terms and the purchase date.
@@ -83,7 +83,7 @@ type AssetResponse struct {
 // AssetList is one page of assets.
 type AssetList struct {
 	Items      []AssetResponse `json:"items"`
-	NextCursor string          `json:"next_cursor" example:""`
+	NextCursor *string         `json:"next_cursor" extensions:"x-nullable" example:"MTc4MDMwODAwMDAwMDAwMHwwMTkw"` // null on the last page
 } // @name AssetList
 
 // --- converters ---

@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,7 +21,7 @@ import (
 //	@Tags			auth
 //	@Accept			json
 //	@Produce		json
-//	@Param			Idempotency-Key	header		string	false	"retry key (24 h)"
+//	@Param			Idempotency-Key	header		string	false	"retry key (24 h, per caller)"	maxlength(255)
 //	@Param			body	body		RegisterRequest	true	"sign-up"
 //	@Success		201		{object}	TokenResponse
 //	@Failure		400		{object}	Problem	"malformed JSON or unknown field"
@@ -159,7 +161,7 @@ func handleMe(svc *identity.Service) echo.HandlerFunc {
 //	@Success		200		{object}	UserResponse
 //	@Failure		400		{object}	Problem
 //	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
+//	@Failure		403		{object}	Problem	"not a technician"
 //	@Failure		422		{object}	Problem
 //	@Router			/v1/me/duty [put]
 func handleDuty(svc *identity.Service) echo.HandlerFunc {
@@ -189,7 +191,7 @@ func handleDuty(svc *identity.Service) echo.HandlerFunc {
 //	@Success		200		{object}	UserResponse
 //	@Failure		400		{object}	Problem
 //	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
+//	@Failure		403		{object}	Problem	"not a technician"
 //	@Failure		422		{object}	Problem
 //	@Router			/v1/me/location [post]
 func handleLocation(svc *identity.Service) echo.HandlerFunc {
@@ -215,12 +217,13 @@ func handleLocation(svc *identity.Service) echo.HandlerFunc {
 //	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			Idempotency-Key	header		string	false	"retry key (24 h)"
+//	@Param			Idempotency-Key	header		string	false	"retry key (24 h, per caller)"	maxlength(255)
 //	@Param			body	body		CreateUserRequest	true	"account"
 //	@Success		201		{object}	UserResponse
+//	@Header			201		{string}	Location	"/v1/users/{id}"
 //	@Failure		400		{object}	Problem
 //	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
+//	@Failure		403		{object}	Problem	"not a manager"
 //	@Failure		409		{object}	Problem	"e-mail or phone already used"
 //	@Failure		422		{object}	Problem
 //	@Router			/v1/users [post]
@@ -253,12 +256,12 @@ func handleCreateUser(svc *identity.Service) echo.HandlerFunc {
 //	@Param			skill		query		string	false	"technicians with this skill"
 //	@Param			on_duty		query		bool	false	"duty flag"
 //	@Param			active		query		bool	false	"active flag"
-//	@Param			limit		query		int		false	"page size (1-200, default 50)"
-//	@Param			cursor		query		string	false	"next_cursor of the previous page"
+//	@Param			limit		query		int		false	"page size"	minimum(1)	maximum(200)	default(50)
+//	@Param			cursor		query		string	false	"next_cursor of the previous page"	maxlength(200)
 //	@Success		200			{object}	UserList
 //	@Failure		401			{object}	Problem
-//	@Failure		403			{object}	Problem
-//	@Failure		422			{object}	Problem
+//	@Failure		403			{object}	Problem	"not a manager or dispatcher"
+//	@Failure		422			{object}	Problem	"bad filter, limit or cursor; a dispatcher asking for a role other than technician"
 //	@Router			/v1/users [get]
 func handleListUsers(svc *identity.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -267,6 +270,9 @@ func handleListUsers(svc *identity.Service) echo.HandlerFunc {
 			return err
 		}
 		f := identity.UserFilter{Role: c.QueryParam("role"), Region: c.QueryParam("region"), Skill: c.QueryParam("skill")}
+		if f.Role != "" && !slices.Contains(anyone, f.Role) {
+			return errs.Field("role", "must be one of: "+strings.Join(anyone, ", "))
+		}
 		if s := c.QueryParam("provider_id"); s != "" {
 			if f.ProviderID = optUUID(s); f.ProviderID == nil {
 				return errs.Field("provider_id", "must be a UUID")
@@ -282,7 +288,7 @@ func handleListUsers(svc *identity.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		out := UserList{Items: make([]UserResponse, 0, len(users)), NextCursor: next}
+		out := UserList{Items: make([]UserResponse, 0, len(users)), NextCursor: nextCursor(next)}
 		for _, u := range users {
 			out.Items = append(out.Items, toUserResponse(u))
 		}
@@ -301,7 +307,7 @@ func handleListUsers(svc *identity.Service) echo.HandlerFunc {
 //	@Param			id	path		string	true	"user id"	Format(uuid)
 //	@Success		200	{object}	UserResponse
 //	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem
+//	@Failure		403	{object}	Problem	"not a manager or dispatcher"
 //	@Failure		404	{object}	Problem
 //	@Router			/v1/users/{id} [get]
 func handleGetUser(svc *identity.Service) echo.HandlerFunc {
@@ -332,9 +338,9 @@ func handleGetUser(svc *identity.Service) echo.HandlerFunc {
 //	@Success		200		{object}	UserResponse
 //	@Failure		400		{object}	Problem
 //	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
+//	@Failure		403		{object}	Problem	"not a manager"
 //	@Failure		404		{object}	Problem
-//	@Failure		409		{object}	Problem
+//	@Failure		409		{object}	Problem	"e-mail or phone already used"
 //	@Failure		422		{object}	Problem
 //	@Router			/v1/users/{id} [patch]
 func handleUpdateUser(svc *identity.Service) echo.HandlerFunc {
@@ -364,13 +370,14 @@ func handleUpdateUser(svc *identity.Service) echo.HandlerFunc {
 //	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			Idempotency-Key	header		string	false	"retry key (24 h)"
+//	@Param			Idempotency-Key	header		string	false	"retry key (24 h, per caller)"	maxlength(255)
 //	@Param			body	body		ProviderRequest	true	"provider"
 //	@Success		201		{object}	ProviderResponse
+//	@Header			201		{string}	Location	"/v1/providers/{id}"
 //	@Failure		400		{object}	Problem
 //	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
-//	@Failure		409		{object}	Problem
+//	@Failure		403		{object}	Problem	"not a manager"
+//	@Failure		409		{object}	Problem	"name already used, or a second in-house team"
 //	@Failure		422		{object}	Problem
 //	@Router			/v1/providers [post]
 func handleCreateProvider(svc *identity.Service) echo.HandlerFunc {
@@ -396,12 +403,12 @@ func handleCreateProvider(svc *identity.Service) echo.HandlerFunc {
 //	@Tags			providers
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			limit	query		int		false	"page size (1-200, default 50)"
-//	@Param			cursor	query		string	false	"next_cursor of the previous page"
+//	@Param			limit	query		int		false	"page size"	minimum(1)	maximum(200)	default(50)
+//	@Param			cursor	query		string	false	"next_cursor of the previous page"	maxlength(200)
 //	@Success		200		{object}	ProviderList
 //	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
-//	@Failure		422		{object}	Problem
+//	@Failure		403		{object}	Problem	"not a manager"
+//	@Failure		422		{object}	Problem	"bad limit or cursor"
 //	@Router			/v1/providers [get]
 func handleListProviders(svc *identity.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -413,7 +420,7 @@ func handleListProviders(svc *identity.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		out := ProviderList{Items: make([]ProviderResponse, 0, len(rows)), NextCursor: next}
+		out := ProviderList{Items: make([]ProviderResponse, 0, len(rows)), NextCursor: nextCursor(next)}
 		for _, p := range rows {
 			out.Items = append(out.Items, toProviderResponse(p))
 		}
@@ -432,7 +439,7 @@ func handleListProviders(svc *identity.Service) echo.HandlerFunc {
 //	@Param			id	path		string	true	"provider id"	Format(uuid)
 //	@Success		200	{object}	ProviderResponse
 //	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem
+//	@Failure		403	{object}	Problem	"not a manager"
 //	@Failure		404	{object}	Problem
 //	@Router			/v1/providers/{id} [get]
 func handleGetProvider(svc *identity.Service) echo.HandlerFunc {

@@ -12,37 +12,37 @@ import (
 
 // RegisterRequest is a customer's sign-up.
 type RegisterRequest struct {
-	Name     string `json:"name" validate:"required,max=200" example:"Li Wei"`
-	Email    string `json:"email" validate:"omitempty,max=254" example:"li.wei@example.com"`
-	Phone    string `json:"phone" validate:"omitempty,max=32" example:"+8613800000000"`
+	Name     string `json:"name" validate:"required,max=200" minLength:"1" example:"Li Wei"`
+	Email    string `json:"email,omitempty" validate:"omitempty,max=254" format:"email" example:"li.wei@example.com"` // an e-mail or a phone is required
+	Phone    string `json:"phone,omitempty" validate:"omitempty,max=32" example:"+8613800000000"`
 	Password string `json:"password" validate:"required,min=8,max=128" example:"correct horse battery"`
 } // @name RegisterRequest
 
 // LoginRequest signs in with an e-mail or phone number.
 type LoginRequest struct {
-	Login    string `json:"login" validate:"required,max=254" example:"manager@fieldops.test"`
-	Password string `json:"password" validate:"required,max=128" example:"demo-password-1"`
+	Login    string `json:"login" validate:"required,max=254" minLength:"1" example:"manager@fieldops.test"` // e-mail or phone
+	Password string `json:"password" validate:"required,max=128" minLength:"1" example:"demo-password-1"`
 } // @name LoginRequest
 
 // RefreshRequest carries a refresh token (for refresh and logout).
 type RefreshRequest struct {
-	RefreshToken string `json:"refresh_token" validate:"required,max=200" example:"q0H4tW2f0r3x5mPlZ7yQ8nJ1bV9cK6dE3sA2gH5jL0o"`
+	RefreshToken string `json:"refresh_token" validate:"required,max=200" minLength:"1" example:"q0H4tW2f0r3x5mPlZ7yQ8nJ1bV9cK6dE3sA2gH5jL0o"`
 } // @name RefreshRequest
 
 // TokenResponse is what register, login and refresh return.
 type TokenResponse struct {
 	AccessToken  string       `json:"access_token" example:"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..."`
 	RefreshToken string       `json:"refresh_token" example:"q0H4tW2f0r3x5mPlZ7yQ8nJ1bV9cK6dE3sA2gH5jL0o"`
-	TokenType    string       `json:"token_type" example:"Bearer"`
-	ExpiresIn    int          `json:"expires_in" example:"900"`
+	TokenType    string       `json:"token_type" enums:"Bearer" example:"Bearer"`
+	ExpiresIn    int          `json:"expires_in" minimum:"1" example:"900"` // seconds until the access token expires
 	User         UserResponse `json:"user"`
 } // @name TokenResponse
 
 // Location is a WGS 84 position.
 type Location struct {
-	Lat float64   `json:"lat" example:"31.2304"`
-	Lng float64   `json:"lng" example:"121.4737"`
-	At  time.Time `json:"at" format:"date-time"`
+	Lat float64   `json:"lat" minimum:"-90" maximum:"90" example:"31.2304"`
+	Lng float64   `json:"lng" minimum:"-180" maximum:"180" example:"121.4737"`
+	At  time.Time `json:"at" format:"date-time"` // when it was reported
 } // @name Location
 
 // UserResponse is a user as the API shows it (never the password hash).
@@ -50,15 +50,15 @@ type UserResponse struct {
 	ID            uuid.UUID  `json:"id" swaggertype:"string" format:"uuid"`
 	Role          string     `json:"role" enums:"customer,technician,dispatcher,manager" example:"technician"`
 	Name          string     `json:"name" example:"Zhang Min"`
-	Email         *string    `json:"email" example:"zhang.min@fieldops.test"`
-	Phone         *string    `json:"phone" example:"+8613900000001"`
-	ProviderID    *uuid.UUID `json:"provider_id" swaggertype:"string" format:"uuid"`
+	Email         *string    `json:"email" format:"email" extensions:"x-nullable" example:"zhang.min@fieldops.test"` // null when signed up by phone
+	Phone         *string    `json:"phone" extensions:"x-nullable" example:"+8613900000001"`
+	ProviderID    *uuid.UUID `json:"provider_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"` // technicians and dispatchers; null for customers and managers
 	Active        bool       `json:"active"`
 	Skills        []string   `json:"skills" example:"repair,aircon"`
 	Regions       []string   `json:"regions" example:"north"`
-	DailyCapacity int        `json:"daily_capacity" example:"6"`
+	DailyCapacity int        `json:"daily_capacity" minimum:"0" maximum:"100" example:"6"`
 	OnDuty        bool       `json:"on_duty"`
-	LastLocation  *Location  `json:"last_location,omitempty"`
+	LastLocation  *Location  `json:"last_location" extensions:"x-nullable"` // technicians' last report; null before the first
 	CreatedAt     time.Time  `json:"created_at" format:"date-time"`
 	UpdatedAt     time.Time  `json:"updated_at" format:"date-time"`
 } // @name User
@@ -66,34 +66,34 @@ type UserResponse struct {
 // UserList is one page of users.
 type UserList struct {
 	Items      []UserResponse `json:"items"`
-	NextCursor string         `json:"next_cursor" example:""`
+	NextCursor *string        `json:"next_cursor" extensions:"x-nullable" example:"MTc4MDMwODAwMDAwMDAwMHwwMTkw"` // null on the last page
 } // @name UserList
 
 // CreateUserRequest is a manager's request for a staff account.
 type CreateUserRequest struct {
 	Role          string   `json:"role" validate:"required,oneof=technician dispatcher manager" enums:"technician,dispatcher,manager" example:"technician"`
-	Name          string   `json:"name" validate:"required,max=200" example:"Zhang Min"`
-	Email         string   `json:"email" validate:"omitempty,max=254" example:"zhang.min@fieldops.test"`
-	Phone         string   `json:"phone" validate:"omitempty,max=32" example:"+8613900000001"`
+	Name          string   `json:"name" validate:"required,max=200" minLength:"1" example:"Zhang Min"`
+	Email         string   `json:"email,omitempty" validate:"omitempty,max=254" format:"email" example:"zhang.min@fieldops.test"` // an e-mail or a phone is required
+	Phone         string   `json:"phone,omitempty" validate:"omitempty,max=32" example:"+8613900000001"`
 	Password      string   `json:"password" validate:"required,min=8,max=128" example:"a-long-initial-password"`
-	ProviderID    string   `json:"provider_id" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e11"`
-	Skills        []string `json:"skills" validate:"max=20" example:"repair,aircon"`
-	Regions       []string `json:"regions" validate:"max=20" example:"north"`
-	DailyCapacity *int     `json:"daily_capacity" validate:"omitempty,gte=0,lte=100" example:"6"`
+	ProviderID    string   `json:"provider_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e11"`
+	Skills        []string `json:"skills,omitempty" validate:"max=20" example:"repair,aircon"`              // technicians only
+	Regions       []string `json:"regions,omitempty" validate:"max=20" example:"north"`                     // technicians only
+	DailyCapacity *int     `json:"daily_capacity,omitempty" validate:"omitempty,gte=0,lte=100" example:"6"` // technicians only; default 6
 } // @name CreateUserRequest
 
 // UpdateUserRequest changes a user; absent fields stay as they are.
 type UpdateUserRequest struct {
-	Name          *string   `json:"name" validate:"omitempty,max=200"`
-	Email         *string   `json:"email" validate:"omitempty,max=254"`
-	Phone         *string   `json:"phone" validate:"omitempty,max=32"`
-	Password      *string   `json:"password" validate:"omitempty,min=8,max=128"`
-	Active        *bool     `json:"active"`
-	ProviderID    *string   `json:"provider_id" validate:"omitempty,uuid" format:"uuid"`
-	Skills        *[]string `json:"skills" validate:"omitempty,max=20"`
-	Regions       *[]string `json:"regions" validate:"omitempty,max=20"`
-	DailyCapacity *int      `json:"daily_capacity" validate:"omitempty,gte=0,lte=100"`
-	OnDuty        *bool     `json:"on_duty"`
+	Name          *string   `json:"name,omitempty" validate:"omitempty,max=200" example:"Zhang Min"`
+	Email         *string   `json:"email,omitempty" validate:"omitempty,max=254" format:"email" example:"zhang.min@fieldops.test"`
+	Phone         *string   `json:"phone,omitempty" validate:"omitempty,max=32" example:"+8613900000001"`
+	Password      *string   `json:"password,omitempty" validate:"omitempty,min=8,max=128" example:"a-new-long-password"`
+	Active        *bool     `json:"active,omitempty" example:"true"` // false revokes the user's sessions
+	ProviderID    *string   `json:"provider_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e11"`
+	Skills        *[]string `json:"skills,omitempty" validate:"omitempty,max=20" example:"repair,aircon"`
+	Regions       *[]string `json:"regions,omitempty" validate:"omitempty,max=20" example:"north"`
+	DailyCapacity *int      `json:"daily_capacity,omitempty" validate:"omitempty,gte=0,lte=100" example:"6"`
+	OnDuty        *bool     `json:"on_duty,omitempty" example:"false"`
 } // @name UpdateUserRequest
 
 // DutyRequest puts a technician on or off duty.
@@ -109,10 +109,10 @@ type LocationRequest struct {
 
 // ProviderRequest adds a provider.
 type ProviderRequest struct {
-	Name  string `json:"name" validate:"required,max=200" example:"CoolFix Partners Ltd"`
-	Kind  string `json:"kind" validate:"omitempty,oneof=in_house partner" enums:"in_house,partner" example:"partner"`
-	Phone string `json:"phone" validate:"omitempty,max=32" example:"+862100000000"`
-	Email string `json:"email" validate:"omitempty,max=254" example:"ops@coolfix.example"`
+	Name  string `json:"name" validate:"required,max=200" minLength:"1" example:"CoolFix Partners Ltd"`
+	Kind  string `json:"kind,omitempty" validate:"omitempty,oneof=in_house partner" enums:"in_house,partner" example:"partner"` // default partner
+	Phone string `json:"phone,omitempty" validate:"omitempty,max=32" example:"+862100000000"`
+	Email string `json:"email,omitempty" validate:"omitempty,max=254" format:"email" example:"ops@coolfix.example"`
 } // @name ProviderRequest
 
 // ProviderResponse is a provider.
@@ -120,8 +120,8 @@ type ProviderResponse struct {
 	ID        uuid.UUID `json:"id" swaggertype:"string" format:"uuid"`
 	Name      string    `json:"name" example:"CoolFix Partners Ltd"`
 	Kind      string    `json:"kind" enums:"in_house,partner" example:"partner"`
-	Phone     string    `json:"phone" example:"+862100000000"`
-	Email     string    `json:"email" example:"ops@coolfix.example"`
+	Phone     *string   `json:"phone" extensions:"x-nullable" example:"+862100000000"`                      // null when not given
+	Email     *string   `json:"email" format:"email" extensions:"x-nullable" example:"ops@coolfix.example"` // null when not given
 	Active    bool      `json:"active"`
 	CreatedAt time.Time `json:"created_at" format:"date-time"`
 } // @name Provider
@@ -129,7 +129,7 @@ type ProviderResponse struct {
 // ProviderList is one page of providers.
 type ProviderList struct {
 	Items      []ProviderResponse `json:"items"`
-	NextCursor string             `json:"next_cursor" example:""`
+	NextCursor *string            `json:"next_cursor" extensions:"x-nullable" example:"MTc4MDMwODAwMDAwMDAwMHwwMTkw"` // null on the last page
 } // @name ProviderList
 
 // --- converters ---
@@ -150,8 +150,8 @@ func toTokenResponse(s identity.Session) TokenResponse {
 }
 
 func toProviderResponse(p identity.Provider) ProviderResponse {
-	return ProviderResponse{ID: p.ID, Name: p.Name, Kind: p.Kind, Phone: p.Phone, Email: p.Email, Active: p.Active,
-		CreatedAt: p.CreatedAt.UTC()}
+	return ProviderResponse{ID: p.ID, Name: p.Name, Kind: p.Kind, Phone: nonEmpty(p.Phone), Email: nonEmpty(p.Email),
+		Active: p.Active, CreatedAt: p.CreatedAt.UTC()}
 }
 
 func fromCreateUser(r CreateUserRequest) identity.StaffInput {

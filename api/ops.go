@@ -19,9 +19,9 @@ import (
 
 // Health is the body of /healthz and /readyz.
 type Health struct {
-	Status   string `json:"status" example:"ok"`
-	Database string `json:"database,omitempty" example:"ok"`
-}
+	Status   string `json:"status" enums:"ok" example:"ok"`
+	Database string `json:"database,omitempty" enums:"ok" example:"ok"` // /readyz only
+} // @name Health
 
 // handleHealthz says the process is alive; it checks nothing else.
 //
@@ -87,7 +87,7 @@ func handleOpenAPIJSON() echo.HandlerFunc {
 //	@Description	The same OpenAPI 3 document as /openapi.json, in YAML.
 //	@ID				getOpenAPIYAML
 //	@Tags			ops
-//	@Produce		plain
+//	@Produce		application/yaml
 //	@Success		200	{string}	string	"the document"
 //	@Router			/openapi.yaml [get]
 func handleOpenAPIYAML() echo.HandlerFunc {
@@ -129,7 +129,7 @@ func handleDocs() echo.HandlerFunc {
 //	@Description	Static files (scripts, styles, icons) of the Swagger UI page.
 //	@ID				getDocsAsset
 //	@Tags			ops
-//	@Produce		plain
+//	@Produce		text/javascript,text/css,text/html,image/png,application/json,application/octet-stream
 //	@Param			file	path		string	true	"asset file name"
 //	@Success		200		{string}	string	"file"
 //	@Failure		404		{object}	Problem

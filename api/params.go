@@ -52,6 +52,14 @@ func boolQuery(c echo.Context, name string) (*bool, error) {
 	return &b, nil
 }
 
+// nonEmpty is nil for "", so an absent value travels as JSON null.
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
 func nonNil(v []string) []string {
 	if v == nil {
 		return []string{}

@@ -23,6 +23,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 
+	"github.com/fieldops/fieldops/api/apitest"
 	"github.com/fieldops/fieldops/internal/demo"
 	"github.com/fieldops/fieldops/internal/platform/database/dbtest"
 	"github.com/fieldops/fieldops/internal/platform/errs"
@@ -419,12 +420,8 @@ func startServe(t *testing.T, environ []string, args ...string) *server {
 			t.Fatalf("run returned before serving: %v\nstderr:\n%s", err, s.stderr)
 		default:
 		}
-		resp, err := client.Get(s.base + "/healthz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
+		resp, err := checkedGet(t, client, s.base+"/healthz")
+		return err == nil && resp.StatusCode == http.StatusOK
 	})
 	return s
 }
@@ -447,13 +444,20 @@ func (s *server) stop(t *testing.T) {
 func (s *server) login(t *testing.T, login, pw string) (int, map[string]any) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{"login": login, "password": pw})
-	resp, err := http.Post(s.base+"/v1/auth/login", "application/json", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, s.base+"/v1/auth/login", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("login: %v", err)
 	}
 	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	apitest.Verify(t, req, body, resp, raw)
 	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
+	_ = json.Unmarshal(raw, &out)
 	return resp.StatusCode, out
 }
 
@@ -472,7 +476,29 @@ func (s *server) get(t *testing.T, path, token string) (int, string) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	apitest.Verify(t, req, nil, resp, b)
 	return resp.StatusCode, string(b)
+}
+
+// checkedGet GETs url and checks the exchange against the OpenAPI document
+// (apitest.Verify); the body is read and closed.
+func checkedGet(t *testing.T, client *http.Client, url string) (*http.Response, error) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	apitest.Verify(t, req, nil, resp, b)
+	return resp, nil
 }
 
 func TestServe(t *testing.T) {
@@ -671,12 +697,8 @@ func TestServeWaitsForTheDatabase(t *testing.T) {
 			t.Fatalf("serve returned %v", err)
 		default:
 		}
-		resp, err := client.Get("http://" + addr + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
+		resp, err := checkedGet(t, client, "http://"+addr+"/readyz")
+		return err == nil && resp.StatusCode == http.StatusOK
 	})
 	cancel()
 	if err := receive(t, done, 30*time.Second, "run to return after cancel"); err != nil {

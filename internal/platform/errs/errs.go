@@ -30,9 +30,9 @@ const (
 
 // FieldError names one offending field of a request.
 type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
+	Field   string `json:"field" example:"address.lat"` // the JSON name (path) of the field, or a header/parameter name
+	Message string `json:"message" example:"must be at least -90"`
+} // @name FieldError
 
 // Error is the error type carried through the layers.
 type Error struct {
