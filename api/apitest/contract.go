@@ -216,6 +216,10 @@ func CheckExchange(req *http.Request, reqBody []byte, res *http.Response, resBod
 	if err != nil {
 		return err
 	}
+	return c.check(req, reqBody, res, resBody)
+}
+
+func (c *contract) check(req *http.Request, reqBody []byte, res *http.Response, resBody []byte) error {
 	vreq := req.Clone(context.Background())
 	vreq.Body = io.NopCloser(bytes.NewReader(reqBody))
 	vreq.ContentLength = int64(len(reqBody))
