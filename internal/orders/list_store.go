@@ -51,7 +51,7 @@ func (s store) listOrders(ctx context.Context, sc scope, f Filter, bound time.Ti
 	}
 	var rows []orderRow
 	find := func(db *gorm.DB) error {
-		return db.Raw(`SELECT o.*, `+partySelect+` FROM (?) o`+partyJoins+` ORDER BY o.updated_at, o.id`, filter(db)).Scan(&rows).Error
+		return db.Table("(?) o", filter(db)).Select("o.*, " + partySelect).Joins(partyJoins).Order("o.updated_at, o.id").Find(&rows).Error
 	}
 	if sc.technician == nil {
 		err := find(s.db.WithContext(ctx))

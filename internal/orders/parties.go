@@ -146,7 +146,7 @@ type orderRow struct {
 // getWithParties reads one order and its parties in one query (NotFound).
 func (s store) getWithParties(ctx context.Context, id uuid.UUID) (Order, partyRow, error) {
 	var rows []orderRow
-	err := s.db.WithContext(ctx).Raw(`SELECT o.*, `+partySelect+` FROM orders o`+partyJoins+` WHERE o.id = ?`, id).Scan(&rows).Error
+	err := s.db.WithContext(ctx).Table("orders o").Select("o.*, "+partySelect).Joins(partyJoins).Where("o.id = ?", id).Find(&rows).Error
 	if err != nil {
 		return Order{}, partyRow{}, err
 	}

@@ -93,8 +93,8 @@ func (s store) addEvent(ctx context.Context, e *Event) error {
 // events reads an order's timeline with each actor's name (one query).
 func (s store) events(ctx context.Context, order uuid.UUID) ([]Event, error) {
 	var rows []eventRow
-	err := s.db.WithContext(ctx).Raw(`SELECT e.*, u.name AS actor_name FROM order_events e
-LEFT JOIN users u ON u.id = e.actor_id WHERE e.order_id = ? ORDER BY e.created_at, e.id`, order).Scan(&rows).Error
+	err := s.db.WithContext(ctx).Table("order_events e").Select("e.*, u.name AS actor_name").
+		Joins("LEFT JOIN users u ON u.id = e.actor_id").Where("e.order_id = ?", order).Order("e.created_at, e.id").Find(&rows).Error
 	out := make([]Event, 0, len(rows))
 	for _, r := range rows {
 		e := r.Event
