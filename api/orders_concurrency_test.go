@@ -82,6 +82,11 @@ func concFire(t *testing.T, env *apitest.Env, reqs []concRequest) []concResult {
 			raw, err := io.ReadAll(res.Body)
 			out[i].Response = apitest.Response{Status: res.StatusCode, Header: res.Header, Raw: raw}
 			out[i].err = err
+			if err == nil {
+				if cerr := apitest.CheckExchange(req, body, res, raw); cerr != nil {
+					out[i].err = fmt.Errorf("contract: %w", cerr)
+				}
+			}
 			_ = json.Unmarshal(raw, &out[i].JSON)
 		}()
 	}

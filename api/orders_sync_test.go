@@ -266,6 +266,9 @@ func (w *syncWriters) patch(id, desc string) (syncChange, error) {
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
+	if err := apitest.CheckExchange(req, body, res, raw); err != nil {
+		return syncChange{}, fmt.Errorf("patch %s: contract: %w", id, err)
+	}
 	if res.StatusCode != http.StatusOK {
 		return syncChange{}, fmt.Errorf("patch %s: status %d: %s", id, res.StatusCode, raw)
 	}
