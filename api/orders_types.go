@@ -206,7 +206,7 @@ type EventResponse struct {
 	ActorID   *uuid.UUID     `json:"actor_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
 	ActorRole string         `json:"actor_role" enums:"customer,technician,dispatcher,manager" example:"technician"`
 	Actor     *EventActor    `json:"actor" extensions:"x-nullable"` // null for system events
-	From      string         `json:"from" enums:"submitted,triaged,assigned,accepted,scheduled,en_route,on_site,awaiting_approval,in_progress,awaiting_parts,completed,closed,cancelled" example:"assigned"`
+	From      *string        `json:"from" extensions:"x-nullable" enums:"submitted,triaged,assigned,accepted,scheduled,en_route,on_site,awaiting_approval,in_progress,awaiting_parts,completed,closed,cancelled" example:"assigned"`
 	To        string         `json:"to" enums:"submitted,triaged,assigned,accepted,scheduled,en_route,on_site,awaiting_approval,in_progress,awaiting_parts,completed,closed,cancelled" example:"accepted"`
 	Payload   map[string]any `json:"payload"` // action details (reason, notes, items…)
 	CreatedAt time.Time      `json:"created_at" format:"date-time"`
@@ -307,7 +307,7 @@ func fromOrderCreate(r OrderCreateRequest) orders.CreateInput {
 }
 
 func toEventResponse(e orders.Event) EventResponse {
-	return EventResponse{ID: e.ID, Action: e.Action, ActorID: e.ActorID, ActorRole: e.ActorRole, Actor: toEventActor(e.Actor), From: e.FromStatus,
+	return EventResponse{ID: e.ID, Action: e.Action, ActorID: e.ActorID, ActorRole: e.ActorRole, Actor: toEventActor(e.Actor), From: optString(e.FromStatus),
 		To: e.ToStatus, Payload: e.Payload, CreatedAt: e.CreatedAt.UTC()}
 }
 
@@ -370,4 +370,12 @@ func nextCursor(c string) *string {
 		return nil
 	}
 	return &c
+}
+
+// optString is nil for "" (a JSON null).
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
