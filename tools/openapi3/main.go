@@ -90,10 +90,6 @@ var topLevelOrder = []string{
 	"paths", "webhooks", "components",
 }
 
-// strictExamples makes a request body without a buildable, valid example an
-// error instead of a warning.
-var strictExamples = false
-
 // conversionMarkers are extensions openapi2conv adds only so that it could
 // convert the document back to Swagger 2; they mean nothing to readers.
 var conversionMarkers = []string{"x-originalParamName", "x-formData-name"}
@@ -181,10 +177,7 @@ func convert(ctx context.Context, swagger []byte) (jsonOut, yamlOut []byte, err 
 		return nil, nil, err
 	}
 	if err := addRequestExamples(doc3); err != nil {
-		if strictExamples {
-			return nil, nil, err
-		}
-		fmt.Fprintf(os.Stderr, "openapi3: warning: %v\n", err)
+		return nil, nil, err
 	}
 
 	raw, err := json.Marshal(doc3)
