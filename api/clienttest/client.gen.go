@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
@@ -72,6 +74,36 @@ func (e EventActorRole) Valid() bool {
 	case EventActorRoleManager:
 		return true
 	case EventActorRoleTechnician:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HealthDatabase.
+const (
+	HealthDatabaseOk HealthDatabase = "ok"
+)
+
+// Valid indicates whether the value is a known member of the HealthDatabase enum.
+func (e HealthDatabase) Valid() bool {
+	switch e {
+	case HealthDatabaseOk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HealthStatus.
+const (
+	HealthStatusOk HealthStatus = "ok"
+)
+
+// Valid indicates whether the value is a known member of the HealthStatus enum.
+func (e HealthStatus) Valid() bool {
+	switch e {
+	case HealthStatusOk:
 		return true
 	default:
 		return false
@@ -708,6 +740,57 @@ func (e ProblemCurrentStatus) Valid() bool {
 	}
 }
 
+// Defines values for ProblemType.
+const (
+	ProblemTypeProblemsbadRequest           ProblemType = "/problems/bad_request"
+	ProblemTypeProblemsconflict             ProblemType = "/problems/conflict"
+	ProblemTypeProblemsforbidden            ProblemType = "/problems/forbidden"
+	ProblemTypeProblemsinternal             ProblemType = "/problems/internal"
+	ProblemTypeProblemsinvalid              ProblemType = "/problems/invalid"
+	ProblemTypeProblemsmethodNotAllowed     ProblemType = "/problems/method_not_allowed"
+	ProblemTypeProblemsnotFound             ProblemType = "/problems/not_found"
+	ProblemTypeProblemspreconditionFailed   ProblemType = "/problems/precondition_failed"
+	ProblemTypeProblemstooLarge             ProblemType = "/problems/too_large"
+	ProblemTypeProblemstooMany              ProblemType = "/problems/too_many"
+	ProblemTypeProblemsunauthorized         ProblemType = "/problems/unauthorized"
+	ProblemTypeProblemsunavailable          ProblemType = "/problems/unavailable"
+	ProblemTypeProblemsunsupportedMediaType ProblemType = "/problems/unsupported_media_type"
+)
+
+// Valid indicates whether the value is a known member of the ProblemType enum.
+func (e ProblemType) Valid() bool {
+	switch e {
+	case ProblemTypeProblemsbadRequest:
+		return true
+	case ProblemTypeProblemsconflict:
+		return true
+	case ProblemTypeProblemsforbidden:
+		return true
+	case ProblemTypeProblemsinternal:
+		return true
+	case ProblemTypeProblemsinvalid:
+		return true
+	case ProblemTypeProblemsmethodNotAllowed:
+		return true
+	case ProblemTypeProblemsnotFound:
+		return true
+	case ProblemTypeProblemspreconditionFailed:
+		return true
+	case ProblemTypeProblemstooLarge:
+		return true
+	case ProblemTypeProblemstooMany:
+		return true
+	case ProblemTypeProblemsunauthorized:
+		return true
+	case ProblemTypeProblemsunavailable:
+		return true
+	case ProblemTypeProblemsunsupportedMediaType:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ProviderKind.
 const (
 	ProviderKindInHouse ProviderKind = "in_house"
@@ -825,6 +908,21 @@ func (e SLABreached) Valid() bool {
 	case SLABreachedOnSite:
 		return true
 	case SLABreachedResolution:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TokenResponseTokenType.
+const (
+	TokenResponseTokenTypeBearer TokenResponseTokenType = "Bearer"
+)
+
+// Valid indicates whether the value is a known member of the TokenResponseTokenType enum.
+func (e TokenResponseTokenType) Valid() bool {
+	switch e {
+	case TokenResponseTokenTypeBearer:
 		return true
 	default:
 		return false
@@ -1100,21 +1198,28 @@ type Asset struct {
 type AssetList struct {
 	Items []Asset `json:"items"`
 
-	// NextCursor Example:
-	NextCursor string `json:"next_cursor"`
+	// NextCursor null on the last page
+	//
+	// Example: MTc4MDMwODAwMDAwMDAwMHwwMTkw
+	NextCursor *string `json:"next_cursor"`
 }
 
 // AssetRequest defines model for AssetRequest.
 type AssetRequest struct {
-	Address Address `json:"address"`
+	// Address where the product is installed
+	Address *Address `json:"address,omitempty"`
 
-	// CustomerId Example: 0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e12
-	CustomerId openapi_types.UUID `json:"customer_id"`
+	// CustomerId staff: required; customers: their own or absent
+	//
+	// Example: 0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e12
+	CustomerId *openapi_types.UUID `json:"customer_id,omitempty"`
 
 	// ProductModelId Example: 0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e11
 	ProductModelId openapi_types.UUID `json:"product_model_id"`
 
-	// PurchaseDate Example: 2026-03-15
+	// PurchaseDate not in the future
+	//
+	// Example: 2026-03-15
 	PurchaseDate openapi_types.Date `json:"purchase_date"`
 
 	// SerialNumber Example: SN-2026-000042
@@ -1175,11 +1280,15 @@ type ChargesCurrency string
 
 // CreateUserRequest defines model for CreateUserRequest.
 type CreateUserRequest struct {
-	// DailyCapacity Example: 6
-	DailyCapacity int `json:"daily_capacity"`
+	// DailyCapacity technicians only; default 6
+	//
+	// Example: 6
+	DailyCapacity *int `json:"daily_capacity,omitempty"`
 
-	// Email Example: zhang.min@fieldops.test
-	Email string `json:"email"`
+	// Email an e-mail or a phone is required
+	//
+	// Example: zhang.min@fieldops.test
+	Email *openapi_types.Email `json:"email,omitempty"`
 
 	// Name Example: Zhang Min
 	Name string `json:"name"`
@@ -1188,19 +1297,23 @@ type CreateUserRequest struct {
 	Password string `json:"password"`
 
 	// Phone Example: +8613900000001
-	Phone string `json:"phone"`
+	Phone *string `json:"phone,omitempty"`
 
 	// ProviderId Example: 0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e11
-	ProviderId openapi_types.UUID `json:"provider_id"`
+	ProviderId *openapi_types.UUID `json:"provider_id,omitempty"`
 
-	// Regions Example: ["north"]
-	Regions []string `json:"regions"`
+	// Regions technicians only
+	//
+	// Example: ["north"]
+	Regions *[]string `json:"regions,omitempty"`
 
 	// Role Example: technician
 	Role CreateUserRequestRole `json:"role"`
 
-	// Skills Example: ["repair","aircon"]
-	Skills []string `json:"skills"`
+	// Skills technicians only
+	//
+	// Example: ["repair","aircon"]
+	Skills *[]string `json:"skills,omitempty"`
 }
 
 // CreateUserRequestRole Example: technician
@@ -1227,8 +1340,39 @@ type EventActor struct {
 // EventActorRole Example: technician
 type EventActorRole string
 
+// FieldError defines model for FieldError.
+type FieldError struct {
+	// Field the JSON name (path) of the field, or a header/parameter name
+	//
+	// Example: address.lat
+	Field string `json:"field"`
+
+	// Message Example: must be at least -90
+	Message string `json:"message"`
+}
+
+// Health defines model for Health.
+type Health struct {
+	// Database /readyz only
+	//
+	// Example: ok
+	Database *HealthDatabase `json:"database,omitempty"`
+
+	// Status Example: ok
+	Status HealthStatus `json:"status"`
+}
+
+// HealthDatabase /readyz only
+//
+// Example: ok
+type HealthDatabase string
+
+// HealthStatus Example: ok
+type HealthStatus string
+
 // Location defines model for Location.
 type Location struct {
+	// At when it was reported
 	At time.Time `json:"at"`
 
 	// Lat Example: 31.2304
@@ -1249,7 +1393,9 @@ type LocationRequest struct {
 
 // LoginRequest defines model for LoginRequest.
 type LoginRequest struct {
-	// Login Example: manager@fieldops.test
+	// Login e-mail or phone
+	//
+	// Example: manager@fieldops.test
 	Login string `json:"login"`
 
 	// Password Example: demo-password-1
@@ -1450,7 +1596,7 @@ type OrderEvent struct {
 	CreatedAt time.Time           `json:"created_at"`
 
 	// From Example: assigned
-	From OrderEventFrom     `json:"from"`
+	From *OrderEventFrom    `json:"from"`
 	Id   openapi_types.UUID `json:"id"`
 
 	// Payload action details (reason, notes, items…)
@@ -1551,7 +1697,7 @@ type Problem struct {
 	Detail *string `json:"detail,omitempty"`
 
 	// Errors 422: one entry per offending field
-	Errors *[]ErrsFieldError `json:"errors,omitempty"`
+	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance Example: /v1/assets
 	Instance *string `json:"instance,omitempty"`
@@ -1573,10 +1719,10 @@ type Problem struct {
 	// Title Example: Unprocessable Entity
 	Title string `json:"title"`
 
-	// Type /problems/<kind>
+	// Type what went wrong, one per error kind
 	//
 	// Example: /problems/invalid
-	Type string `json:"type"`
+	Type ProblemType `json:"type"`
 }
 
 // ProblemAllowedActions defines model for Problem.AllowedActions.
@@ -1586,6 +1732,11 @@ type ProblemAllowedActions string
 //
 // Example: assigned
 type ProblemCurrentStatus string
+
+// ProblemType what went wrong, one per error kind
+//
+// Example: /problems/invalid
+type ProblemType string
 
 // ProductModel defines model for ProductModel.
 type ProductModel struct {
@@ -1619,8 +1770,10 @@ type ProductModel struct {
 type ProductModelList struct {
 	Items []ProductModel `json:"items"`
 
-	// NextCursor Example:
-	NextCursor string `json:"next_cursor"`
+	// NextCursor null on the last page
+	//
+	// Example: MTc4MDMwODAwMDAwMDAwMHwwMTkw
+	NextCursor *string `json:"next_cursor"`
 }
 
 // ProductModelRef defines model for ProductModelRef.
@@ -1643,7 +1796,7 @@ type ProductModelRequest struct {
 	Brand *string `json:"brand,omitempty"`
 
 	// Category Example: aircon
-	Category string `json:"category"`
+	Category *string `json:"category,omitempty"`
 
 	// Code Example: AC-9000
 	Code string `json:"code"`
@@ -1651,14 +1804,20 @@ type ProductModelRequest struct {
 	// Name Example: Split air conditioner 9000 BTU
 	Name string `json:"name"`
 
-	// ReturnWindowDays Example: 180
-	ReturnWindowDays int `json:"return_window_days"`
+	// ReturnWindowDays default 180
+	//
+	// Example: 180
+	ReturnWindowDays *int `json:"return_window_days,omitempty"`
 
-	// SoftwareWarrantyMonths Example: 3
-	SoftwareWarrantyMonths int `json:"software_warranty_months"`
+	// SoftwareWarrantyMonths default 3
+	//
+	// Example: 3
+	SoftwareWarrantyMonths *int `json:"software_warranty_months,omitempty"`
 
-	// WarrantyMonths Example: 12
-	WarrantyMonths int `json:"warranty_months"`
+	// WarrantyMonths default 12
+	//
+	// Example: 12
+	WarrantyMonths *int `json:"warranty_months,omitempty"`
 }
 
 // Provider defines model for Provider.
@@ -1666,9 +1825,11 @@ type Provider struct {
 	Active    bool      `json:"active"`
 	CreatedAt time.Time `json:"created_at"`
 
-	// Email Example: ops@coolfix.example
-	Email string             `json:"email"`
-	Id    openapi_types.UUID `json:"id"`
+	// Email null when not given
+	//
+	// Example: ops@coolfix.example
+	Email *openapi_types.Email `json:"email"`
+	Id    openapi_types.UUID   `json:"id"`
 
 	// Kind Example: partner
 	Kind ProviderKind `json:"kind"`
@@ -1676,8 +1837,10 @@ type Provider struct {
 	// Name Example: CoolFix Partners Ltd
 	Name string `json:"name"`
 
-	// Phone Example: +862100000000
-	Phone string `json:"phone"`
+	// Phone null when not given
+	//
+	// Example: +862100000000
+	Phone *string `json:"phone"`
 }
 
 // ProviderKind Example: partner
@@ -1687,26 +1850,32 @@ type ProviderKind string
 type ProviderList struct {
 	Items []Provider `json:"items"`
 
-	// NextCursor Example:
-	NextCursor string `json:"next_cursor"`
+	// NextCursor null on the last page
+	//
+	// Example: MTc4MDMwODAwMDAwMDAwMHwwMTkw
+	NextCursor *string `json:"next_cursor"`
 }
 
 // ProviderRequest defines model for ProviderRequest.
 type ProviderRequest struct {
 	// Email Example: ops@coolfix.example
-	Email string `json:"email"`
+	Email *openapi_types.Email `json:"email,omitempty"`
 
-	// Kind Example: partner
-	Kind ProviderRequestKind `json:"kind"`
+	// Kind default partner
+	//
+	// Example: partner
+	Kind *ProviderRequestKind `json:"kind,omitempty"`
 
 	// Name Example: CoolFix Partners Ltd
 	Name string `json:"name"`
 
 	// Phone Example: +862100000000
-	Phone string `json:"phone"`
+	Phone *string `json:"phone,omitempty"`
 }
 
-// ProviderRequestKind Example: partner
+// ProviderRequestKind default partner
+//
+// Example: partner
 type ProviderRequestKind string
 
 // Quote defines model for Quote.
@@ -1795,8 +1964,10 @@ type RefreshRequest struct {
 
 // RegisterRequest defines model for RegisterRequest.
 type RegisterRequest struct {
-	// Email Example: li.wei@example.com
-	Email string `json:"email"`
+	// Email an e-mail or a phone is required
+	//
+	// Example: li.wei@example.com
+	Email *openapi_types.Email `json:"email,omitempty"`
 
 	// Name Example: Li Wei
 	Name string `json:"name"`
@@ -1805,7 +1976,7 @@ type RegisterRequest struct {
 	Password string `json:"password"`
 
 	// Phone Example: +8613800000000
-	Phone string `json:"phone"`
+	Phone *string `json:"phone,omitempty"`
 }
 
 // RejectQuoteRequest defines model for RejectQuoteRequest.
@@ -1853,16 +2024,21 @@ type TokenResponse struct {
 	// AccessToken Example: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...
 	AccessToken string `json:"access_token"`
 
-	// ExpiresIn Example: 900
+	// ExpiresIn seconds until the access token expires
+	//
+	// Example: 900
 	ExpiresIn int `json:"expires_in"`
 
 	// RefreshToken Example: q0H4tW2f0r3x5mPlZ7yQ8nJ1bV9cK6dE3sA2gH5jL0o
 	RefreshToken string `json:"refresh_token"`
 
 	// TokenType Example: Bearer
-	TokenType string `json:"token_type"`
-	User      User   `json:"user"`
+	TokenType TokenResponseTokenType `json:"token_type"`
+	User      User                   `json:"user"`
 }
+
+// TokenResponseTokenType Example: Bearer
+type TokenResponseTokenType string
 
 // TriageRequest defines model for TriageRequest.
 type TriageRequest struct {
@@ -1887,16 +2063,37 @@ type TriageRequestType string
 
 // UpdateUserRequest defines model for UpdateUserRequest.
 type UpdateUserRequest struct {
-	Active        bool               `json:"active"`
-	DailyCapacity int                `json:"daily_capacity"`
-	Email         string             `json:"email"`
-	Name          string             `json:"name"`
-	OnDuty        bool               `json:"on_duty"`
-	Password      string             `json:"password"`
-	Phone         string             `json:"phone"`
-	ProviderId    openapi_types.UUID `json:"provider_id"`
-	Regions       []string           `json:"regions"`
-	Skills        []string           `json:"skills"`
+	// Active false revokes the user's sessions
+	//
+	// Example: true
+	Active *bool `json:"active,omitempty"`
+
+	// DailyCapacity Example: 6
+	DailyCapacity *int `json:"daily_capacity,omitempty"`
+
+	// Email Example: zhang.min@fieldops.test
+	Email *openapi_types.Email `json:"email,omitempty"`
+
+	// Name Example: Zhang Min
+	Name *string `json:"name,omitempty"`
+
+	// OnDuty Example: false
+	OnDuty *bool `json:"on_duty,omitempty"`
+
+	// Password Example: a-new-long-password
+	Password *string `json:"password,omitempty"`
+
+	// Phone Example: +8613900000001
+	Phone *string `json:"phone,omitempty"`
+
+	// ProviderId Example: 0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e11
+	ProviderId *openapi_types.UUID `json:"provider_id,omitempty"`
+
+	// Regions Example: ["north"]
+	Regions *[]string `json:"regions,omitempty"`
+
+	// Skills Example: ["repair","aircon"]
+	Skills *[]string `json:"skills,omitempty"`
 }
 
 // User defines model for User.
@@ -1907,18 +2104,24 @@ type User struct {
 	// DailyCapacity Example: 6
 	DailyCapacity int `json:"daily_capacity"`
 
-	// Email Example: zhang.min@fieldops.test
-	Email        string             `json:"email"`
-	Id           openapi_types.UUID `json:"id"`
-	LastLocation *Location          `json:"last_location,omitempty"`
+	// Email null when signed up by phone
+	//
+	// Example: zhang.min@fieldops.test
+	Email *openapi_types.Email `json:"email"`
+	Id    openapi_types.UUID   `json:"id"`
+
+	// LastLocation technicians' last report; null before the first
+	LastLocation *Location `json:"last_location"`
 
 	// Name Example: Zhang Min
 	Name   string `json:"name"`
 	OnDuty bool   `json:"on_duty"`
 
 	// Phone Example: +8613900000001
-	Phone      string             `json:"phone"`
-	ProviderId openapi_types.UUID `json:"provider_id"`
+	Phone *string `json:"phone"`
+
+	// ProviderId technicians and dispatchers; null for customers and managers
+	ProviderId *openapi_types.UUID `json:"provider_id"`
 
 	// Regions Example: ["north"]
 	Regions []string `json:"regions"`
@@ -1938,8 +2141,10 @@ type UserRole string
 type UserList struct {
 	Items []User `json:"items"`
 
-	// NextCursor Example:
-	NextCursor string `json:"next_cursor"`
+	// NextCursor null on the last page
+	//
+	// Example: MTc4MDMwODAwMDAwMDAwMHwwMTkw
+	NextCursor *string `json:"next_cursor"`
 }
 
 // Warranty defines model for Warranty.
@@ -1964,27 +2169,12 @@ type Window struct {
 	Start time.Time `json:"start"`
 }
 
-// ApiHealth defines model for api.Health.
-type ApiHealth struct {
-	// Database Example: ok
-	Database *string `json:"database,omitempty"`
-
-	// Status Example: ok
-	Status string `json:"status"`
-}
-
-// ErrsFieldError defines model for errs.FieldError.
-type ErrsFieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
-
 // ListAssetsParams defines parameters for ListAssets.
 type ListAssetsParams struct {
 	// CustomerId only this customer's (staff)
 	CustomerId *openapi_types.UUID `form:"customer_id,omitempty" json:"customer_id,omitempty"`
 
-	// Limit page size (1-200, default 50)
+	// Limit page size
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Cursor next_cursor of the previous page
@@ -2173,7 +2363,7 @@ type ListProductModelsParams struct {
 	// Category category
 	Category *string `form:"category,omitempty" json:"category,omitempty"`
 
-	// Limit page size (1-200, default 50)
+	// Limit page size
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Cursor next_cursor of the previous page
@@ -2188,7 +2378,7 @@ type CreateProductModelParams struct {
 
 // ListProvidersParams defines parameters for ListProviders.
 type ListProvidersParams struct {
-	// Limit page size (1-200, default 50)
+	// Limit page size
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Cursor next_cursor of the previous page
@@ -2221,7 +2411,7 @@ type ListUsersParams struct {
 	// Active active flag
 	Active *bool `form:"active,omitempty" json:"active,omitempty"`
 
-	// Limit page size (1-200, default 50)
+	// Limit page size
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Cursor next_cursor of the previous page
@@ -7778,6 +7968,8 @@ type GetDocsAssetResponse500Headers struct {
 type GetDocsAssetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *string
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -7788,6 +7980,11 @@ type GetDocsAssetResponse struct {
 	Headers404 *GetDocsAssetResponse404Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetDocsAssetResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDocsAssetResponse) GetJSON200() *string {
+	return r.JSON200
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -7843,7 +8040,7 @@ type GetHealthzResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ApiHealth
+	JSON200 *Health
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 	// Headers200 the parsed response headers for an HTTP 200 response
@@ -7853,7 +8050,7 @@ type GetHealthzResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetHealthzResponse) GetJSON200() *ApiHealth {
+func (r GetHealthzResponse) GetJSON200() *Health {
 	return r.JSON200
 }
 
@@ -8021,12 +8218,19 @@ type GetOpenAPIYAMLResponse500Headers struct {
 type GetOpenAPIYAMLResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// YAML200 the response for an HTTP 200 `application/yaml` response
+	YAML200 *string
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetOpenAPIYAMLResponse200Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetOpenAPIYAMLResponse500Headers
+}
+
+// GetYAML200 returns the response for an HTTP 200 `application/yaml` response
+func (r GetOpenAPIYAMLResponse) GetYAML200() *string {
+	return r.YAML200
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -8083,7 +8287,7 @@ type GetReadyzResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ApiHealth
+	JSON200 *Health
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -8097,7 +8301,7 @@ type GetReadyzResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetReadyzResponse) GetJSON200() *ApiHealth {
+func (r GetReadyzResponse) GetJSON200() *Health {
 	return r.JSON200
 }
 
@@ -8249,43 +8453,51 @@ func (r ListAssetsResponse) ContentType() string {
 // CreateAssetResponse201Headers the declared response headers of an HTTP 201 response for CreateAsset
 type CreateAssetResponse201Headers struct {
 	IdempotentReplayed *string
+	Location           *string
 	XRequestId         *string
 }
 
 // CreateAssetResponse400Headers the declared response headers of an HTTP 400 response for CreateAsset
 type CreateAssetResponse400Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateAssetResponse401Headers the declared response headers of an HTTP 401 response for CreateAsset
 type CreateAssetResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // CreateAssetResponse403Headers the declared response headers of an HTTP 403 response for CreateAsset
 type CreateAssetResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateAssetResponse409Headers the declared response headers of an HTTP 409 response for CreateAsset
 type CreateAssetResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateAssetResponse413Headers the declared response headers of an HTTP 413 response for CreateAsset
 type CreateAssetResponse413Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateAssetResponse415Headers the declared response headers of an HTTP 415 response for CreateAsset
 type CreateAssetResponse415Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateAssetResponse422Headers the declared response headers of an HTTP 422 response for CreateAsset
 type CreateAssetResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateAssetResponse500Headers the declared response headers of an HTTP 500 response for CreateAsset
@@ -8987,27 +9199,32 @@ type RegisterResponse201Headers struct {
 
 // RegisterResponse400Headers the declared response headers of an HTTP 400 response for Register
 type RegisterResponse400Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // RegisterResponse409Headers the declared response headers of an HTTP 409 response for Register
 type RegisterResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // RegisterResponse413Headers the declared response headers of an HTTP 413 response for Register
 type RegisterResponse413Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // RegisterResponse415Headers the declared response headers of an HTTP 415 response for Register
 type RegisterResponse415Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // RegisterResponse422Headers the declared response headers of an HTTP 422 response for Register
 type RegisterResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // RegisterResponse500Headers the declared response headers of an HTTP 500 response for Register
@@ -9863,44 +10080,53 @@ func (r ListOrdersResponse) ContentType() string {
 
 // CreateOrderResponse201Headers the declared response headers of an HTTP 201 response for CreateOrder
 type CreateOrderResponse201Headers struct {
+	ETag               *string
 	IdempotentReplayed *string
+	Location           *string
 	XRequestId         *string
 }
 
 // CreateOrderResponse400Headers the declared response headers of an HTTP 400 response for CreateOrder
 type CreateOrderResponse400Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateOrderResponse401Headers the declared response headers of an HTTP 401 response for CreateOrder
 type CreateOrderResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // CreateOrderResponse403Headers the declared response headers of an HTTP 403 response for CreateOrder
 type CreateOrderResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateOrderResponse409Headers the declared response headers of an HTTP 409 response for CreateOrder
 type CreateOrderResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateOrderResponse413Headers the declared response headers of an HTTP 413 response for CreateOrder
 type CreateOrderResponse413Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateOrderResponse415Headers the declared response headers of an HTTP 415 response for CreateOrder
 type CreateOrderResponse415Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateOrderResponse422Headers the declared response headers of an HTTP 422 response for CreateOrder
 type CreateOrderResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateOrderResponse500Headers the declared response headers of an HTTP 500 response for CreateOrder
@@ -10040,11 +10266,13 @@ func (r CreateOrderResponse) ContentType() string {
 
 // GetOrderResponse200Headers the declared response headers of an HTTP 200 response for GetOrder
 type GetOrderResponse200Headers struct {
+	ETag       *string
 	XRequestId *string
 }
 
 // GetOrderResponse304Headers the declared response headers of an HTTP 304 response for GetOrder
 type GetOrderResponse304Headers struct {
+	ETag       *string
 	XRequestId *string
 }
 
@@ -10153,6 +10381,7 @@ func (r GetOrderResponse) ContentType() string {
 
 // UpdateOrderResponse200Headers the declared response headers of an HTTP 200 response for UpdateOrder
 type UpdateOrderResponse200Headers struct {
+	ETag       *string
 	XRequestId *string
 }
 
@@ -10357,34 +10586,40 @@ func (r UpdateOrderResponse) ContentType() string {
 
 // AcceptOrderResponse200Headers the declared response headers of an HTTP 200 response for AcceptOrder
 type AcceptOrderResponse200Headers struct {
+	ETag               *string
 	IdempotentReplayed *string
 	XRequestId         *string
 }
 
 // AcceptOrderResponse401Headers the declared response headers of an HTTP 401 response for AcceptOrder
 type AcceptOrderResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // AcceptOrderResponse403Headers the declared response headers of an HTTP 403 response for AcceptOrder
 type AcceptOrderResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // AcceptOrderResponse404Headers the declared response headers of an HTTP 404 response for AcceptOrder
 type AcceptOrderResponse404Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // AcceptOrderResponse409Headers the declared response headers of an HTTP 409 response for AcceptOrder
 type AcceptOrderResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // AcceptOrderResponse422Headers the declared response headers of an HTTP 422 response for AcceptOrder
 type AcceptOrderResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // AcceptOrderResponse500Headers the declared response headers of an HTTP 500 response for AcceptOrder
@@ -10506,49 +10741,58 @@ func (r AcceptOrderResponse) ContentType() string {
 
 // BookAppointmentResponse200Headers the declared response headers of an HTTP 200 response for BookAppointment
 type BookAppointmentResponse200Headers struct {
+	ETag               *string
 	IdempotentReplayed *string
 	XRequestId         *string
 }
 
 // BookAppointmentResponse400Headers the declared response headers of an HTTP 400 response for BookAppointment
 type BookAppointmentResponse400Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // BookAppointmentResponse401Headers the declared response headers of an HTTP 401 response for BookAppointment
 type BookAppointmentResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // BookAppointmentResponse403Headers the declared response headers of an HTTP 403 response for BookAppointment
 type BookAppointmentResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // BookAppointmentResponse404Headers the declared response headers of an HTTP 404 response for BookAppointment
 type BookAppointmentResponse404Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // BookAppointmentResponse409Headers the declared response headers of an HTTP 409 response for BookAppointment
 type BookAppointmentResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // BookAppointmentResponse413Headers the declared response headers of an HTTP 413 response for BookAppointment
 type BookAppointmentResponse413Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // BookAppointmentResponse415Headers the declared response headers of an HTTP 415 response for BookAppointment
 type BookAppointmentResponse415Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // BookAppointmentResponse422Headers the declared response headers of an HTTP 422 response for BookAppointment
 type BookAppointmentResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // BookAppointmentResponse500Headers the declared response headers of an HTTP 500 response for BookAppointment
@@ -10697,49 +10941,58 @@ func (r BookAppointmentResponse) ContentType() string {
 
 // ArriveOrderResponse200Headers the declared response headers of an HTTP 200 response for ArriveOrder
 type ArriveOrderResponse200Headers struct {
+	ETag               *string
 	IdempotentReplayed *string
 	XRequestId         *string
 }
 
 // ArriveOrderResponse400Headers the declared response headers of an HTTP 400 response for ArriveOrder
 type ArriveOrderResponse400Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // ArriveOrderResponse401Headers the declared response headers of an HTTP 401 response for ArriveOrder
 type ArriveOrderResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // ArriveOrderResponse403Headers the declared response headers of an HTTP 403 response for ArriveOrder
 type ArriveOrderResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // ArriveOrderResponse404Headers the declared response headers of an HTTP 404 response for ArriveOrder
 type ArriveOrderResponse404Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // ArriveOrderResponse409Headers the declared response headers of an HTTP 409 response for ArriveOrder
 type ArriveOrderResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // ArriveOrderResponse413Headers the declared response headers of an HTTP 413 response for ArriveOrder
 type ArriveOrderResponse413Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // ArriveOrderResponse415Headers the declared response headers of an HTTP 415 response for ArriveOrder
 type ArriveOrderResponse415Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // ArriveOrderResponse422Headers the declared response headers of an HTTP 422 response for ArriveOrder
 type ArriveOrderResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // ArriveOrderResponse500Headers the declared response headers of an HTTP 500 response for ArriveOrder
@@ -10888,49 +11141,58 @@ func (r ArriveOrderResponse) ContentType() string {
 
 // AssignOrderResponse200Headers the declared response headers of an HTTP 200 response for AssignOrder
 type AssignOrderResponse200Headers struct {
+	ETag               *string
 	IdempotentReplayed *string
 	XRequestId         *string
 }
 
 // AssignOrderResponse400Headers the declared response headers of an HTTP 400 response for AssignOrder
 type AssignOrderResponse400Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // AssignOrderResponse401Headers the declared response headers of an HTTP 401 response for AssignOrder
 type AssignOrderResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // AssignOrderResponse403Headers the declared response headers of an HTTP 403 response for AssignOrder
 type AssignOrderResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // AssignOrderResponse404Headers the declared response headers of an HTTP 404 response for AssignOrder
 type AssignOrderResponse404Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // AssignOrderResponse409Headers the declared response headers of an HTTP 409 response for AssignOrder
 type AssignOrderResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // AssignOrderResponse413Headers the declared response headers of an HTTP 413 response for AssignOrder
 type AssignOrderResponse413Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // AssignOrderResponse415Headers the declared response headers of an HTTP 415 response for AssignOrder
 type AssignOrderResponse415Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // AssignOrderResponse422Headers the declared response headers of an HTTP 422 response for AssignOrder
 type AssignOrderResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // AssignOrderResponse500Headers the declared response headers of an HTTP 500 response for AssignOrder
@@ -11079,49 +11341,58 @@ func (r AssignOrderResponse) ContentType() string {
 
 // AwaitPartsResponse200Headers the declared response headers of an HTTP 200 response for AwaitParts
 type AwaitPartsResponse200Headers struct {
+	ETag               *string
 	IdempotentReplayed *string
 	XRequestId         *string
 }
 
 // AwaitPartsResponse400Headers the declared response headers of an HTTP 400 response for AwaitParts
 type AwaitPartsResponse400Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // AwaitPartsResponse401Headers the declared response headers of an HTTP 401 response for AwaitParts
 type AwaitPartsResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // AwaitPartsResponse403Headers the declared response headers of an HTTP 403 response for AwaitParts
 type AwaitPartsResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // AwaitPartsResponse404Headers the declared response headers of an HTTP 404 response for AwaitParts
 type AwaitPartsResponse404Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // AwaitPartsResponse409Headers the declared response headers of an HTTP 409 response for AwaitParts
 type AwaitPartsResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // AwaitPartsResponse413Headers the declared response headers of an HTTP 413 response for AwaitParts
 type AwaitPartsResponse413Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // AwaitPartsResponse415Headers the declared response headers of an HTTP 415 response for AwaitParts
 type AwaitPartsResponse415Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // AwaitPartsResponse422Headers the declared response headers of an HTTP 422 response for AwaitParts
 type AwaitPartsResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // AwaitPartsResponse500Headers the declared response headers of an HTTP 500 response for AwaitParts
@@ -11270,49 +11541,58 @@ func (r AwaitPartsResponse) ContentType() string {
 
 // CancelOrderResponse200Headers the declared response headers of an HTTP 200 response for CancelOrder
 type CancelOrderResponse200Headers struct {
+	ETag               *string
 	IdempotentReplayed *string
 	XRequestId         *string
 }
 
 // CancelOrderResponse400Headers the declared response headers of an HTTP 400 response for CancelOrder
 type CancelOrderResponse400Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CancelOrderResponse401Headers the declared response headers of an HTTP 401 response for CancelOrder
 type CancelOrderResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // CancelOrderResponse403Headers the declared response headers of an HTTP 403 response for CancelOrder
 type CancelOrderResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CancelOrderResponse404Headers the declared response headers of an HTTP 404 response for CancelOrder
 type CancelOrderResponse404Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CancelOrderResponse409Headers the declared response headers of an HTTP 409 response for CancelOrder
 type CancelOrderResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CancelOrderResponse413Headers the declared response headers of an HTTP 413 response for CancelOrder
 type CancelOrderResponse413Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CancelOrderResponse415Headers the declared response headers of an HTTP 415 response for CancelOrder
 type CancelOrderResponse415Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CancelOrderResponse422Headers the declared response headers of an HTTP 422 response for CancelOrder
 type CancelOrderResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CancelOrderResponse500Headers the declared response headers of an HTTP 500 response for CancelOrder
@@ -11461,49 +11741,58 @@ func (r CancelOrderResponse) ContentType() string {
 
 // DeclineOrderResponse200Headers the declared response headers of an HTTP 200 response for DeclineOrder
 type DeclineOrderResponse200Headers struct {
+	ETag               *string
 	IdempotentReplayed *string
 	XRequestId         *string
 }
 
 // DeclineOrderResponse400Headers the declared response headers of an HTTP 400 response for DeclineOrder
 type DeclineOrderResponse400Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // DeclineOrderResponse401Headers the declared response headers of an HTTP 401 response for DeclineOrder
 type DeclineOrderResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // DeclineOrderResponse403Headers the declared response headers of an HTTP 403 response for DeclineOrder
 type DeclineOrderResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // DeclineOrderResponse404Headers the declared response headers of an HTTP 404 response for DeclineOrder
 type DeclineOrderResponse404Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // DeclineOrderResponse409Headers the declared response headers of an HTTP 409 response for DeclineOrder
 type DeclineOrderResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // DeclineOrderResponse413Headers the declared response headers of an HTTP 413 response for DeclineOrder
 type DeclineOrderResponse413Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // DeclineOrderResponse415Headers the declared response headers of an HTTP 415 response for DeclineOrder
 type DeclineOrderResponse415Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // DeclineOrderResponse422Headers the declared response headers of an HTTP 422 response for DeclineOrder
 type DeclineOrderResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // DeclineOrderResponse500Headers the declared response headers of an HTTP 500 response for DeclineOrder
@@ -11652,34 +11941,40 @@ func (r DeclineOrderResponse) ContentType() string {
 
 // DepartOrderResponse200Headers the declared response headers of an HTTP 200 response for DepartOrder
 type DepartOrderResponse200Headers struct {
+	ETag               *string
 	IdempotentReplayed *string
 	XRequestId         *string
 }
 
 // DepartOrderResponse401Headers the declared response headers of an HTTP 401 response for DepartOrder
 type DepartOrderResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // DepartOrderResponse403Headers the declared response headers of an HTTP 403 response for DepartOrder
 type DepartOrderResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // DepartOrderResponse404Headers the declared response headers of an HTTP 404 response for DepartOrder
 type DepartOrderResponse404Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // DepartOrderResponse409Headers the declared response headers of an HTTP 409 response for DepartOrder
 type DepartOrderResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // DepartOrderResponse422Headers the declared response headers of an HTTP 422 response for DepartOrder
 type DepartOrderResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // DepartOrderResponse500Headers the declared response headers of an HTTP 500 response for DepartOrder
@@ -11907,49 +12202,58 @@ func (r ListOrderEventsResponse) ContentType() string {
 
 // QuoteOrderResponse200Headers the declared response headers of an HTTP 200 response for QuoteOrder
 type QuoteOrderResponse200Headers struct {
+	ETag               *string
 	IdempotentReplayed *string
 	XRequestId         *string
 }
 
 // QuoteOrderResponse400Headers the declared response headers of an HTTP 400 response for QuoteOrder
 type QuoteOrderResponse400Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // QuoteOrderResponse401Headers the declared response headers of an HTTP 401 response for QuoteOrder
 type QuoteOrderResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // QuoteOrderResponse403Headers the declared response headers of an HTTP 403 response for QuoteOrder
 type QuoteOrderResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // QuoteOrderResponse404Headers the declared response headers of an HTTP 404 response for QuoteOrder
 type QuoteOrderResponse404Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // QuoteOrderResponse409Headers the declared response headers of an HTTP 409 response for QuoteOrder
 type QuoteOrderResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // QuoteOrderResponse413Headers the declared response headers of an HTTP 413 response for QuoteOrder
 type QuoteOrderResponse413Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // QuoteOrderResponse415Headers the declared response headers of an HTTP 415 response for QuoteOrder
 type QuoteOrderResponse415Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // QuoteOrderResponse422Headers the declared response headers of an HTTP 422 response for QuoteOrder
 type QuoteOrderResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // QuoteOrderResponse500Headers the declared response headers of an HTTP 500 response for QuoteOrder
@@ -12098,34 +12402,40 @@ func (r QuoteOrderResponse) ContentType() string {
 
 // ApproveQuoteResponse200Headers the declared response headers of an HTTP 200 response for ApproveQuote
 type ApproveQuoteResponse200Headers struct {
+	ETag               *string
 	IdempotentReplayed *string
 	XRequestId         *string
 }
 
 // ApproveQuoteResponse401Headers the declared response headers of an HTTP 401 response for ApproveQuote
 type ApproveQuoteResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // ApproveQuoteResponse403Headers the declared response headers of an HTTP 403 response for ApproveQuote
 type ApproveQuoteResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // ApproveQuoteResponse404Headers the declared response headers of an HTTP 404 response for ApproveQuote
 type ApproveQuoteResponse404Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // ApproveQuoteResponse409Headers the declared response headers of an HTTP 409 response for ApproveQuote
 type ApproveQuoteResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // ApproveQuoteResponse422Headers the declared response headers of an HTTP 422 response for ApproveQuote
 type ApproveQuoteResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // ApproveQuoteResponse500Headers the declared response headers of an HTTP 500 response for ApproveQuote
@@ -12247,49 +12557,58 @@ func (r ApproveQuoteResponse) ContentType() string {
 
 // RejectQuoteResponse200Headers the declared response headers of an HTTP 200 response for RejectQuote
 type RejectQuoteResponse200Headers struct {
+	ETag               *string
 	IdempotentReplayed *string
 	XRequestId         *string
 }
 
 // RejectQuoteResponse400Headers the declared response headers of an HTTP 400 response for RejectQuote
 type RejectQuoteResponse400Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // RejectQuoteResponse401Headers the declared response headers of an HTTP 401 response for RejectQuote
 type RejectQuoteResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // RejectQuoteResponse403Headers the declared response headers of an HTTP 403 response for RejectQuote
 type RejectQuoteResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // RejectQuoteResponse404Headers the declared response headers of an HTTP 404 response for RejectQuote
 type RejectQuoteResponse404Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // RejectQuoteResponse409Headers the declared response headers of an HTTP 409 response for RejectQuote
 type RejectQuoteResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // RejectQuoteResponse413Headers the declared response headers of an HTTP 413 response for RejectQuote
 type RejectQuoteResponse413Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // RejectQuoteResponse415Headers the declared response headers of an HTTP 415 response for RejectQuote
 type RejectQuoteResponse415Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // RejectQuoteResponse422Headers the declared response headers of an HTTP 422 response for RejectQuote
 type RejectQuoteResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // RejectQuoteResponse500Headers the declared response headers of an HTTP 500 response for RejectQuote
@@ -12438,49 +12757,58 @@ func (r RejectQuoteResponse) ContentType() string {
 
 // ReopenOrderResponse200Headers the declared response headers of an HTTP 200 response for ReopenOrder
 type ReopenOrderResponse200Headers struct {
+	ETag               *string
 	IdempotentReplayed *string
 	XRequestId         *string
 }
 
 // ReopenOrderResponse400Headers the declared response headers of an HTTP 400 response for ReopenOrder
 type ReopenOrderResponse400Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // ReopenOrderResponse401Headers the declared response headers of an HTTP 401 response for ReopenOrder
 type ReopenOrderResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // ReopenOrderResponse403Headers the declared response headers of an HTTP 403 response for ReopenOrder
 type ReopenOrderResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // ReopenOrderResponse404Headers the declared response headers of an HTTP 404 response for ReopenOrder
 type ReopenOrderResponse404Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // ReopenOrderResponse409Headers the declared response headers of an HTTP 409 response for ReopenOrder
 type ReopenOrderResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // ReopenOrderResponse413Headers the declared response headers of an HTTP 413 response for ReopenOrder
 type ReopenOrderResponse413Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // ReopenOrderResponse415Headers the declared response headers of an HTTP 415 response for ReopenOrder
 type ReopenOrderResponse415Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // ReopenOrderResponse422Headers the declared response headers of an HTTP 422 response for ReopenOrder
 type ReopenOrderResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // ReopenOrderResponse500Headers the declared response headers of an HTTP 500 response for ReopenOrder
@@ -12749,34 +13077,40 @@ func (r ListOrderSlotsResponse) ContentType() string {
 
 // StartOrderResponse200Headers the declared response headers of an HTTP 200 response for StartOrder
 type StartOrderResponse200Headers struct {
+	ETag               *string
 	IdempotentReplayed *string
 	XRequestId         *string
 }
 
 // StartOrderResponse401Headers the declared response headers of an HTTP 401 response for StartOrder
 type StartOrderResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // StartOrderResponse403Headers the declared response headers of an HTTP 403 response for StartOrder
 type StartOrderResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // StartOrderResponse404Headers the declared response headers of an HTTP 404 response for StartOrder
 type StartOrderResponse404Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // StartOrderResponse409Headers the declared response headers of an HTTP 409 response for StartOrder
 type StartOrderResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // StartOrderResponse422Headers the declared response headers of an HTTP 422 response for StartOrder
 type StartOrderResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // StartOrderResponse500Headers the declared response headers of an HTTP 500 response for StartOrder
@@ -12898,49 +13232,58 @@ func (r StartOrderResponse) ContentType() string {
 
 // TriageOrderResponse200Headers the declared response headers of an HTTP 200 response for TriageOrder
 type TriageOrderResponse200Headers struct {
+	ETag               *string
 	IdempotentReplayed *string
 	XRequestId         *string
 }
 
 // TriageOrderResponse400Headers the declared response headers of an HTTP 400 response for TriageOrder
 type TriageOrderResponse400Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // TriageOrderResponse401Headers the declared response headers of an HTTP 401 response for TriageOrder
 type TriageOrderResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // TriageOrderResponse403Headers the declared response headers of an HTTP 403 response for TriageOrder
 type TriageOrderResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // TriageOrderResponse404Headers the declared response headers of an HTTP 404 response for TriageOrder
 type TriageOrderResponse404Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // TriageOrderResponse409Headers the declared response headers of an HTTP 409 response for TriageOrder
 type TriageOrderResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // TriageOrderResponse413Headers the declared response headers of an HTTP 413 response for TriageOrder
 type TriageOrderResponse413Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // TriageOrderResponse415Headers the declared response headers of an HTTP 415 response for TriageOrder
 type TriageOrderResponse415Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // TriageOrderResponse422Headers the declared response headers of an HTTP 422 response for TriageOrder
 type TriageOrderResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // TriageOrderResponse500Headers the declared response headers of an HTTP 500 response for TriageOrder
@@ -13089,49 +13432,58 @@ func (r TriageOrderResponse) ContentType() string {
 
 // UnassignOrderResponse200Headers the declared response headers of an HTTP 200 response for UnassignOrder
 type UnassignOrderResponse200Headers struct {
+	ETag               *string
 	IdempotentReplayed *string
 	XRequestId         *string
 }
 
 // UnassignOrderResponse400Headers the declared response headers of an HTTP 400 response for UnassignOrder
 type UnassignOrderResponse400Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // UnassignOrderResponse401Headers the declared response headers of an HTTP 401 response for UnassignOrder
 type UnassignOrderResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // UnassignOrderResponse403Headers the declared response headers of an HTTP 403 response for UnassignOrder
 type UnassignOrderResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // UnassignOrderResponse404Headers the declared response headers of an HTTP 404 response for UnassignOrder
 type UnassignOrderResponse404Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // UnassignOrderResponse409Headers the declared response headers of an HTTP 409 response for UnassignOrder
 type UnassignOrderResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // UnassignOrderResponse413Headers the declared response headers of an HTTP 413 response for UnassignOrder
 type UnassignOrderResponse413Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // UnassignOrderResponse415Headers the declared response headers of an HTTP 415 response for UnassignOrder
 type UnassignOrderResponse415Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // UnassignOrderResponse422Headers the declared response headers of an HTTP 422 response for UnassignOrder
 type UnassignOrderResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // UnassignOrderResponse500Headers the declared response headers of an HTTP 500 response for UnassignOrder
@@ -13387,43 +13739,51 @@ func (r ListProductModelsResponse) ContentType() string {
 // CreateProductModelResponse201Headers the declared response headers of an HTTP 201 response for CreateProductModel
 type CreateProductModelResponse201Headers struct {
 	IdempotentReplayed *string
+	Location           *string
 	XRequestId         *string
 }
 
 // CreateProductModelResponse400Headers the declared response headers of an HTTP 400 response for CreateProductModel
 type CreateProductModelResponse400Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateProductModelResponse401Headers the declared response headers of an HTTP 401 response for CreateProductModel
 type CreateProductModelResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // CreateProductModelResponse403Headers the declared response headers of an HTTP 403 response for CreateProductModel
 type CreateProductModelResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateProductModelResponse409Headers the declared response headers of an HTTP 409 response for CreateProductModel
 type CreateProductModelResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateProductModelResponse413Headers the declared response headers of an HTTP 413 response for CreateProductModel
 type CreateProductModelResponse413Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateProductModelResponse415Headers the declared response headers of an HTTP 415 response for CreateProductModel
 type CreateProductModelResponse415Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateProductModelResponse422Headers the declared response headers of an HTTP 422 response for CreateProductModel
 type CreateProductModelResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateProductModelResponse500Headers the declared response headers of an HTTP 500 response for CreateProductModel
@@ -13790,43 +14150,51 @@ func (r ListProvidersResponse) ContentType() string {
 // CreateProviderResponse201Headers the declared response headers of an HTTP 201 response for CreateProvider
 type CreateProviderResponse201Headers struct {
 	IdempotentReplayed *string
+	Location           *string
 	XRequestId         *string
 }
 
 // CreateProviderResponse400Headers the declared response headers of an HTTP 400 response for CreateProvider
 type CreateProviderResponse400Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateProviderResponse401Headers the declared response headers of an HTTP 401 response for CreateProvider
 type CreateProviderResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // CreateProviderResponse403Headers the declared response headers of an HTTP 403 response for CreateProvider
 type CreateProviderResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateProviderResponse409Headers the declared response headers of an HTTP 409 response for CreateProvider
 type CreateProviderResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateProviderResponse413Headers the declared response headers of an HTTP 413 response for CreateProvider
 type CreateProviderResponse413Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateProviderResponse415Headers the declared response headers of an HTTP 415 response for CreateProvider
 type CreateProviderResponse415Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateProviderResponse422Headers the declared response headers of an HTTP 422 response for CreateProvider
 type CreateProviderResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateProviderResponse500Headers the declared response headers of an HTTP 500 response for CreateProvider
@@ -14207,43 +14575,51 @@ func (r ListUsersResponse) ContentType() string {
 // CreateUserResponse201Headers the declared response headers of an HTTP 201 response for CreateUser
 type CreateUserResponse201Headers struct {
 	IdempotentReplayed *string
+	Location           *string
 	XRequestId         *string
 }
 
 // CreateUserResponse400Headers the declared response headers of an HTTP 400 response for CreateUser
 type CreateUserResponse400Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateUserResponse401Headers the declared response headers of an HTTP 401 response for CreateUser
 type CreateUserResponse401Headers struct {
-	WWWAuthenticate string
-	XRequestId      *string
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
 }
 
 // CreateUserResponse403Headers the declared response headers of an HTTP 403 response for CreateUser
 type CreateUserResponse403Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateUserResponse409Headers the declared response headers of an HTTP 409 response for CreateUser
 type CreateUserResponse409Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateUserResponse413Headers the declared response headers of an HTTP 413 response for CreateUser
 type CreateUserResponse413Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateUserResponse415Headers the declared response headers of an HTTP 415 response for CreateUser
 type CreateUserResponse415Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateUserResponse422Headers the declared response headers of an HTTP 422 response for CreateUser
 type CreateUserResponse422Headers struct {
-	XRequestId *string
+	IdempotentReplayed *string
+	XRequestId         *string
 }
 
 // CreateUserResponse500Headers the declared response headers of an HTTP 500 response for CreateUser
@@ -15864,6 +16240,13 @@ func ParseGetDocsAssetResponse(rsp *http.Response) (*GetDocsAssetResponse, error
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest string
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15877,6 +16260,9 @@ func ParseGetDocsAssetResponse(rsp *http.Response) (*GetDocsAssetResponse, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/javascript) unsupported
 
 	}
 
@@ -15931,7 +16317,7 @@ func ParseGetHealthzResponse(rsp *http.Response) (*GetHealthzResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ApiHealth
+		var dest Health
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16091,6 +16477,13 @@ func ParseGetOpenAPIYAMLResponse(rsp *http.Response) (*GetOpenAPIYAMLResponse, e
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "yaml") && rsp.StatusCode == 200:
+		var dest string
+		if err := yaml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.YAML200 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16141,7 +16534,7 @@ func ParseGetReadyzResponse(rsp *http.Response) (*GetReadyzResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ApiHealth
+		var dest Health
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16423,6 +16816,13 @@ func ParseCreateAssetResponse(rsp *http.Response) (*CreateAssetResponse, error) 
 			}
 			headers.IdempotentReplayed = &value
 		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -16433,6 +16833,13 @@ func ParseCreateAssetResponse(rsp *http.Response) (*CreateAssetResponse, error) 
 		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
 		var headers CreateAssetResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -16443,6 +16850,13 @@ func ParseCreateAssetResponse(rsp *http.Response) (*CreateAssetResponse, error) 
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers CreateAssetResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -16460,6 +16874,13 @@ func ParseCreateAssetResponse(rsp *http.Response) (*CreateAssetResponse, error) 
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers CreateAssetResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -16470,6 +16891,13 @@ func ParseCreateAssetResponse(rsp *http.Response) (*CreateAssetResponse, error) 
 		response.Headers403 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreateAssetResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -16480,6 +16908,13 @@ func ParseCreateAssetResponse(rsp *http.Response) (*CreateAssetResponse, error) 
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers CreateAssetResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -16490,6 +16925,13 @@ func ParseCreateAssetResponse(rsp *http.Response) (*CreateAssetResponse, error) 
 		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers CreateAssetResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -16500,6 +16942,13 @@ func ParseCreateAssetResponse(rsp *http.Response) (*CreateAssetResponse, error) 
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers CreateAssetResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -17275,6 +17724,13 @@ func ParseRegisterResponse(rsp *http.Response) (*RegisterResponse, error) {
 		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
 		var headers RegisterResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -17285,6 +17741,13 @@ func ParseRegisterResponse(rsp *http.Response) (*RegisterResponse, error) {
 		response.Headers400 = &headers
 	case rsp.StatusCode == 409:
 		var headers RegisterResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -17295,6 +17758,13 @@ func ParseRegisterResponse(rsp *http.Response) (*RegisterResponse, error) {
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers RegisterResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -17305,6 +17775,13 @@ func ParseRegisterResponse(rsp *http.Response) (*RegisterResponse, error) {
 		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers RegisterResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -17315,6 +17792,13 @@ func ParseRegisterResponse(rsp *http.Response) (*RegisterResponse, error) {
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers RegisterResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18289,6 +18773,37 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 	switch {
 	case rsp.StatusCode == 201:
 		var headers CreateOrderResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers CreateOrderResponse400Headers
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18303,19 +18818,16 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 			}
 			headers.XRequestId = &value
 		}
-		response.Headers201 = &headers
-	case rsp.StatusCode == 400:
-		var headers CreateOrderResponse400Headers
-		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XRequestId = &value
-		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers CreateOrderResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -18333,6 +18845,13 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers CreateOrderResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18343,6 +18862,13 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 		response.Headers403 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreateOrderResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18353,6 +18879,13 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers CreateOrderResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18363,6 +18896,13 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers CreateOrderResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18373,6 +18913,13 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers CreateOrderResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18470,6 +19017,13 @@ func ParseGetOrderResponse(rsp *http.Response) (*GetOrderResponse, error) {
 	switch {
 	case rsp.StatusCode == 200:
 		var headers GetOrderResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18480,6 +19034,13 @@ func ParseGetOrderResponse(rsp *http.Response) (*GetOrderResponse, error) {
 		response.Headers200 = &headers
 	case rsp.StatusCode == 304:
 		var headers GetOrderResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18650,6 +19211,13 @@ func ParseUpdateOrderResponse(rsp *http.Response) (*UpdateOrderResponse, error) 
 	switch {
 	case rsp.StatusCode == 200:
 		var headers UpdateOrderResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18862,6 +19430,13 @@ func ParseAcceptOrderResponse(rsp *http.Response) (*AcceptOrderResponse, error) 
 	switch {
 	case rsp.StatusCode == 200:
 		var headers AcceptOrderResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18879,6 +19454,13 @@ func ParseAcceptOrderResponse(rsp *http.Response) (*AcceptOrderResponse, error) 
 		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers AcceptOrderResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -18896,6 +19478,13 @@ func ParseAcceptOrderResponse(rsp *http.Response) (*AcceptOrderResponse, error) 
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers AcceptOrderResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18906,6 +19495,13 @@ func ParseAcceptOrderResponse(rsp *http.Response) (*AcceptOrderResponse, error) 
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers AcceptOrderResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18916,6 +19512,13 @@ func ParseAcceptOrderResponse(rsp *http.Response) (*AcceptOrderResponse, error) 
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers AcceptOrderResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18926,6 +19529,13 @@ func ParseAcceptOrderResponse(rsp *http.Response) (*AcceptOrderResponse, error) 
 		response.Headers409 = &headers
 	case rsp.StatusCode == 422:
 		var headers AcceptOrderResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19062,6 +19672,13 @@ func ParseBookAppointmentResponse(rsp *http.Response) (*BookAppointmentResponse,
 	switch {
 	case rsp.StatusCode == 200:
 		var headers BookAppointmentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19079,6 +19696,13 @@ func ParseBookAppointmentResponse(rsp *http.Response) (*BookAppointmentResponse,
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers BookAppointmentResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19089,6 +19713,13 @@ func ParseBookAppointmentResponse(rsp *http.Response) (*BookAppointmentResponse,
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers BookAppointmentResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -19106,6 +19737,13 @@ func ParseBookAppointmentResponse(rsp *http.Response) (*BookAppointmentResponse,
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers BookAppointmentResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19116,6 +19754,13 @@ func ParseBookAppointmentResponse(rsp *http.Response) (*BookAppointmentResponse,
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers BookAppointmentResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19126,6 +19771,13 @@ func ParseBookAppointmentResponse(rsp *http.Response) (*BookAppointmentResponse,
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers BookAppointmentResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19136,6 +19788,13 @@ func ParseBookAppointmentResponse(rsp *http.Response) (*BookAppointmentResponse,
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers BookAppointmentResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19146,6 +19805,13 @@ func ParseBookAppointmentResponse(rsp *http.Response) (*BookAppointmentResponse,
 		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers BookAppointmentResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19156,6 +19822,13 @@ func ParseBookAppointmentResponse(rsp *http.Response) (*BookAppointmentResponse,
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers BookAppointmentResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19292,6 +19965,13 @@ func ParseArriveOrderResponse(rsp *http.Response) (*ArriveOrderResponse, error) 
 	switch {
 	case rsp.StatusCode == 200:
 		var headers ArriveOrderResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19309,6 +19989,13 @@ func ParseArriveOrderResponse(rsp *http.Response) (*ArriveOrderResponse, error) 
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers ArriveOrderResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19319,6 +20006,13 @@ func ParseArriveOrderResponse(rsp *http.Response) (*ArriveOrderResponse, error) 
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers ArriveOrderResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -19336,6 +20030,13 @@ func ParseArriveOrderResponse(rsp *http.Response) (*ArriveOrderResponse, error) 
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers ArriveOrderResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19346,6 +20047,13 @@ func ParseArriveOrderResponse(rsp *http.Response) (*ArriveOrderResponse, error) 
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers ArriveOrderResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19356,6 +20064,13 @@ func ParseArriveOrderResponse(rsp *http.Response) (*ArriveOrderResponse, error) 
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers ArriveOrderResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19366,6 +20081,13 @@ func ParseArriveOrderResponse(rsp *http.Response) (*ArriveOrderResponse, error) 
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers ArriveOrderResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19376,6 +20098,13 @@ func ParseArriveOrderResponse(rsp *http.Response) (*ArriveOrderResponse, error) 
 		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers ArriveOrderResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19386,6 +20115,13 @@ func ParseArriveOrderResponse(rsp *http.Response) (*ArriveOrderResponse, error) 
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers ArriveOrderResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19522,6 +20258,13 @@ func ParseAssignOrderResponse(rsp *http.Response) (*AssignOrderResponse, error) 
 	switch {
 	case rsp.StatusCode == 200:
 		var headers AssignOrderResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19539,6 +20282,13 @@ func ParseAssignOrderResponse(rsp *http.Response) (*AssignOrderResponse, error) 
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers AssignOrderResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19549,6 +20299,13 @@ func ParseAssignOrderResponse(rsp *http.Response) (*AssignOrderResponse, error) 
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers AssignOrderResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -19566,6 +20323,13 @@ func ParseAssignOrderResponse(rsp *http.Response) (*AssignOrderResponse, error) 
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers AssignOrderResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19576,6 +20340,13 @@ func ParseAssignOrderResponse(rsp *http.Response) (*AssignOrderResponse, error) 
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers AssignOrderResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19586,6 +20357,13 @@ func ParseAssignOrderResponse(rsp *http.Response) (*AssignOrderResponse, error) 
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers AssignOrderResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19596,6 +20374,13 @@ func ParseAssignOrderResponse(rsp *http.Response) (*AssignOrderResponse, error) 
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers AssignOrderResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19606,6 +20391,13 @@ func ParseAssignOrderResponse(rsp *http.Response) (*AssignOrderResponse, error) 
 		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers AssignOrderResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19616,6 +20408,13 @@ func ParseAssignOrderResponse(rsp *http.Response) (*AssignOrderResponse, error) 
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers AssignOrderResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19752,6 +20551,13 @@ func ParseAwaitPartsResponse(rsp *http.Response) (*AwaitPartsResponse, error) {
 	switch {
 	case rsp.StatusCode == 200:
 		var headers AwaitPartsResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19769,6 +20575,13 @@ func ParseAwaitPartsResponse(rsp *http.Response) (*AwaitPartsResponse, error) {
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers AwaitPartsResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19779,6 +20592,13 @@ func ParseAwaitPartsResponse(rsp *http.Response) (*AwaitPartsResponse, error) {
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers AwaitPartsResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -19796,6 +20616,13 @@ func ParseAwaitPartsResponse(rsp *http.Response) (*AwaitPartsResponse, error) {
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers AwaitPartsResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19806,6 +20633,13 @@ func ParseAwaitPartsResponse(rsp *http.Response) (*AwaitPartsResponse, error) {
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers AwaitPartsResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19816,6 +20650,13 @@ func ParseAwaitPartsResponse(rsp *http.Response) (*AwaitPartsResponse, error) {
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers AwaitPartsResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19826,6 +20667,13 @@ func ParseAwaitPartsResponse(rsp *http.Response) (*AwaitPartsResponse, error) {
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers AwaitPartsResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19836,6 +20684,13 @@ func ParseAwaitPartsResponse(rsp *http.Response) (*AwaitPartsResponse, error) {
 		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers AwaitPartsResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19846,6 +20701,13 @@ func ParseAwaitPartsResponse(rsp *http.Response) (*AwaitPartsResponse, error) {
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers AwaitPartsResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19982,6 +20844,13 @@ func ParseCancelOrderResponse(rsp *http.Response) (*CancelOrderResponse, error) 
 	switch {
 	case rsp.StatusCode == 200:
 		var headers CancelOrderResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19999,6 +20868,13 @@ func ParseCancelOrderResponse(rsp *http.Response) (*CancelOrderResponse, error) 
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers CancelOrderResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20009,6 +20885,13 @@ func ParseCancelOrderResponse(rsp *http.Response) (*CancelOrderResponse, error) 
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers CancelOrderResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -20026,6 +20909,13 @@ func ParseCancelOrderResponse(rsp *http.Response) (*CancelOrderResponse, error) 
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers CancelOrderResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20036,6 +20926,13 @@ func ParseCancelOrderResponse(rsp *http.Response) (*CancelOrderResponse, error) 
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers CancelOrderResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20046,6 +20943,13 @@ func ParseCancelOrderResponse(rsp *http.Response) (*CancelOrderResponse, error) 
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers CancelOrderResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20056,6 +20960,13 @@ func ParseCancelOrderResponse(rsp *http.Response) (*CancelOrderResponse, error) 
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers CancelOrderResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20066,6 +20977,13 @@ func ParseCancelOrderResponse(rsp *http.Response) (*CancelOrderResponse, error) 
 		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers CancelOrderResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20076,6 +20994,13 @@ func ParseCancelOrderResponse(rsp *http.Response) (*CancelOrderResponse, error) 
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers CancelOrderResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20212,6 +21137,13 @@ func ParseDeclineOrderResponse(rsp *http.Response) (*DeclineOrderResponse, error
 	switch {
 	case rsp.StatusCode == 200:
 		var headers DeclineOrderResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20229,6 +21161,13 @@ func ParseDeclineOrderResponse(rsp *http.Response) (*DeclineOrderResponse, error
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers DeclineOrderResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20239,6 +21178,13 @@ func ParseDeclineOrderResponse(rsp *http.Response) (*DeclineOrderResponse, error
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers DeclineOrderResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -20256,6 +21202,13 @@ func ParseDeclineOrderResponse(rsp *http.Response) (*DeclineOrderResponse, error
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers DeclineOrderResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20266,6 +21219,13 @@ func ParseDeclineOrderResponse(rsp *http.Response) (*DeclineOrderResponse, error
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers DeclineOrderResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20276,6 +21236,13 @@ func ParseDeclineOrderResponse(rsp *http.Response) (*DeclineOrderResponse, error
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers DeclineOrderResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20286,6 +21253,13 @@ func ParseDeclineOrderResponse(rsp *http.Response) (*DeclineOrderResponse, error
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers DeclineOrderResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20296,6 +21270,13 @@ func ParseDeclineOrderResponse(rsp *http.Response) (*DeclineOrderResponse, error
 		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers DeclineOrderResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20306,6 +21287,13 @@ func ParseDeclineOrderResponse(rsp *http.Response) (*DeclineOrderResponse, error
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers DeclineOrderResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20421,6 +21409,13 @@ func ParseDepartOrderResponse(rsp *http.Response) (*DepartOrderResponse, error) 
 	switch {
 	case rsp.StatusCode == 200:
 		var headers DepartOrderResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20438,6 +21433,13 @@ func ParseDepartOrderResponse(rsp *http.Response) (*DepartOrderResponse, error) 
 		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers DepartOrderResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -20455,6 +21457,13 @@ func ParseDepartOrderResponse(rsp *http.Response) (*DepartOrderResponse, error) 
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers DepartOrderResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20465,6 +21474,13 @@ func ParseDepartOrderResponse(rsp *http.Response) (*DepartOrderResponse, error) 
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers DepartOrderResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20475,6 +21491,13 @@ func ParseDepartOrderResponse(rsp *http.Response) (*DepartOrderResponse, error) 
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers DepartOrderResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20485,6 +21508,13 @@ func ParseDepartOrderResponse(rsp *http.Response) (*DepartOrderResponse, error) 
 		response.Headers409 = &headers
 	case rsp.StatusCode == 422:
 		var headers DepartOrderResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20742,6 +21772,13 @@ func ParseQuoteOrderResponse(rsp *http.Response) (*QuoteOrderResponse, error) {
 	switch {
 	case rsp.StatusCode == 200:
 		var headers QuoteOrderResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20759,6 +21796,13 @@ func ParseQuoteOrderResponse(rsp *http.Response) (*QuoteOrderResponse, error) {
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers QuoteOrderResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20769,6 +21813,13 @@ func ParseQuoteOrderResponse(rsp *http.Response) (*QuoteOrderResponse, error) {
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers QuoteOrderResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -20786,6 +21837,13 @@ func ParseQuoteOrderResponse(rsp *http.Response) (*QuoteOrderResponse, error) {
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers QuoteOrderResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20796,6 +21854,13 @@ func ParseQuoteOrderResponse(rsp *http.Response) (*QuoteOrderResponse, error) {
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers QuoteOrderResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20806,6 +21871,13 @@ func ParseQuoteOrderResponse(rsp *http.Response) (*QuoteOrderResponse, error) {
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers QuoteOrderResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20816,6 +21888,13 @@ func ParseQuoteOrderResponse(rsp *http.Response) (*QuoteOrderResponse, error) {
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers QuoteOrderResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20826,6 +21905,13 @@ func ParseQuoteOrderResponse(rsp *http.Response) (*QuoteOrderResponse, error) {
 		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers QuoteOrderResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20836,6 +21922,13 @@ func ParseQuoteOrderResponse(rsp *http.Response) (*QuoteOrderResponse, error) {
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers QuoteOrderResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20951,6 +22044,13 @@ func ParseApproveQuoteResponse(rsp *http.Response) (*ApproveQuoteResponse, error
 	switch {
 	case rsp.StatusCode == 200:
 		var headers ApproveQuoteResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20968,6 +22068,13 @@ func ParseApproveQuoteResponse(rsp *http.Response) (*ApproveQuoteResponse, error
 		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers ApproveQuoteResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -20985,6 +22092,13 @@ func ParseApproveQuoteResponse(rsp *http.Response) (*ApproveQuoteResponse, error
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers ApproveQuoteResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20995,6 +22109,13 @@ func ParseApproveQuoteResponse(rsp *http.Response) (*ApproveQuoteResponse, error
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers ApproveQuoteResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21005,6 +22126,13 @@ func ParseApproveQuoteResponse(rsp *http.Response) (*ApproveQuoteResponse, error
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers ApproveQuoteResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21015,6 +22143,13 @@ func ParseApproveQuoteResponse(rsp *http.Response) (*ApproveQuoteResponse, error
 		response.Headers409 = &headers
 	case rsp.StatusCode == 422:
 		var headers ApproveQuoteResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21151,6 +22286,13 @@ func ParseRejectQuoteResponse(rsp *http.Response) (*RejectQuoteResponse, error) 
 	switch {
 	case rsp.StatusCode == 200:
 		var headers RejectQuoteResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21168,6 +22310,13 @@ func ParseRejectQuoteResponse(rsp *http.Response) (*RejectQuoteResponse, error) 
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers RejectQuoteResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21178,6 +22327,13 @@ func ParseRejectQuoteResponse(rsp *http.Response) (*RejectQuoteResponse, error) 
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers RejectQuoteResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -21195,6 +22351,13 @@ func ParseRejectQuoteResponse(rsp *http.Response) (*RejectQuoteResponse, error) 
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers RejectQuoteResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21205,6 +22368,13 @@ func ParseRejectQuoteResponse(rsp *http.Response) (*RejectQuoteResponse, error) 
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers RejectQuoteResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21215,6 +22385,13 @@ func ParseRejectQuoteResponse(rsp *http.Response) (*RejectQuoteResponse, error) 
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers RejectQuoteResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21225,6 +22402,13 @@ func ParseRejectQuoteResponse(rsp *http.Response) (*RejectQuoteResponse, error) 
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers RejectQuoteResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21235,6 +22419,13 @@ func ParseRejectQuoteResponse(rsp *http.Response) (*RejectQuoteResponse, error) 
 		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers RejectQuoteResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21245,6 +22436,13 @@ func ParseRejectQuoteResponse(rsp *http.Response) (*RejectQuoteResponse, error) 
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers RejectQuoteResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21381,6 +22579,13 @@ func ParseReopenOrderResponse(rsp *http.Response) (*ReopenOrderResponse, error) 
 	switch {
 	case rsp.StatusCode == 200:
 		var headers ReopenOrderResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21398,6 +22603,13 @@ func ParseReopenOrderResponse(rsp *http.Response) (*ReopenOrderResponse, error) 
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers ReopenOrderResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21408,6 +22620,13 @@ func ParseReopenOrderResponse(rsp *http.Response) (*ReopenOrderResponse, error) 
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers ReopenOrderResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -21425,6 +22644,13 @@ func ParseReopenOrderResponse(rsp *http.Response) (*ReopenOrderResponse, error) 
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers ReopenOrderResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21435,6 +22661,13 @@ func ParseReopenOrderResponse(rsp *http.Response) (*ReopenOrderResponse, error) 
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers ReopenOrderResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21445,6 +22678,13 @@ func ParseReopenOrderResponse(rsp *http.Response) (*ReopenOrderResponse, error) 
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers ReopenOrderResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21455,6 +22695,13 @@ func ParseReopenOrderResponse(rsp *http.Response) (*ReopenOrderResponse, error) 
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers ReopenOrderResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21465,6 +22712,13 @@ func ParseReopenOrderResponse(rsp *http.Response) (*ReopenOrderResponse, error) 
 		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers ReopenOrderResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21475,6 +22729,13 @@ func ParseReopenOrderResponse(rsp *http.Response) (*ReopenOrderResponse, error) 
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers ReopenOrderResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21728,6 +22989,13 @@ func ParseStartOrderResponse(rsp *http.Response) (*StartOrderResponse, error) {
 	switch {
 	case rsp.StatusCode == 200:
 		var headers StartOrderResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21745,6 +23013,13 @@ func ParseStartOrderResponse(rsp *http.Response) (*StartOrderResponse, error) {
 		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers StartOrderResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -21762,6 +23037,13 @@ func ParseStartOrderResponse(rsp *http.Response) (*StartOrderResponse, error) {
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers StartOrderResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21772,6 +23054,13 @@ func ParseStartOrderResponse(rsp *http.Response) (*StartOrderResponse, error) {
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers StartOrderResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21782,6 +23071,13 @@ func ParseStartOrderResponse(rsp *http.Response) (*StartOrderResponse, error) {
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers StartOrderResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21792,6 +23088,13 @@ func ParseStartOrderResponse(rsp *http.Response) (*StartOrderResponse, error) {
 		response.Headers409 = &headers
 	case rsp.StatusCode == 422:
 		var headers StartOrderResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21928,6 +23231,13 @@ func ParseTriageOrderResponse(rsp *http.Response) (*TriageOrderResponse, error) 
 	switch {
 	case rsp.StatusCode == 200:
 		var headers TriageOrderResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21945,6 +23255,13 @@ func ParseTriageOrderResponse(rsp *http.Response) (*TriageOrderResponse, error) 
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers TriageOrderResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21955,6 +23272,13 @@ func ParseTriageOrderResponse(rsp *http.Response) (*TriageOrderResponse, error) 
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers TriageOrderResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -21972,6 +23296,13 @@ func ParseTriageOrderResponse(rsp *http.Response) (*TriageOrderResponse, error) 
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers TriageOrderResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21982,6 +23313,13 @@ func ParseTriageOrderResponse(rsp *http.Response) (*TriageOrderResponse, error) 
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers TriageOrderResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21992,6 +23330,13 @@ func ParseTriageOrderResponse(rsp *http.Response) (*TriageOrderResponse, error) 
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers TriageOrderResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22002,6 +23347,13 @@ func ParseTriageOrderResponse(rsp *http.Response) (*TriageOrderResponse, error) 
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers TriageOrderResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22012,6 +23364,13 @@ func ParseTriageOrderResponse(rsp *http.Response) (*TriageOrderResponse, error) 
 		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers TriageOrderResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22022,6 +23381,13 @@ func ParseTriageOrderResponse(rsp *http.Response) (*TriageOrderResponse, error) 
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers TriageOrderResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22158,6 +23524,13 @@ func ParseUnassignOrderResponse(rsp *http.Response) (*UnassignOrderResponse, err
 	switch {
 	case rsp.StatusCode == 200:
 		var headers UnassignOrderResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22175,6 +23548,13 @@ func ParseUnassignOrderResponse(rsp *http.Response) (*UnassignOrderResponse, err
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers UnassignOrderResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22185,6 +23565,13 @@ func ParseUnassignOrderResponse(rsp *http.Response) (*UnassignOrderResponse, err
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers UnassignOrderResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -22202,6 +23589,13 @@ func ParseUnassignOrderResponse(rsp *http.Response) (*UnassignOrderResponse, err
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers UnassignOrderResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22212,6 +23606,13 @@ func ParseUnassignOrderResponse(rsp *http.Response) (*UnassignOrderResponse, err
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers UnassignOrderResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22222,6 +23623,13 @@ func ParseUnassignOrderResponse(rsp *http.Response) (*UnassignOrderResponse, err
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers UnassignOrderResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22232,6 +23640,13 @@ func ParseUnassignOrderResponse(rsp *http.Response) (*UnassignOrderResponse, err
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers UnassignOrderResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22242,6 +23657,13 @@ func ParseUnassignOrderResponse(rsp *http.Response) (*UnassignOrderResponse, err
 		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers UnassignOrderResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22252,6 +23674,13 @@ func ParseUnassignOrderResponse(rsp *http.Response) (*UnassignOrderResponse, err
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers UnassignOrderResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22509,6 +23938,13 @@ func ParseCreateProductModelResponse(rsp *http.Response) (*CreateProductModelRes
 			}
 			headers.IdempotentReplayed = &value
 		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22519,6 +23955,13 @@ func ParseCreateProductModelResponse(rsp *http.Response) (*CreateProductModelRes
 		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
 		var headers CreateProductModelResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22529,6 +23972,13 @@ func ParseCreateProductModelResponse(rsp *http.Response) (*CreateProductModelRes
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers CreateProductModelResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -22546,6 +23996,13 @@ func ParseCreateProductModelResponse(rsp *http.Response) (*CreateProductModelRes
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers CreateProductModelResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22556,6 +24013,13 @@ func ParseCreateProductModelResponse(rsp *http.Response) (*CreateProductModelRes
 		response.Headers403 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreateProductModelResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22566,6 +24030,13 @@ func ParseCreateProductModelResponse(rsp *http.Response) (*CreateProductModelRes
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers CreateProductModelResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22576,6 +24047,13 @@ func ParseCreateProductModelResponse(rsp *http.Response) (*CreateProductModelRes
 		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers CreateProductModelResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22586,6 +24064,13 @@ func ParseCreateProductModelResponse(rsp *http.Response) (*CreateProductModelRes
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers CreateProductModelResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22981,6 +24466,13 @@ func ParseCreateProviderResponse(rsp *http.Response) (*CreateProviderResponse, e
 			}
 			headers.IdempotentReplayed = &value
 		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22991,6 +24483,13 @@ func ParseCreateProviderResponse(rsp *http.Response) (*CreateProviderResponse, e
 		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
 		var headers CreateProviderResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23001,6 +24500,13 @@ func ParseCreateProviderResponse(rsp *http.Response) (*CreateProviderResponse, e
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers CreateProviderResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -23018,6 +24524,13 @@ func ParseCreateProviderResponse(rsp *http.Response) (*CreateProviderResponse, e
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers CreateProviderResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23028,6 +24541,13 @@ func ParseCreateProviderResponse(rsp *http.Response) (*CreateProviderResponse, e
 		response.Headers403 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreateProviderResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23038,6 +24558,13 @@ func ParseCreateProviderResponse(rsp *http.Response) (*CreateProviderResponse, e
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers CreateProviderResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23048,6 +24575,13 @@ func ParseCreateProviderResponse(rsp *http.Response) (*CreateProviderResponse, e
 		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers CreateProviderResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23058,6 +24592,13 @@ func ParseCreateProviderResponse(rsp *http.Response) (*CreateProviderResponse, e
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers CreateProviderResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23470,6 +25011,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			}
 			headers.IdempotentReplayed = &value
 		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23480,6 +25028,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
 		var headers CreateUserResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23490,6 +25045,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers CreateUserResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -23507,6 +25069,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers CreateUserResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23517,6 +25086,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		response.Headers403 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreateUserResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23527,6 +25103,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers CreateUserResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23537,6 +25120,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers CreateUserResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23547,6 +25137,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers CreateUserResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
