@@ -386,7 +386,7 @@ func handleCreateProvider(svc *identity.Service) echo.HandlerFunc {
 		if err := bindJSON(c, &req); err != nil {
 			return err
 		}
-		p, err := svc.CreateProvider(c.Request().Context(), identity.ProviderInput{Name: req.Name, Kind: req.Kind, Phone: req.Phone, Email: req.Email})
+		p, err := svc.CreateProvider(c.Request().Context(), identity.ProviderInput{Name: req.Name, Kind: string(req.Kind), Phone: req.Phone, Email: req.Email})
 		if err != nil {
 			return err
 		}

@@ -48,7 +48,7 @@ type Location struct {
 // UserResponse is a user as the API shows it (never the password hash).
 type UserResponse struct {
 	ID            uuid.UUID  `json:"id" swaggertype:"string" format:"uuid"`
-	Role          string     `json:"role" enums:"customer,technician,dispatcher,manager" example:"technician"`
+	Role          Role       `json:"role" example:"technician"`
 	Name          string     `json:"name" example:"Zhang Min"`
 	Email         *string    `json:"email" format:"email" extensions:"x-nullable" example:"zhang.min@fieldops.test"` // null when signed up by phone
 	Phone         *string    `json:"phone" extensions:"x-nullable" example:"+8613900000001"`
@@ -109,21 +109,21 @@ type LocationRequest struct {
 
 // ProviderRequest adds a provider.
 type ProviderRequest struct {
-	Name  string `json:"name" validate:"required,max=200" minLength:"1" example:"CoolFix Partners Ltd"`
-	Kind  string `json:"kind,omitempty" validate:"omitempty,oneof=in_house partner" enums:"in_house,partner" example:"partner"` // default partner
-	Phone string `json:"phone,omitempty" validate:"omitempty,max=32" example:"+862100000000"`
-	Email string `json:"email,omitempty" validate:"omitempty,max=254" format:"email" example:"ops@coolfix.example"`
+	Name  string       `json:"name" validate:"required,max=200" minLength:"1" example:"CoolFix Partners Ltd"`
+	Kind  ProviderKind `json:"kind,omitempty" validate:"omitempty,oneof=in_house partner" example:"partner"` // default partner
+	Phone string       `json:"phone,omitempty" validate:"omitempty,max=32" example:"+862100000000"`
+	Email string       `json:"email,omitempty" validate:"omitempty,max=254" format:"email" example:"ops@coolfix.example"`
 } // @name ProviderRequest
 
 // ProviderResponse is a provider.
 type ProviderResponse struct {
-	ID        uuid.UUID `json:"id" swaggertype:"string" format:"uuid"`
-	Name      string    `json:"name" example:"CoolFix Partners Ltd"`
-	Kind      string    `json:"kind" enums:"in_house,partner" example:"partner"`
-	Phone     *string   `json:"phone" extensions:"x-nullable" example:"+862100000000"`                      // null when not given
-	Email     *string   `json:"email" format:"email" extensions:"x-nullable" example:"ops@coolfix.example"` // null when not given
-	Active    bool      `json:"active"`
-	CreatedAt time.Time `json:"created_at" format:"date-time"`
+	ID        uuid.UUID    `json:"id" swaggertype:"string" format:"uuid"`
+	Name      string       `json:"name" example:"CoolFix Partners Ltd"`
+	Kind      ProviderKind `json:"kind" example:"partner"`
+	Phone     *string      `json:"phone" extensions:"x-nullable" example:"+862100000000"`                      // null when not given
+	Email     *string      `json:"email" format:"email" extensions:"x-nullable" example:"ops@coolfix.example"` // null when not given
+	Active    bool         `json:"active"`
+	CreatedAt time.Time    `json:"created_at" format:"date-time"`
 } // @name Provider
 
 // ProviderList is one page of providers.
@@ -135,7 +135,7 @@ type ProviderList struct {
 // --- converters ---
 
 func toUserResponse(u identity.User) UserResponse {
-	r := UserResponse{ID: u.ID, Role: u.Role, Name: u.Name, Email: u.Email, Phone: u.Phone, ProviderID: u.ProviderID,
+	r := UserResponse{ID: u.ID, Role: Role(u.Role), Name: u.Name, Email: u.Email, Phone: u.Phone, ProviderID: u.ProviderID,
 		Active: u.Active, Skills: nonNil(u.Skills), Regions: nonNil(u.Regions), DailyCapacity: u.DailyCapacity,
 		OnDuty: u.OnDuty, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
 	if u.LastLat != nil && u.LastLng != nil && u.LastLocatedAt != nil {
@@ -150,7 +150,7 @@ func toTokenResponse(s identity.Session) TokenResponse {
 }
 
 func toProviderResponse(p identity.Provider) ProviderResponse {
-	return ProviderResponse{ID: p.ID, Name: p.Name, Kind: p.Kind, Phone: nonEmpty(p.Phone), Email: nonEmpty(p.Email),
+	return ProviderResponse{ID: p.ID, Name: p.Name, Kind: ProviderKind(p.Kind), Phone: nonEmpty(p.Phone), Email: nonEmpty(p.Email),
 		Active: p.Active, CreatedAt: p.CreatedAt.UTC()}
 }
 

@@ -119,6 +119,9 @@ func TestOpenAPIEnumsAreTheDomainsClosedSets(t *testing.T) {
 }
 
 func enumStrings(s *openapi3.Schema) []string {
+	if len(s.AllOf) == 1 { // a $ref wrapped for its nullable/example siblings
+		s = s.AllOf[0].Value
+	}
 	out := make([]string, 0, len(s.Enum))
 	for _, v := range s.Enum {
 		if str, ok := v.(string); ok {

@@ -35,7 +35,7 @@ import (
 //	@Router			/v1/orders/{id}/triage [post]
 func handleTriage(svc *orders.Service) echo.HandlerFunc {
 	return orderActionWith(func(c echo.Context, id uuid.UUID, r TriageRequest) (orders.Order, error) {
-		return svc.Triage(c.Request().Context(), principal(c), id, orders.TriageInput{Priority: r.Priority, Type: r.Type, Region: r.Region, Notes: r.Notes})
+		return svc.Triage(c.Request().Context(), principal(c), id, orders.TriageInput{Priority: string(r.Priority), Type: string(r.Type), Region: r.Region, Notes: r.Notes})
 	})
 }
 
@@ -262,7 +262,7 @@ func handleQuote(svc *orders.Service) echo.HandlerFunc {
 			if it.PartID != nil {
 				part = optUUID(*it.PartID)
 			}
-			lines = append(lines, orders.QuoteInput{Kind: it.Kind, PartID: part, Description: it.Description, Qty: it.Qty,
+			lines = append(lines, orders.QuoteInput{Kind: string(it.Kind), PartID: part, Description: it.Description, Qty: it.Qty,
 				UnitPrice: it.UnitPrice, Covered: it.Covered})
 		}
 		return svc.Quote(c.Request().Context(), principal(c), id, lines)

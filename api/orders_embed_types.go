@@ -45,7 +45,7 @@ type OrderAsset struct {
 // EventActor is who wrote a timeline entry, with the role they acted in.
 type EventActor struct {
 	ID   uuid.UUID `json:"id" swaggertype:"string" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e20"`
-	Role string    `json:"role" enums:"customer,technician,dispatcher,manager" example:"technician"`
+	Role Role      `json:"role" example:"technician"`
 	Name string    `json:"name" example:"Tom North"`
 } // @name EventActor
 
@@ -85,5 +85,5 @@ func toEventActor(a *orders.Actor) *EventActor {
 	if a == nil {
 		return nil
 	}
-	return &EventActor{ID: a.ID, Role: a.Role, Name: a.Name}
+	return &EventActor{ID: a.ID, Role: Role(a.Role), Name: a.Name}
 }

@@ -24,17 +24,17 @@ type WindowDTO struct {
 
 // OrderCreateRequest is a new service request.
 type OrderCreateRequest struct {
-	ID               string      `json:"id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e99"`
-	Type             string      `json:"type" validate:"required,oneof=install repair maintenance inspection return_exchange consultation" enums:"install,repair,maintenance,inspection,return_exchange,consultation" example:"repair"`
-	Channel          string      `json:"channel,omitempty" validate:"omitempty,oneof=app web phone wechat email store partner_api" enums:"app,web,phone,wechat,email,store,partner_api" example:"app"`
-	Description      string      `json:"description" validate:"required,max=4000" minLength:"1" maxLength:"4000" example:"The air conditioner drips water and makes a rattling noise."`
-	AssetID          string      `json:"asset_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e13"`
-	ProductModelID   string      `json:"product_model_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e11"`
-	Address          AddressDTO  `json:"address"`
-	PreferredWindows []WindowDTO `json:"preferred_windows,omitempty" validate:"max=10,dive" maxItems:"10"`
-	CustomerID       string      `json:"customer_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e12"`
-	Priority         string      `json:"priority,omitempty" validate:"omitempty,oneof=P1 P2 P3 P4" enums:"P1,P2,P3,P4" example:"P3"`
-	ExternalRef      string      `json:"external_ref,omitempty" validate:"max=100" maxLength:"100" example:"CRM-4711"`
+	ID               string       `json:"id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e99"`
+	Type             OrderType    `json:"type" validate:"required,oneof=install repair maintenance inspection return_exchange consultation" example:"repair"`
+	Channel          OrderChannel `json:"channel,omitempty" validate:"omitempty,oneof=app web phone wechat email store partner_api" example:"app"`
+	Description      string       `json:"description" validate:"required,max=4000" minLength:"1" maxLength:"4000" example:"The air conditioner drips water and makes a rattling noise."`
+	AssetID          string       `json:"asset_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e13"`
+	ProductModelID   string       `json:"product_model_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e11"`
+	Address          AddressDTO   `json:"address"`
+	PreferredWindows []WindowDTO  `json:"preferred_windows,omitempty" validate:"max=10,dive" maxItems:"10"`
+	CustomerID       string       `json:"customer_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e12"`
+	Priority         Priority     `json:"priority,omitempty" validate:"omitempty,oneof=P1 P2 P3 P4" example:"P3"`
+	ExternalRef      string       `json:"external_ref,omitempty" validate:"max=100" maxLength:"100" example:"CRM-4711"`
 } // @name OrderCreateRequest
 
 // OrderPatchRequest changes what the customer described; absent fields stay.
@@ -52,59 +52,59 @@ type OrderWarrantyDTO struct {
 
 // SLADTO are the stored due times.
 type SLADTO struct {
-	FirstResponseDue time.Time  `json:"first_response_due" format:"date-time"`
-	OnSiteDue        *time.Time `json:"on_site_due" format:"date-time" extensions:"x-nullable"` // null: by appointment (P4)
-	ResolutionDue    time.Time  `json:"resolution_due" format:"date-time"`
-	FirstRespondedAt *time.Time `json:"first_responded_at" format:"date-time" extensions:"x-nullable"`
-	Breached         []string   `json:"breached" enums:"first_response,on_site,resolution"` // milestones missed
+	FirstResponseDue time.Time      `json:"first_response_due" format:"date-time"`
+	OnSiteDue        *time.Time     `json:"on_site_due" format:"date-time" extensions:"x-nullable"` // null: by appointment (P4)
+	ResolutionDue    time.Time      `json:"resolution_due" format:"date-time"`
+	FirstRespondedAt *time.Time     `json:"first_responded_at" format:"date-time" extensions:"x-nullable"`
+	Breached         []SLAMilestone `json:"breached"` // milestones missed
 } // @name SLA
 
 // QuoteItemRequest is one line of a new quote; money in minor units.
 type QuoteItemRequest struct {
-	Kind        string  `json:"kind" validate:"required,oneof=part labour fee" enums:"part,labour,fee" example:"part"`
-	PartID      *string `json:"part_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e55"`
-	Description string  `json:"description" validate:"required,max=500" minLength:"1" maxLength:"500" example:"Drain pump"`
-	Qty         int64   `json:"qty" validate:"gte=1,lte=10000" minimum:"1" maximum:"10000" example:"1"`
-	UnitPrice   int64   `json:"unit_price,omitempty" validate:"gte=0" minimum:"0" example:"12900"`
-	Covered     bool    `json:"covered,omitempty" example:"false"`
+	Kind        QuoteItemKind `json:"kind" validate:"required,oneof=part labour fee" example:"part"`
+	PartID      *string       `json:"part_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e55"`
+	Description string        `json:"description" validate:"required,max=500" minLength:"1" maxLength:"500" example:"Drain pump"`
+	Qty         int64         `json:"qty" validate:"gte=1,lte=10000" minimum:"1" maximum:"10000" example:"1"`
+	UnitPrice   int64         `json:"unit_price,omitempty" validate:"gte=0" minimum:"0" example:"12900"`
+	Covered     bool          `json:"covered,omitempty" example:"false"`
 } // @name QuoteItemRequest
 
 // QuoteItemDTO is one quote line; money in minor units.
 type QuoteItemDTO struct {
-	Kind        string  `json:"kind" enums:"part,labour,fee" example:"part"`
-	PartID      *string `json:"part_id,omitempty" format:"uuid"` // absent unless a catalogue part
-	Description string  `json:"description" example:"Drain pump"`
-	Qty         int64   `json:"qty" minimum:"1" example:"1"`
-	UnitPrice   int64   `json:"unit_price" minimum:"0" example:"12900"`
-	Covered     bool    `json:"covered" example:"false"`
-	Amount      int64   `json:"amount" minimum:"0" example:"12900"` // qty × unit_price, 0 when covered
+	Kind        QuoteItemKind `json:"kind" example:"part"`
+	PartID      *string       `json:"part_id,omitempty" format:"uuid"` // absent unless a catalogue part
+	Description string        `json:"description" example:"Drain pump"`
+	Qty         int64         `json:"qty" minimum:"1" example:"1"`
+	UnitPrice   int64         `json:"unit_price" minimum:"0" example:"12900"`
+	Covered     bool          `json:"covered" example:"false"`
+	Amount      int64         `json:"amount" minimum:"0" example:"12900"` // qty × unit_price, 0 when covered
 } // @name QuoteItem
 
 // QuoteDTO is the order's quote.
 type QuoteDTO struct {
 	Items  []QuoteItemDTO `json:"items"`
-	Status string         `json:"status" enums:"none,pending,approved,rejected" example:"pending"`
+	Status QuoteStatus    `json:"status" example:"pending"`
 	Total  int64          `json:"total" example:"12900"`
 } // @name Quote
 
 // ChargesDTO sums the quote: amounts in minor units of currency.
 type ChargesDTO struct {
-	Parts     int64  `json:"parts" example:"12900"`
-	Labour    int64  `json:"labour" example:"8000"`
-	Fees      int64  `json:"fees" example:"0"`
-	Covered   int64  `json:"covered" example:"0"`
-	AmountDue int64  `json:"amount_due" example:"20900"`
-	Currency  string `json:"currency" enums:"CNY" example:"CNY"` // ISO 4217
+	Parts     int64    `json:"parts" example:"12900"`
+	Labour    int64    `json:"labour" example:"8000"`
+	Fees      int64    `json:"fees" example:"0"`
+	Covered   int64    `json:"covered" example:"0"`
+	AmountDue int64    `json:"amount_due" example:"20900"`
+	Currency  Currency `json:"currency" example:"CNY"` // ISO 4217
 } // @name Charges
 
 // OrderResponse is a work order.
 type OrderResponse struct {
 	ID               uuid.UUID        `json:"id" swaggertype:"string" format:"uuid"`
 	Number           string           `json:"number" example:"FO-2026-000123"`
-	Type             string           `json:"type" enums:"install,repair,maintenance,inspection,return_exchange,consultation" example:"repair"`
-	Channel          string           `json:"channel" enums:"app,web,phone,wechat,email,store,partner_api" example:"app"`
-	Priority         string           `json:"priority" enums:"P1,P2,P3,P4" example:"P3"`
-	Status           string           `json:"status" enums:"submitted,triaged,assigned,accepted,scheduled,en_route,on_site,awaiting_approval,in_progress,awaiting_parts,completed,closed,cancelled" example:"submitted"`
+	Type             OrderType        `json:"type" example:"repair"`
+	Channel          OrderChannel     `json:"channel" example:"app"`
+	Priority         Priority         `json:"priority" example:"P3"`
+	Status           OrderStatus      `json:"status" example:"submitted"`
 	CustomerID       uuid.UUID        `json:"customer_id" swaggertype:"string" format:"uuid"`
 	AssetID          *uuid.UUID       `json:"asset_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
 	ProductModelID   *uuid.UUID       `json:"product_model_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
@@ -131,7 +131,7 @@ type OrderResponse struct {
 	RepeatRepair     bool             `json:"repeat_repair"`
 	ExternalRef      string           `json:"external_ref"`
 	Version          int              `json:"version" minimum:"1" example:"3"`
-	AllowedActions   []string         `json:"allowed_actions" enums:"accept,appointment,arrive,assign,awaiting-parts,cancel,decline,depart,quote,quote/approve,quote/reject,reopen,start,triage,unassign" example:"accept,decline"` // POST /v1/orders/{id}/<action> the caller may call now
+	AllowedActions   []OrderAction    `json:"allowed_actions" example:"accept,decline"` // POST /v1/orders/{id}/<action> the caller may call now
 	CreatedAt        time.Time        `json:"created_at" format:"date-time"`
 	UpdatedAt        time.Time        `json:"updated_at" format:"date-time"`
 } // @name Order
@@ -146,10 +146,10 @@ type OrderList struct {
 
 // TriageRequest classifies a request.
 type TriageRequest struct {
-	Priority string `json:"priority,omitempty" validate:"omitempty,oneof=P1 P2 P3 P4" enums:"P1,P2,P3,P4" example:"P2"`
-	Type     string `json:"type,omitempty" validate:"omitempty,oneof=install repair maintenance inspection return_exchange consultation" enums:"install,repair,maintenance,inspection,return_exchange,consultation" example:"repair"`
-	Region   string `json:"region,omitempty" validate:"max=64" maxLength:"64" example:"north"`
-	Notes    string `json:"notes,omitempty" validate:"max=2000" maxLength:"2000" example:"Customer reachable after 17:00"`
+	Priority Priority  `json:"priority,omitempty" validate:"omitempty,oneof=P1 P2 P3 P4" example:"P2"`
+	Type     OrderType `json:"type,omitempty" validate:"omitempty,oneof=install repair maintenance inspection return_exchange consultation" example:"repair"`
+	Region   string    `json:"region,omitempty" validate:"max=64" maxLength:"64" example:"north"`
+	Notes    string    `json:"notes,omitempty" validate:"max=2000" maxLength:"2000" example:"Customer reachable after 17:00"`
 } // @name TriageRequest
 
 // AssignRequest names a technician or asks for automatic dispatch.
@@ -202,12 +202,12 @@ type AwaitPartsRequest struct {
 // EventResponse is one timeline entry.
 type EventResponse struct {
 	ID        uuid.UUID      `json:"id" swaggertype:"string" format:"uuid"`
-	Action    string         `json:"action" enums:"create,update,accept,appointment,arrive,assign,awaiting-parts,cancel,decline,depart,quote,quote/approve,quote/reject,reopen,start,triage,unassign" example:"accept"` // create, update, or the life-cycle action (route name)
+	Action    EventAction    `json:"action" example:"accept"` // create, update, or the life-cycle action (route name)
 	ActorID   *uuid.UUID     `json:"actor_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
-	ActorRole string         `json:"actor_role" enums:"customer,technician,dispatcher,manager" example:"technician"`
+	ActorRole Role           `json:"actor_role" example:"technician"`
 	Actor     *EventActor    `json:"actor" extensions:"x-nullable"` // null for system events
-	From      *string        `json:"from" extensions:"x-nullable" enums:"submitted,triaged,assigned,accepted,scheduled,en_route,on_site,awaiting_approval,in_progress,awaiting_parts,completed,closed,cancelled" example:"assigned"`
-	To        string         `json:"to" enums:"submitted,triaged,assigned,accepted,scheduled,en_route,on_site,awaiting_approval,in_progress,awaiting_parts,completed,closed,cancelled" example:"accepted"`
+	From      *OrderStatus   `json:"from" extensions:"x-nullable" example:"assigned"`
+	To        OrderStatus    `json:"to" example:"accepted"`
 	Payload   map[string]any `json:"payload"` // action details (reason, notes, items…)
 	CreatedAt time.Time      `json:"created_at" format:"date-time"`
 } // @name OrderEvent
@@ -232,14 +232,14 @@ type SlotList struct {
 
 // NotificationResponse is one inbox entry.
 type NotificationResponse struct {
-	ID        uuid.UUID  `json:"id" swaggertype:"string" format:"uuid"`
-	Kind      string     `json:"kind" enums:"job_assigned,job_reassigned,job_unassigned,job_accepted,job_cancelled,order_cancelled,appointment_booked,appointment_moved,technician_en_route,quote_waiting,quote_approved,quote_rejected,awaiting_parts" example:"job_assigned"`
-	OrderID   *uuid.UUID `json:"order_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
-	Title     string     `json:"title" example:"New job FO-2026-000123"`
-	Body      string     `json:"body"`
-	Read      bool       `json:"read"`
-	ReadAt    *time.Time `json:"read_at" format:"date-time" extensions:"x-nullable"`
-	CreatedAt time.Time  `json:"created_at" format:"date-time"`
+	ID        uuid.UUID        `json:"id" swaggertype:"string" format:"uuid"`
+	Kind      NotificationKind `json:"kind" example:"job_assigned"`
+	OrderID   *uuid.UUID       `json:"order_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
+	Title     string           `json:"title" example:"New job FO-2026-000123"`
+	Body      string           `json:"body"`
+	Read      bool             `json:"read"`
+	ReadAt    *time.Time       `json:"read_at" format:"date-time" extensions:"x-nullable"`
+	CreatedAt time.Time        `json:"created_at" format:"date-time"`
 } // @name Notification
 
 // NotificationList is one page of the inbox, unread first.
@@ -267,15 +267,15 @@ func fromWindows(ws []WindowDTO) []orders.Window {
 }
 
 func toOrderResponse(o orders.Order, p auth.Principal) OrderResponse {
-	r := OrderResponse{ID: o.ID, Number: o.Number, Type: o.Type, Channel: o.Channel, Priority: o.Priority, Status: o.Status,
+	r := OrderResponse{ID: o.ID, Number: o.Number, Type: OrderType(o.Type), Channel: OrderChannel(o.Channel), Priority: Priority(o.Priority), Status: OrderStatus(o.Status),
 		CustomerID: o.CustomerID, AssetID: o.AssetID, ProductModelID: o.ProductModelID, TechnicianID: o.TechnicianID,
 		ProviderID: o.ProviderID, Region: o.Region, Address: toAddressDTO(o.Address), Description: o.Description,
 		PreferredWindows: toWindows(o.PreferredWindows), Warranty: OrderWarrantyDTO{InWarranty: o.InWarranty},
 		SLA: SLADTO{FirstResponseDue: o.FirstResponseDue.UTC(), OnSiteDue: utcPtr(o.OnSiteDue), ResolutionDue: o.ResolutionDue.UTC(),
-			FirstRespondedAt: utcPtr(o.FirstRespondedAt), Breached: nonNil(o.SLABreached)},
+			FirstRespondedAt: utcPtr(o.FirstRespondedAt), Breached: enumsOf[SLAMilestone](o.SLABreached)},
 		ArrivedAt: utcPtr(o.ArrivedAt), Fixed: o.Fixed, Resolution: o.Resolution, CancelReason: o.CancelReason,
 		VisitCount: o.VisitCount, RepeatRepair: o.RepeatRepair, ExternalRef: o.ExternalRef, Version: o.Version,
-		AllowedActions: orders.Allowed(p, o), CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
+		AllowedActions: enumsOf[OrderAction](orders.Allowed(p, o)), CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
 	r.Customer, r.Technician = toOrderCustomer(o.Parties.Customer), toOrderTechnician(o.Parties.Technician)
 	r.Asset, r.ProductModel = toOrderAsset(o.Parties.Asset), toProductModelRef(o.Parties.ProductModel)
 	if o.WarrantyEndsAt != nil {
@@ -286,10 +286,10 @@ func toOrderResponse(o orders.Order, p auth.Principal) OrderResponse {
 		r.Appointment = &WindowDTO{Start: o.AppointmentStart.UTC(), End: o.AppointmentEnd.UTC()}
 	}
 	ch := o.Charges()
-	r.Charges = ChargesDTO{Parts: ch.Parts, Labour: ch.Labour, Fees: ch.Fees, Covered: ch.Covered, AmountDue: ch.AmountDue, Currency: ch.Currency}
-	r.Quote = QuoteDTO{Items: make([]QuoteItemDTO, 0, len(o.QuoteItems)), Status: o.QuoteStatus, Total: ch.AmountDue}
+	r.Charges = ChargesDTO{Parts: ch.Parts, Labour: ch.Labour, Fees: ch.Fees, Covered: ch.Covered, AmountDue: ch.AmountDue, Currency: Currency(ch.Currency)}
+	r.Quote = QuoteDTO{Items: make([]QuoteItemDTO, 0, len(o.QuoteItems)), Status: QuoteStatus(o.QuoteStatus), Total: ch.AmountDue}
 	for _, it := range o.QuoteItems {
-		q := QuoteItemDTO{Kind: it.Kind, Description: it.Description, Qty: it.Qty, UnitPrice: it.UnitPrice, Covered: it.Covered, Amount: it.Amount}
+		q := QuoteItemDTO{Kind: QuoteItemKind(it.Kind), Description: it.Description, Qty: it.Qty, UnitPrice: it.UnitPrice, Covered: it.Covered, Amount: it.Amount}
 		if it.PartID != nil {
 			s := it.PartID.String()
 			q.PartID = &s
@@ -300,19 +300,19 @@ func toOrderResponse(o orders.Order, p auth.Principal) OrderResponse {
 }
 
 func fromOrderCreate(r OrderCreateRequest) orders.CreateInput {
-	return orders.CreateInput{ID: optUUID(r.ID), Type: r.Type, Channel: r.Channel, Description: r.Description,
+	return orders.CreateInput{ID: optUUID(r.ID), Type: string(r.Type), Channel: string(r.Channel), Description: r.Description,
 		AssetID: optUUID(r.AssetID), ProductModelID: optUUID(r.ProductModelID), Address: fromAddressDTO(r.Address),
-		PreferredWindows: fromWindows(r.PreferredWindows), CustomerID: optUUID(r.CustomerID), Priority: r.Priority,
+		PreferredWindows: fromWindows(r.PreferredWindows), CustomerID: optUUID(r.CustomerID), Priority: string(r.Priority),
 		ExternalRef: r.ExternalRef}
 }
 
 func toEventResponse(e orders.Event) EventResponse {
-	return EventResponse{ID: e.ID, Action: e.Action, ActorID: e.ActorID, ActorRole: e.ActorRole, Actor: toEventActor(e.Actor), From: optString(e.FromStatus),
-		To: e.ToStatus, Payload: e.Payload, CreatedAt: e.CreatedAt.UTC()}
+	return EventResponse{ID: e.ID, Action: EventAction(e.Action), ActorID: e.ActorID, ActorRole: Role(e.ActorRole), Actor: toEventActor(e.Actor),
+		From: optEnum[OrderStatus](e.FromStatus), To: OrderStatus(e.ToStatus), Payload: e.Payload, CreatedAt: e.CreatedAt.UTC()}
 }
 
 func toNotificationResponse(n orders.Notification) NotificationResponse {
-	return NotificationResponse{ID: n.ID, Kind: n.Kind, OrderID: n.OrderID, Title: n.Title, Body: n.Body,
+	return NotificationResponse{ID: n.ID, Kind: NotificationKind(n.Kind), OrderID: n.OrderID, Title: n.Title, Body: n.Body,
 		Read: n.ReadAt != nil, ReadAt: utcPtr(n.ReadAt), CreatedAt: n.CreatedAt.UTC()}
 }
 
@@ -372,10 +372,20 @@ func nextCursor(c string) *string {
 	return &c
 }
 
-// optString is nil for "" (a JSON null).
-func optString(s string) *string {
+// optEnum is nil for "" (a JSON null), else the value as enum type T.
+func optEnum[T ~string](s string) *T {
 	if s == "" {
 		return nil
 	}
-	return &s
+	v := T(s)
+	return &v
+}
+
+// enumsOf converts a list of strings to enum type T; never nil.
+func enumsOf[T ~string, S ~string](in []S) []T {
+	out := make([]T, 0, len(in))
+	for _, v := range in {
+		out = append(out, T(v))
+	}
+	return out
 }

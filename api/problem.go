@@ -28,10 +28,10 @@ type Problem struct {
 	RequestID string            `json:"request_id,omitempty" example:"9m4e2mr0ui3e8a215n4g"` // also in the X-Request-Id header
 	Errors    []errs.FieldError `json:"errors,omitempty"`                                    // 422: one entry per offending field
 	// CurrentStatus is the order's status when a life-cycle action conflicts (409).
-	CurrentStatus string `json:"current_status,omitempty" enums:"submitted,triaged,assigned,accepted,scheduled,en_route,on_site,awaiting_approval,in_progress,awaiting_parts,completed,closed,cancelled" example:"assigned"`
+	CurrentStatus OrderStatus `json:"current_status,omitempty" example:"assigned"`
 	// AllowedActions are the actions the caller could take instead (present,
 	// maybe empty, on life-cycle conflicts): POST /v1/orders/{id}/<action>.
-	AllowedActions *[]string `json:"allowed_actions,omitempty" enums:"accept,appointment,arrive,assign,awaiting-parts,cancel,decline,depart,quote,quote/approve,quote/reject,reopen,start,triage,unassign" example:"accept,decline"`
+	AllowedActions *[]OrderAction `json:"allowed_actions,omitempty" example:"accept,decline"`
 	// CurrentVersion is the order's version when If-Match was stale (412).
 	CurrentVersion *int `json:"current_version,omitempty" minimum:"1" example:"4"`
 	// ReturnUntil is the last day of the product's return window (422 on a
@@ -150,10 +150,11 @@ func extend(p *Problem, extra map[string]any) {
 	for k, v := range extra {
 		switch k {
 		case "current_status":
-			p.CurrentStatus = fmt.Sprint(v)
+			p.CurrentStatus = OrderStatus(fmt.Sprint(v))
 		case "allowed_actions":
 			if list, ok := v.([]string); ok {
-				p.AllowedActions = &list
+				actions := enumsOf[OrderAction](list)
+				p.AllowedActions = &actions
 			}
 		case "current_version":
 			if n, ok := v.(int); ok {

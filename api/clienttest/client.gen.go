@@ -20,21 +20,6 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
-// Defines values for ChargesCurrency.
-const (
-	ChargesCurrencyCNY ChargesCurrency = "CNY"
-)
-
-// Valid indicates whether the value is a known member of the ChargesCurrency enum.
-func (e ChargesCurrency) Valid() bool {
-	switch e {
-	case ChargesCurrencyCNY:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for CreateUserRequestRole.
 const (
 	CreateUserRequestRoleDispatcher CreateUserRequestRole = "dispatcher"
@@ -56,24 +41,78 @@ func (e CreateUserRequestRole) Valid() bool {
 	}
 }
 
-// Defines values for EventActorRole.
+// Defines values for Currency.
 const (
-	EventActorRoleCustomer   EventActorRole = "customer"
-	EventActorRoleDispatcher EventActorRole = "dispatcher"
-	EventActorRoleManager    EventActorRole = "manager"
-	EventActorRoleTechnician EventActorRole = "technician"
+	CurrencyCNY Currency = "CNY"
 )
 
-// Valid indicates whether the value is a known member of the EventActorRole enum.
-func (e EventActorRole) Valid() bool {
+// Valid indicates whether the value is a known member of the Currency enum.
+func (e Currency) Valid() bool {
 	switch e {
-	case EventActorRoleCustomer:
+	case CurrencyCNY:
 		return true
-	case EventActorRoleDispatcher:
+	default:
+		return false
+	}
+}
+
+// Defines values for EventAction.
+const (
+	EventActionAccept        EventAction = "accept"
+	EventActionAppointment   EventAction = "appointment"
+	EventActionArrive        EventAction = "arrive"
+	EventActionAssign        EventAction = "assign"
+	EventActionAwaitingParts EventAction = "awaiting-parts"
+	EventActionCancel        EventAction = "cancel"
+	EventActionCreate        EventAction = "create"
+	EventActionDecline       EventAction = "decline"
+	EventActionDepart        EventAction = "depart"
+	EventActionQuote         EventAction = "quote"
+	EventActionQuoteApprove  EventAction = "quote/approve"
+	EventActionQuoteReject   EventAction = "quote/reject"
+	EventActionReopen        EventAction = "reopen"
+	EventActionStart         EventAction = "start"
+	EventActionTriage        EventAction = "triage"
+	EventActionUnassign      EventAction = "unassign"
+	EventActionUpdate        EventAction = "update"
+)
+
+// Valid indicates whether the value is a known member of the EventAction enum.
+func (e EventAction) Valid() bool {
+	switch e {
+	case EventActionAccept:
 		return true
-	case EventActorRoleManager:
+	case EventActionAppointment:
 		return true
-	case EventActorRoleTechnician:
+	case EventActionArrive:
+		return true
+	case EventActionAssign:
+		return true
+	case EventActionAwaitingParts:
+		return true
+	case EventActionCancel:
+		return true
+	case EventActionCreate:
+		return true
+	case EventActionDecline:
+		return true
+	case EventActionDepart:
+		return true
+	case EventActionQuote:
+		return true
+	case EventActionQuoteApprove:
+		return true
+	case EventActionQuoteReject:
+		return true
+	case EventActionReopen:
+		return true
+	case EventActionStart:
+		return true
+	case EventActionTriage:
+		return true
+	case EventActionUnassign:
+		return true
+	case EventActionUpdate:
 		return true
 	default:
 		return false
@@ -161,57 +200,57 @@ func (e NotificationKind) Valid() bool {
 	}
 }
 
-// Defines values for OrderAllowedActions.
+// Defines values for OrderAction.
 const (
-	OrderAllowedActionsAccept        OrderAllowedActions = "accept"
-	OrderAllowedActionsAppointment   OrderAllowedActions = "appointment"
-	OrderAllowedActionsArrive        OrderAllowedActions = "arrive"
-	OrderAllowedActionsAssign        OrderAllowedActions = "assign"
-	OrderAllowedActionsAwaitingParts OrderAllowedActions = "awaiting-parts"
-	OrderAllowedActionsCancel        OrderAllowedActions = "cancel"
-	OrderAllowedActionsDecline       OrderAllowedActions = "decline"
-	OrderAllowedActionsDepart        OrderAllowedActions = "depart"
-	OrderAllowedActionsQuote         OrderAllowedActions = "quote"
-	OrderAllowedActionsQuoteapprove  OrderAllowedActions = "quote/approve"
-	OrderAllowedActionsQuotereject   OrderAllowedActions = "quote/reject"
-	OrderAllowedActionsReopen        OrderAllowedActions = "reopen"
-	OrderAllowedActionsStart         OrderAllowedActions = "start"
-	OrderAllowedActionsTriage        OrderAllowedActions = "triage"
-	OrderAllowedActionsUnassign      OrderAllowedActions = "unassign"
+	OrderActionAccept        OrderAction = "accept"
+	OrderActionAppointment   OrderAction = "appointment"
+	OrderActionArrive        OrderAction = "arrive"
+	OrderActionAssign        OrderAction = "assign"
+	OrderActionAwaitingParts OrderAction = "awaiting-parts"
+	OrderActionCancel        OrderAction = "cancel"
+	OrderActionDecline       OrderAction = "decline"
+	OrderActionDepart        OrderAction = "depart"
+	OrderActionQuote         OrderAction = "quote"
+	OrderActionQuoteApprove  OrderAction = "quote/approve"
+	OrderActionQuoteReject   OrderAction = "quote/reject"
+	OrderActionReopen        OrderAction = "reopen"
+	OrderActionStart         OrderAction = "start"
+	OrderActionTriage        OrderAction = "triage"
+	OrderActionUnassign      OrderAction = "unassign"
 )
 
-// Valid indicates whether the value is a known member of the OrderAllowedActions enum.
-func (e OrderAllowedActions) Valid() bool {
+// Valid indicates whether the value is a known member of the OrderAction enum.
+func (e OrderAction) Valid() bool {
 	switch e {
-	case OrderAllowedActionsAccept:
+	case OrderActionAccept:
 		return true
-	case OrderAllowedActionsAppointment:
+	case OrderActionAppointment:
 		return true
-	case OrderAllowedActionsArrive:
+	case OrderActionArrive:
 		return true
-	case OrderAllowedActionsAssign:
+	case OrderActionAssign:
 		return true
-	case OrderAllowedActionsAwaitingParts:
+	case OrderActionAwaitingParts:
 		return true
-	case OrderAllowedActionsCancel:
+	case OrderActionCancel:
 		return true
-	case OrderAllowedActionsDecline:
+	case OrderActionDecline:
 		return true
-	case OrderAllowedActionsDepart:
+	case OrderActionDepart:
 		return true
-	case OrderAllowedActionsQuote:
+	case OrderActionQuote:
 		return true
-	case OrderAllowedActionsQuoteapprove:
+	case OrderActionQuoteApprove:
 		return true
-	case OrderAllowedActionsQuotereject:
+	case OrderActionQuoteReject:
 		return true
-	case OrderAllowedActionsReopen:
+	case OrderActionReopen:
 		return true
-	case OrderAllowedActionsStart:
+	case OrderActionStart:
 		return true
-	case OrderAllowedActionsTriage:
+	case OrderActionTriage:
 		return true
-	case OrderAllowedActionsUnassign:
+	case OrderActionUnassign:
 		return true
 	default:
 		return false
@@ -245,30 +284,6 @@ func (e OrderChannel) Valid() bool {
 	case OrderChannelWeb:
 		return true
 	case OrderChannelWechat:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for OrderPriority.
-const (
-	OrderPriorityP1 OrderPriority = "P1"
-	OrderPriorityP2 OrderPriority = "P2"
-	OrderPriorityP3 OrderPriority = "P3"
-	OrderPriorityP4 OrderPriority = "P4"
-)
-
-// Valid indicates whether the value is a known member of the OrderPriority enum.
-func (e OrderPriority) Valid() bool {
-	switch e {
-	case OrderPriorityP1:
-		return true
-	case OrderPriorityP2:
-		return true
-	case OrderPriorityP3:
-		return true
-	case OrderPriorityP4:
 		return true
 	default:
 		return false
@@ -356,384 +371,24 @@ func (e OrderType) Valid() bool {
 	}
 }
 
-// Defines values for OrderCreateRequestChannel.
+// Defines values for Priority.
 const (
-	OrderCreateRequestChannelApp        OrderCreateRequestChannel = "app"
-	OrderCreateRequestChannelEmail      OrderCreateRequestChannel = "email"
-	OrderCreateRequestChannelPartnerApi OrderCreateRequestChannel = "partner_api"
-	OrderCreateRequestChannelPhone      OrderCreateRequestChannel = "phone"
-	OrderCreateRequestChannelStore      OrderCreateRequestChannel = "store"
-	OrderCreateRequestChannelWeb        OrderCreateRequestChannel = "web"
-	OrderCreateRequestChannelWechat     OrderCreateRequestChannel = "wechat"
+	PriorityP1 Priority = "P1"
+	PriorityP2 Priority = "P2"
+	PriorityP3 Priority = "P3"
+	PriorityP4 Priority = "P4"
 )
 
-// Valid indicates whether the value is a known member of the OrderCreateRequestChannel enum.
-func (e OrderCreateRequestChannel) Valid() bool {
+// Valid indicates whether the value is a known member of the Priority enum.
+func (e Priority) Valid() bool {
 	switch e {
-	case OrderCreateRequestChannelApp:
+	case PriorityP1:
 		return true
-	case OrderCreateRequestChannelEmail:
+	case PriorityP2:
 		return true
-	case OrderCreateRequestChannelPartnerApi:
+	case PriorityP3:
 		return true
-	case OrderCreateRequestChannelPhone:
-		return true
-	case OrderCreateRequestChannelStore:
-		return true
-	case OrderCreateRequestChannelWeb:
-		return true
-	case OrderCreateRequestChannelWechat:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for OrderCreateRequestPriority.
-const (
-	OrderCreateRequestPriorityP1 OrderCreateRequestPriority = "P1"
-	OrderCreateRequestPriorityP2 OrderCreateRequestPriority = "P2"
-	OrderCreateRequestPriorityP3 OrderCreateRequestPriority = "P3"
-	OrderCreateRequestPriorityP4 OrderCreateRequestPriority = "P4"
-)
-
-// Valid indicates whether the value is a known member of the OrderCreateRequestPriority enum.
-func (e OrderCreateRequestPriority) Valid() bool {
-	switch e {
-	case OrderCreateRequestPriorityP1:
-		return true
-	case OrderCreateRequestPriorityP2:
-		return true
-	case OrderCreateRequestPriorityP3:
-		return true
-	case OrderCreateRequestPriorityP4:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for OrderCreateRequestType.
-const (
-	OrderCreateRequestTypeConsultation   OrderCreateRequestType = "consultation"
-	OrderCreateRequestTypeInspection     OrderCreateRequestType = "inspection"
-	OrderCreateRequestTypeInstall        OrderCreateRequestType = "install"
-	OrderCreateRequestTypeMaintenance    OrderCreateRequestType = "maintenance"
-	OrderCreateRequestTypeRepair         OrderCreateRequestType = "repair"
-	OrderCreateRequestTypeReturnExchange OrderCreateRequestType = "return_exchange"
-)
-
-// Valid indicates whether the value is a known member of the OrderCreateRequestType enum.
-func (e OrderCreateRequestType) Valid() bool {
-	switch e {
-	case OrderCreateRequestTypeConsultation:
-		return true
-	case OrderCreateRequestTypeInspection:
-		return true
-	case OrderCreateRequestTypeInstall:
-		return true
-	case OrderCreateRequestTypeMaintenance:
-		return true
-	case OrderCreateRequestTypeRepair:
-		return true
-	case OrderCreateRequestTypeReturnExchange:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for OrderEventAction.
-const (
-	OrderEventActionAccept        OrderEventAction = "accept"
-	OrderEventActionAppointment   OrderEventAction = "appointment"
-	OrderEventActionArrive        OrderEventAction = "arrive"
-	OrderEventActionAssign        OrderEventAction = "assign"
-	OrderEventActionAwaitingParts OrderEventAction = "awaiting-parts"
-	OrderEventActionCancel        OrderEventAction = "cancel"
-	OrderEventActionCreate        OrderEventAction = "create"
-	OrderEventActionDecline       OrderEventAction = "decline"
-	OrderEventActionDepart        OrderEventAction = "depart"
-	OrderEventActionQuote         OrderEventAction = "quote"
-	OrderEventActionQuoteapprove  OrderEventAction = "quote/approve"
-	OrderEventActionQuotereject   OrderEventAction = "quote/reject"
-	OrderEventActionReopen        OrderEventAction = "reopen"
-	OrderEventActionStart         OrderEventAction = "start"
-	OrderEventActionTriage        OrderEventAction = "triage"
-	OrderEventActionUnassign      OrderEventAction = "unassign"
-	OrderEventActionUpdate        OrderEventAction = "update"
-)
-
-// Valid indicates whether the value is a known member of the OrderEventAction enum.
-func (e OrderEventAction) Valid() bool {
-	switch e {
-	case OrderEventActionAccept:
-		return true
-	case OrderEventActionAppointment:
-		return true
-	case OrderEventActionArrive:
-		return true
-	case OrderEventActionAssign:
-		return true
-	case OrderEventActionAwaitingParts:
-		return true
-	case OrderEventActionCancel:
-		return true
-	case OrderEventActionCreate:
-		return true
-	case OrderEventActionDecline:
-		return true
-	case OrderEventActionDepart:
-		return true
-	case OrderEventActionQuote:
-		return true
-	case OrderEventActionQuoteapprove:
-		return true
-	case OrderEventActionQuotereject:
-		return true
-	case OrderEventActionReopen:
-		return true
-	case OrderEventActionStart:
-		return true
-	case OrderEventActionTriage:
-		return true
-	case OrderEventActionUnassign:
-		return true
-	case OrderEventActionUpdate:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for OrderEventActorRole.
-const (
-	OrderEventActorRoleCustomer   OrderEventActorRole = "customer"
-	OrderEventActorRoleDispatcher OrderEventActorRole = "dispatcher"
-	OrderEventActorRoleManager    OrderEventActorRole = "manager"
-	OrderEventActorRoleTechnician OrderEventActorRole = "technician"
-)
-
-// Valid indicates whether the value is a known member of the OrderEventActorRole enum.
-func (e OrderEventActorRole) Valid() bool {
-	switch e {
-	case OrderEventActorRoleCustomer:
-		return true
-	case OrderEventActorRoleDispatcher:
-		return true
-	case OrderEventActorRoleManager:
-		return true
-	case OrderEventActorRoleTechnician:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for OrderEventFrom.
-const (
-	OrderEventFromAccepted         OrderEventFrom = "accepted"
-	OrderEventFromAssigned         OrderEventFrom = "assigned"
-	OrderEventFromAwaitingApproval OrderEventFrom = "awaiting_approval"
-	OrderEventFromAwaitingParts    OrderEventFrom = "awaiting_parts"
-	OrderEventFromCancelled        OrderEventFrom = "cancelled"
-	OrderEventFromClosed           OrderEventFrom = "closed"
-	OrderEventFromCompleted        OrderEventFrom = "completed"
-	OrderEventFromEnRoute          OrderEventFrom = "en_route"
-	OrderEventFromInProgress       OrderEventFrom = "in_progress"
-	OrderEventFromOnSite           OrderEventFrom = "on_site"
-	OrderEventFromScheduled        OrderEventFrom = "scheduled"
-	OrderEventFromSubmitted        OrderEventFrom = "submitted"
-	OrderEventFromTriaged          OrderEventFrom = "triaged"
-)
-
-// Valid indicates whether the value is a known member of the OrderEventFrom enum.
-func (e OrderEventFrom) Valid() bool {
-	switch e {
-	case OrderEventFromAccepted:
-		return true
-	case OrderEventFromAssigned:
-		return true
-	case OrderEventFromAwaitingApproval:
-		return true
-	case OrderEventFromAwaitingParts:
-		return true
-	case OrderEventFromCancelled:
-		return true
-	case OrderEventFromClosed:
-		return true
-	case OrderEventFromCompleted:
-		return true
-	case OrderEventFromEnRoute:
-		return true
-	case OrderEventFromInProgress:
-		return true
-	case OrderEventFromOnSite:
-		return true
-	case OrderEventFromScheduled:
-		return true
-	case OrderEventFromSubmitted:
-		return true
-	case OrderEventFromTriaged:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for OrderEventTo.
-const (
-	OrderEventToAccepted         OrderEventTo = "accepted"
-	OrderEventToAssigned         OrderEventTo = "assigned"
-	OrderEventToAwaitingApproval OrderEventTo = "awaiting_approval"
-	OrderEventToAwaitingParts    OrderEventTo = "awaiting_parts"
-	OrderEventToCancelled        OrderEventTo = "cancelled"
-	OrderEventToClosed           OrderEventTo = "closed"
-	OrderEventToCompleted        OrderEventTo = "completed"
-	OrderEventToEnRoute          OrderEventTo = "en_route"
-	OrderEventToInProgress       OrderEventTo = "in_progress"
-	OrderEventToOnSite           OrderEventTo = "on_site"
-	OrderEventToScheduled        OrderEventTo = "scheduled"
-	OrderEventToSubmitted        OrderEventTo = "submitted"
-	OrderEventToTriaged          OrderEventTo = "triaged"
-)
-
-// Valid indicates whether the value is a known member of the OrderEventTo enum.
-func (e OrderEventTo) Valid() bool {
-	switch e {
-	case OrderEventToAccepted:
-		return true
-	case OrderEventToAssigned:
-		return true
-	case OrderEventToAwaitingApproval:
-		return true
-	case OrderEventToAwaitingParts:
-		return true
-	case OrderEventToCancelled:
-		return true
-	case OrderEventToClosed:
-		return true
-	case OrderEventToCompleted:
-		return true
-	case OrderEventToEnRoute:
-		return true
-	case OrderEventToInProgress:
-		return true
-	case OrderEventToOnSite:
-		return true
-	case OrderEventToScheduled:
-		return true
-	case OrderEventToSubmitted:
-		return true
-	case OrderEventToTriaged:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ProblemAllowedActions.
-const (
-	ProblemAllowedActionsAccept        ProblemAllowedActions = "accept"
-	ProblemAllowedActionsAppointment   ProblemAllowedActions = "appointment"
-	ProblemAllowedActionsArrive        ProblemAllowedActions = "arrive"
-	ProblemAllowedActionsAssign        ProblemAllowedActions = "assign"
-	ProblemAllowedActionsAwaitingParts ProblemAllowedActions = "awaiting-parts"
-	ProblemAllowedActionsCancel        ProblemAllowedActions = "cancel"
-	ProblemAllowedActionsDecline       ProblemAllowedActions = "decline"
-	ProblemAllowedActionsDepart        ProblemAllowedActions = "depart"
-	ProblemAllowedActionsQuote         ProblemAllowedActions = "quote"
-	ProblemAllowedActionsQuoteapprove  ProblemAllowedActions = "quote/approve"
-	ProblemAllowedActionsQuotereject   ProblemAllowedActions = "quote/reject"
-	ProblemAllowedActionsReopen        ProblemAllowedActions = "reopen"
-	ProblemAllowedActionsStart         ProblemAllowedActions = "start"
-	ProblemAllowedActionsTriage        ProblemAllowedActions = "triage"
-	ProblemAllowedActionsUnassign      ProblemAllowedActions = "unassign"
-)
-
-// Valid indicates whether the value is a known member of the ProblemAllowedActions enum.
-func (e ProblemAllowedActions) Valid() bool {
-	switch e {
-	case ProblemAllowedActionsAccept:
-		return true
-	case ProblemAllowedActionsAppointment:
-		return true
-	case ProblemAllowedActionsArrive:
-		return true
-	case ProblemAllowedActionsAssign:
-		return true
-	case ProblemAllowedActionsAwaitingParts:
-		return true
-	case ProblemAllowedActionsCancel:
-		return true
-	case ProblemAllowedActionsDecline:
-		return true
-	case ProblemAllowedActionsDepart:
-		return true
-	case ProblemAllowedActionsQuote:
-		return true
-	case ProblemAllowedActionsQuoteapprove:
-		return true
-	case ProblemAllowedActionsQuotereject:
-		return true
-	case ProblemAllowedActionsReopen:
-		return true
-	case ProblemAllowedActionsStart:
-		return true
-	case ProblemAllowedActionsTriage:
-		return true
-	case ProblemAllowedActionsUnassign:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ProblemCurrentStatus.
-const (
-	ProblemCurrentStatusAccepted         ProblemCurrentStatus = "accepted"
-	ProblemCurrentStatusAssigned         ProblemCurrentStatus = "assigned"
-	ProblemCurrentStatusAwaitingApproval ProblemCurrentStatus = "awaiting_approval"
-	ProblemCurrentStatusAwaitingParts    ProblemCurrentStatus = "awaiting_parts"
-	ProblemCurrentStatusCancelled        ProblemCurrentStatus = "cancelled"
-	ProblemCurrentStatusClosed           ProblemCurrentStatus = "closed"
-	ProblemCurrentStatusCompleted        ProblemCurrentStatus = "completed"
-	ProblemCurrentStatusEnRoute          ProblemCurrentStatus = "en_route"
-	ProblemCurrentStatusInProgress       ProblemCurrentStatus = "in_progress"
-	ProblemCurrentStatusOnSite           ProblemCurrentStatus = "on_site"
-	ProblemCurrentStatusScheduled        ProblemCurrentStatus = "scheduled"
-	ProblemCurrentStatusSubmitted        ProblemCurrentStatus = "submitted"
-	ProblemCurrentStatusTriaged          ProblemCurrentStatus = "triaged"
-)
-
-// Valid indicates whether the value is a known member of the ProblemCurrentStatus enum.
-func (e ProblemCurrentStatus) Valid() bool {
-	switch e {
-	case ProblemCurrentStatusAccepted:
-		return true
-	case ProblemCurrentStatusAssigned:
-		return true
-	case ProblemCurrentStatusAwaitingApproval:
-		return true
-	case ProblemCurrentStatusAwaitingParts:
-		return true
-	case ProblemCurrentStatusCancelled:
-		return true
-	case ProblemCurrentStatusClosed:
-		return true
-	case ProblemCurrentStatusCompleted:
-		return true
-	case ProblemCurrentStatusEnRoute:
-		return true
-	case ProblemCurrentStatusInProgress:
-		return true
-	case ProblemCurrentStatusOnSite:
-		return true
-	case ProblemCurrentStatusScheduled:
-		return true
-	case ProblemCurrentStatusSubmitted:
-		return true
-	case ProblemCurrentStatusTriaged:
+	case PriorityP4:
 		return true
 	default:
 		return false
@@ -809,18 +464,21 @@ func (e ProviderKind) Valid() bool {
 	}
 }
 
-// Defines values for ProviderRequestKind.
+// Defines values for QuoteItemKind.
 const (
-	ProviderRequestKindInHouse ProviderRequestKind = "in_house"
-	ProviderRequestKindPartner ProviderRequestKind = "partner"
+	QuoteItemKindFee    QuoteItemKind = "fee"
+	QuoteItemKindLabour QuoteItemKind = "labour"
+	QuoteItemKindPart   QuoteItemKind = "part"
 )
 
-// Valid indicates whether the value is a known member of the ProviderRequestKind enum.
-func (e ProviderRequestKind) Valid() bool {
+// Valid indicates whether the value is a known member of the QuoteItemKind enum.
+func (e QuoteItemKind) Valid() bool {
 	switch e {
-	case ProviderRequestKindInHouse:
+	case QuoteItemKindFee:
 		return true
-	case ProviderRequestKindPartner:
+	case QuoteItemKindLabour:
+		return true
+	case QuoteItemKindPart:
 		return true
 	default:
 		return false
@@ -851,63 +509,45 @@ func (e QuoteStatus) Valid() bool {
 	}
 }
 
-// Defines values for QuoteItemKind.
+// Defines values for Role.
 const (
-	QuoteItemKindFee    QuoteItemKind = "fee"
-	QuoteItemKindLabour QuoteItemKind = "labour"
-	QuoteItemKindPart   QuoteItemKind = "part"
+	RoleCustomer   Role = "customer"
+	RoleDispatcher Role = "dispatcher"
+	RoleManager    Role = "manager"
+	RoleTechnician Role = "technician"
 )
 
-// Valid indicates whether the value is a known member of the QuoteItemKind enum.
-func (e QuoteItemKind) Valid() bool {
+// Valid indicates whether the value is a known member of the Role enum.
+func (e Role) Valid() bool {
 	switch e {
-	case QuoteItemKindFee:
+	case RoleCustomer:
 		return true
-	case QuoteItemKindLabour:
+	case RoleDispatcher:
 		return true
-	case QuoteItemKindPart:
+	case RoleManager:
+		return true
+	case RoleTechnician:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for QuoteItemRequestKind.
+// Defines values for SLAMilestone.
 const (
-	QuoteItemRequestKindFee    QuoteItemRequestKind = "fee"
-	QuoteItemRequestKindLabour QuoteItemRequestKind = "labour"
-	QuoteItemRequestKindPart   QuoteItemRequestKind = "part"
+	SLAMilestoneFirstResponse SLAMilestone = "first_response"
+	SLAMilestoneOnSite        SLAMilestone = "on_site"
+	SLAMilestoneResolution    SLAMilestone = "resolution"
 )
 
-// Valid indicates whether the value is a known member of the QuoteItemRequestKind enum.
-func (e QuoteItemRequestKind) Valid() bool {
+// Valid indicates whether the value is a known member of the SLAMilestone enum.
+func (e SLAMilestone) Valid() bool {
 	switch e {
-	case QuoteItemRequestKindFee:
+	case SLAMilestoneFirstResponse:
 		return true
-	case QuoteItemRequestKindLabour:
+	case SLAMilestoneOnSite:
 		return true
-	case QuoteItemRequestKindPart:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for SLABreached.
-const (
-	SLABreachedFirstResponse SLABreached = "first_response"
-	SLABreachedOnSite        SLABreached = "on_site"
-	SLABreachedResolution    SLABreached = "resolution"
-)
-
-// Valid indicates whether the value is a known member of the SLABreached enum.
-func (e SLABreached) Valid() bool {
-	switch e {
-	case SLABreachedFirstResponse:
-		return true
-	case SLABreachedOnSite:
-		return true
-	case SLABreachedResolution:
+	case SLAMilestoneResolution:
 		return true
 	default:
 		return false
@@ -923,213 +563,6 @@ const (
 func (e TokenResponseTokenType) Valid() bool {
 	switch e {
 	case TokenResponseTokenTypeBearer:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for TriageRequestPriority.
-const (
-	TriageRequestPriorityP1 TriageRequestPriority = "P1"
-	TriageRequestPriorityP2 TriageRequestPriority = "P2"
-	TriageRequestPriorityP3 TriageRequestPriority = "P3"
-	TriageRequestPriorityP4 TriageRequestPriority = "P4"
-)
-
-// Valid indicates whether the value is a known member of the TriageRequestPriority enum.
-func (e TriageRequestPriority) Valid() bool {
-	switch e {
-	case TriageRequestPriorityP1:
-		return true
-	case TriageRequestPriorityP2:
-		return true
-	case TriageRequestPriorityP3:
-		return true
-	case TriageRequestPriorityP4:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for TriageRequestType.
-const (
-	TriageRequestTypeConsultation   TriageRequestType = "consultation"
-	TriageRequestTypeInspection     TriageRequestType = "inspection"
-	TriageRequestTypeInstall        TriageRequestType = "install"
-	TriageRequestTypeMaintenance    TriageRequestType = "maintenance"
-	TriageRequestTypeRepair         TriageRequestType = "repair"
-	TriageRequestTypeReturnExchange TriageRequestType = "return_exchange"
-)
-
-// Valid indicates whether the value is a known member of the TriageRequestType enum.
-func (e TriageRequestType) Valid() bool {
-	switch e {
-	case TriageRequestTypeConsultation:
-		return true
-	case TriageRequestTypeInspection:
-		return true
-	case TriageRequestTypeInstall:
-		return true
-	case TriageRequestTypeMaintenance:
-		return true
-	case TriageRequestTypeRepair:
-		return true
-	case TriageRequestTypeReturnExchange:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UserRole.
-const (
-	UserRoleCustomer   UserRole = "customer"
-	UserRoleDispatcher UserRole = "dispatcher"
-	UserRoleManager    UserRole = "manager"
-	UserRoleTechnician UserRole = "technician"
-)
-
-// Valid indicates whether the value is a known member of the UserRole enum.
-func (e UserRole) Valid() bool {
-	switch e {
-	case UserRoleCustomer:
-		return true
-	case UserRoleDispatcher:
-		return true
-	case UserRoleManager:
-		return true
-	case UserRoleTechnician:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListOrdersParamsStatus.
-const (
-	ListOrdersParamsStatusAccepted         ListOrdersParamsStatus = "accepted"
-	ListOrdersParamsStatusAssigned         ListOrdersParamsStatus = "assigned"
-	ListOrdersParamsStatusAwaitingApproval ListOrdersParamsStatus = "awaiting_approval"
-	ListOrdersParamsStatusAwaitingParts    ListOrdersParamsStatus = "awaiting_parts"
-	ListOrdersParamsStatusCancelled        ListOrdersParamsStatus = "cancelled"
-	ListOrdersParamsStatusClosed           ListOrdersParamsStatus = "closed"
-	ListOrdersParamsStatusCompleted        ListOrdersParamsStatus = "completed"
-	ListOrdersParamsStatusEnRoute          ListOrdersParamsStatus = "en_route"
-	ListOrdersParamsStatusInProgress       ListOrdersParamsStatus = "in_progress"
-	ListOrdersParamsStatusOnSite           ListOrdersParamsStatus = "on_site"
-	ListOrdersParamsStatusScheduled        ListOrdersParamsStatus = "scheduled"
-	ListOrdersParamsStatusSubmitted        ListOrdersParamsStatus = "submitted"
-	ListOrdersParamsStatusTriaged          ListOrdersParamsStatus = "triaged"
-)
-
-// Valid indicates whether the value is a known member of the ListOrdersParamsStatus enum.
-func (e ListOrdersParamsStatus) Valid() bool {
-	switch e {
-	case ListOrdersParamsStatusAccepted:
-		return true
-	case ListOrdersParamsStatusAssigned:
-		return true
-	case ListOrdersParamsStatusAwaitingApproval:
-		return true
-	case ListOrdersParamsStatusAwaitingParts:
-		return true
-	case ListOrdersParamsStatusCancelled:
-		return true
-	case ListOrdersParamsStatusClosed:
-		return true
-	case ListOrdersParamsStatusCompleted:
-		return true
-	case ListOrdersParamsStatusEnRoute:
-		return true
-	case ListOrdersParamsStatusInProgress:
-		return true
-	case ListOrdersParamsStatusOnSite:
-		return true
-	case ListOrdersParamsStatusScheduled:
-		return true
-	case ListOrdersParamsStatusSubmitted:
-		return true
-	case ListOrdersParamsStatusTriaged:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListOrdersParamsType.
-const (
-	ListOrdersParamsTypeConsultation   ListOrdersParamsType = "consultation"
-	ListOrdersParamsTypeInspection     ListOrdersParamsType = "inspection"
-	ListOrdersParamsTypeInstall        ListOrdersParamsType = "install"
-	ListOrdersParamsTypeMaintenance    ListOrdersParamsType = "maintenance"
-	ListOrdersParamsTypeRepair         ListOrdersParamsType = "repair"
-	ListOrdersParamsTypeReturnExchange ListOrdersParamsType = "return_exchange"
-)
-
-// Valid indicates whether the value is a known member of the ListOrdersParamsType enum.
-func (e ListOrdersParamsType) Valid() bool {
-	switch e {
-	case ListOrdersParamsTypeConsultation:
-		return true
-	case ListOrdersParamsTypeInspection:
-		return true
-	case ListOrdersParamsTypeInstall:
-		return true
-	case ListOrdersParamsTypeMaintenance:
-		return true
-	case ListOrdersParamsTypeRepair:
-		return true
-	case ListOrdersParamsTypeReturnExchange:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListOrdersParamsPriority.
-const (
-	ListOrdersParamsPriorityP1 ListOrdersParamsPriority = "P1"
-	ListOrdersParamsPriorityP2 ListOrdersParamsPriority = "P2"
-	ListOrdersParamsPriorityP3 ListOrdersParamsPriority = "P3"
-	ListOrdersParamsPriorityP4 ListOrdersParamsPriority = "P4"
-)
-
-// Valid indicates whether the value is a known member of the ListOrdersParamsPriority enum.
-func (e ListOrdersParamsPriority) Valid() bool {
-	switch e {
-	case ListOrdersParamsPriorityP1:
-		return true
-	case ListOrdersParamsPriorityP2:
-		return true
-	case ListOrdersParamsPriorityP3:
-		return true
-	case ListOrdersParamsPriorityP4:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListUsersParamsRole.
-const (
-	ListUsersParamsRoleCustomer   ListUsersParamsRole = "customer"
-	ListUsersParamsRoleDispatcher ListUsersParamsRole = "dispatcher"
-	ListUsersParamsRoleManager    ListUsersParamsRole = "manager"
-	ListUsersParamsRoleTechnician ListUsersParamsRole = "technician"
-)
-
-// Valid indicates whether the value is a known member of the ListUsersParamsRole enum.
-func (e ListUsersParamsRole) Valid() bool {
-	switch e {
-	case ListUsersParamsRoleCustomer:
-		return true
-	case ListUsersParamsRoleDispatcher:
-		return true
-	case ListUsersParamsRoleManager:
-		return true
-	case ListUsersParamsRoleTechnician:
 		return true
 	default:
 		return false
@@ -1261,7 +694,7 @@ type Charges struct {
 	// Currency ISO 4217
 	//
 	// Example: CNY
-	Currency ChargesCurrency `json:"currency"`
+	Currency Currency `json:"currency"`
 
 	// Fees Example: 0
 	Fees int `json:"fees"`
@@ -1272,11 +705,6 @@ type Charges struct {
 	// Parts Example: 12900
 	Parts int `json:"parts"`
 }
-
-// ChargesCurrency ISO 4217
-//
-// Example: CNY
-type ChargesCurrency string
 
 // CreateUserRequest defines model for CreateUserRequest.
 type CreateUserRequest struct {
@@ -1319,11 +747,17 @@ type CreateUserRequest struct {
 // CreateUserRequestRole Example: technician
 type CreateUserRequestRole string
 
+// Currency defines model for Currency.
+type Currency string
+
 // DutyRequest defines model for DutyRequest.
 type DutyRequest struct {
 	// OnDuty Example: true
 	OnDuty bool `json:"on_duty"`
 }
+
+// EventAction defines model for EventAction.
+type EventAction string
 
 // EventActor defines model for EventActor.
 type EventActor struct {
@@ -1334,11 +768,8 @@ type EventActor struct {
 	Name string `json:"name"`
 
 	// Role Example: technician
-	Role EventActorRole `json:"role"`
+	Role Role `json:"role"`
 }
-
-// EventActorRole Example: technician
-type EventActorRole string
 
 // FieldError defines model for FieldError.
 type FieldError struct {
@@ -1418,7 +849,7 @@ type Notification struct {
 	Title string `json:"title"`
 }
 
-// NotificationKind Example: job_assigned
+// NotificationKind defines model for NotificationKind.
 type NotificationKind string
 
 // NotificationList defines model for NotificationList.
@@ -1438,9 +869,9 @@ type Order struct {
 	// AllowedActions POST /v1/orders/{id}/<action> the caller may call now
 	//
 	// Example: ["accept","decline"]
-	AllowedActions []OrderAllowedActions `json:"allowed_actions"`
-	Appointment    *Window               `json:"appointment"`
-	ArrivedAt      *time.Time            `json:"arrived_at"`
+	AllowedActions []OrderAction `json:"allowed_actions"`
+	Appointment    *Window       `json:"appointment"`
+	ArrivedAt      *time.Time    `json:"arrived_at"`
 
 	// Asset null when the order has no asset
 	Asset        *OrderAsset         `json:"asset"`
@@ -1463,7 +894,7 @@ type Order struct {
 	PreferredWindows []Window `json:"preferred_windows"`
 
 	// Priority Example: P3
-	Priority OrderPriority `json:"priority"`
+	Priority Priority `json:"priority"`
 
 	// ProductModel the asset's model, else the order's; null when neither
 	ProductModel   *ProductModelRef    `json:"product_model"`
@@ -1496,20 +927,8 @@ type Order struct {
 	Warranty   OrderWarranty `json:"warranty"`
 }
 
-// OrderAllowedActions defines model for Order.AllowedActions.
-type OrderAllowedActions string
-
-// OrderChannel Example: app
-type OrderChannel string
-
-// OrderPriority Example: P3
-type OrderPriority string
-
-// OrderStatus Example: submitted
-type OrderStatus string
-
-// OrderType Example: repair
-type OrderType string
+// OrderAction defines model for OrderAction.
+type OrderAction string
 
 // OrderAsset defines model for OrderAsset.
 type OrderAsset struct {
@@ -1521,6 +940,9 @@ type OrderAsset struct {
 	SerialNumber string `json:"serial_number"`
 }
 
+// OrderChannel defines model for OrderChannel.
+type OrderChannel string
+
 // OrderCreateRequest defines model for OrderCreateRequest.
 type OrderCreateRequest struct {
 	Address Address `json:"address"`
@@ -1529,7 +951,7 @@ type OrderCreateRequest struct {
 	AssetId *openapi_types.UUID `json:"asset_id,omitempty"`
 
 	// Channel Example: app
-	Channel *OrderCreateRequestChannel `json:"channel,omitempty"`
+	Channel *OrderChannel `json:"channel,omitempty"`
 
 	// CustomerId Example: 0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e12
 	CustomerId *openapi_types.UUID `json:"customer_id,omitempty"`
@@ -1545,23 +967,14 @@ type OrderCreateRequest struct {
 	PreferredWindows *[]Window           `json:"preferred_windows,omitempty"`
 
 	// Priority Example: P3
-	Priority *OrderCreateRequestPriority `json:"priority,omitempty"`
+	Priority *Priority `json:"priority,omitempty"`
 
 	// ProductModelId Example: 0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e11
 	ProductModelId *openapi_types.UUID `json:"product_model_id,omitempty"`
 
 	// Type Example: repair
-	Type OrderCreateRequestType `json:"type"`
+	Type OrderType `json:"type"`
 }
-
-// OrderCreateRequestChannel Example: app
-type OrderCreateRequestChannel string
-
-// OrderCreateRequestPriority Example: P3
-type OrderCreateRequestPriority string
-
-// OrderCreateRequestType Example: repair
-type OrderCreateRequestType string
 
 // OrderCustomer defines model for OrderCustomer.
 type OrderCustomer struct {
@@ -1585,40 +998,26 @@ type OrderEvent struct {
 	// Action create, update, or the life-cycle action (route name)
 	//
 	// Example: accept
-	Action OrderEventAction `json:"action"`
+	Action EventAction `json:"action"`
 
 	// Actor null for system events
 	Actor   *EventActor         `json:"actor"`
 	ActorId *openapi_types.UUID `json:"actor_id"`
 
 	// ActorRole Example: technician
-	ActorRole OrderEventActorRole `json:"actor_role"`
-	CreatedAt time.Time           `json:"created_at"`
+	ActorRole Role      `json:"actor_role"`
+	CreatedAt time.Time `json:"created_at"`
 
 	// From Example: assigned
-	From *OrderEventFrom    `json:"from"`
+	From *OrderStatus       `json:"from"`
 	Id   openapi_types.UUID `json:"id"`
 
 	// Payload action details (reason, notes, items…)
 	Payload map[string]interface{} `json:"payload"`
 
 	// To Example: accepted
-	To OrderEventTo `json:"to"`
+	To OrderStatus `json:"to"`
 }
-
-// OrderEventAction create, update, or the life-cycle action (route name)
-//
-// Example: accept
-type OrderEventAction string
-
-// OrderEventActorRole Example: technician
-type OrderEventActorRole string
-
-// OrderEventFrom Example: assigned
-type OrderEventFrom string
-
-// OrderEventTo Example: accepted
-type OrderEventTo string
 
 // OrderEventList defines model for OrderEventList.
 type OrderEventList struct {
@@ -1645,6 +1044,9 @@ type OrderPatchRequest struct {
 	PreferredWindows *[]Window `json:"preferred_windows,omitempty"`
 }
 
+// OrderStatus defines model for OrderStatus.
+type OrderStatus string
+
 // OrderTechnician defines model for OrderTechnician.
 type OrderTechnician struct {
 	// Id Example: 0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e20
@@ -1659,6 +1061,9 @@ type OrderTechnician struct {
 	Phone *string `json:"phone"`
 }
 
+// OrderType defines model for OrderType.
+type OrderType string
+
 // OrderWarranty defines model for OrderWarranty.
 type OrderWarranty struct {
 	// EndsAt null when the order has no asset
@@ -1670,13 +1075,16 @@ type OrderWarranty struct {
 	InWarranty bool `json:"in_warranty"`
 }
 
+// Priority defines model for Priority.
+type Priority string
+
 // Problem defines model for Problem.
 type Problem struct {
 	// AllowedActions AllowedActions are the actions the caller could take instead (present,
 	// maybe empty, on life-cycle conflicts): POST /v1/orders/{id}/<action>.
 	//
 	// Example: ["accept","decline"]
-	AllowedActions *[]ProblemAllowedActions `json:"allowed_actions,omitempty"`
+	AllowedActions *[]OrderAction `json:"allowed_actions,omitempty"`
 
 	// CompletedAt CompletedAt is when the order was completed (409 on a reopen after the window).
 	//
@@ -1686,7 +1094,7 @@ type Problem struct {
 	// CurrentStatus CurrentStatus is the order's status when a life-cycle action conflicts (409).
 	//
 	// Example: assigned
-	CurrentStatus *ProblemCurrentStatus `json:"current_status,omitempty"`
+	CurrentStatus *OrderStatus `json:"current_status,omitempty"`
 
 	// CurrentVersion CurrentVersion is the order's version when If-Match was stale (412).
 	//
@@ -1724,14 +1132,6 @@ type Problem struct {
 	// Example: /problems/invalid
 	Type ProblemType `json:"type"`
 }
-
-// ProblemAllowedActions defines model for Problem.AllowedActions.
-type ProblemAllowedActions string
-
-// ProblemCurrentStatus CurrentStatus is the order's status when a life-cycle action conflicts (409).
-//
-// Example: assigned
-type ProblemCurrentStatus string
 
 // ProblemType what went wrong, one per error kind
 //
@@ -1843,7 +1243,7 @@ type Provider struct {
 	Phone *string `json:"phone"`
 }
 
-// ProviderKind Example: partner
+// ProviderKind defines model for ProviderKind.
 type ProviderKind string
 
 // ProviderList defines model for ProviderList.
@@ -1864,7 +1264,7 @@ type ProviderRequest struct {
 	// Kind default partner
 	//
 	// Example: partner
-	Kind *ProviderRequestKind `json:"kind,omitempty"`
+	Kind *ProviderKind `json:"kind,omitempty"`
 
 	// Name Example: CoolFix Partners Ltd
 	Name string `json:"name"`
@@ -1872,11 +1272,6 @@ type ProviderRequest struct {
 	// Phone Example: +862100000000
 	Phone *string `json:"phone,omitempty"`
 }
-
-// ProviderRequestKind default partner
-//
-// Example: partner
-type ProviderRequestKind string
 
 // Quote defines model for Quote.
 type Quote struct {
@@ -1888,9 +1283,6 @@ type Quote struct {
 	// Total Example: 12900
 	Total int `json:"total"`
 }
-
-// QuoteStatus Example: pending
-type QuoteStatus string
 
 // QuoteItem defines model for QuoteItem.
 type QuoteItem struct {
@@ -1918,7 +1310,7 @@ type QuoteItem struct {
 	UnitPrice int `json:"unit_price"`
 }
 
-// QuoteItemKind Example: part
+// QuoteItemKind defines model for QuoteItemKind.
 type QuoteItemKind string
 
 // QuoteItemRequest defines model for QuoteItemRequest.
@@ -1930,7 +1322,7 @@ type QuoteItemRequest struct {
 	Description string `json:"description"`
 
 	// Kind Example: part
-	Kind QuoteItemRequestKind `json:"kind"`
+	Kind QuoteItemKind `json:"kind"`
 
 	// PartId Example: 0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e55
 	PartId *openapi_types.UUID `json:"part_id,omitempty"`
@@ -1942,13 +1334,13 @@ type QuoteItemRequest struct {
 	UnitPrice *int `json:"unit_price,omitempty"`
 }
 
-// QuoteItemRequestKind Example: part
-type QuoteItemRequestKind string
-
 // QuoteRequest defines model for QuoteRequest.
 type QuoteRequest struct {
 	Items []QuoteItemRequest `json:"items"`
 }
+
+// QuoteStatus defines model for QuoteStatus.
+type QuoteStatus string
 
 // ReasonRequest defines model for ReasonRequest.
 type ReasonRequest struct {
@@ -1985,20 +1377,23 @@ type RejectQuoteRequest struct {
 	Reason *string `json:"reason,omitempty"`
 }
 
+// Role defines model for Role.
+type Role string
+
 // SLA defines model for SLA.
 type SLA struct {
 	// Breached milestones missed
-	Breached         []SLABreached `json:"breached"`
-	FirstRespondedAt *time.Time    `json:"first_responded_at"`
-	FirstResponseDue time.Time     `json:"first_response_due"`
+	Breached         []SLAMilestone `json:"breached"`
+	FirstRespondedAt *time.Time     `json:"first_responded_at"`
+	FirstResponseDue time.Time      `json:"first_response_due"`
 
 	// OnSiteDue null: by appointment (P4)
 	OnSiteDue     *time.Time `json:"on_site_due"`
 	ResolutionDue time.Time  `json:"resolution_due"`
 }
 
-// SLABreached defines model for SLA.Breached.
-type SLABreached string
+// SLAMilestone defines model for SLAMilestone.
+type SLAMilestone string
 
 // Slot defines model for Slot.
 type Slot struct {
@@ -2046,20 +1441,14 @@ type TriageRequest struct {
 	Notes *string `json:"notes,omitempty"`
 
 	// Priority Example: P2
-	Priority *TriageRequestPriority `json:"priority,omitempty"`
+	Priority *Priority `json:"priority,omitempty"`
 
 	// Region Example: north
 	Region *string `json:"region,omitempty"`
 
 	// Type Example: repair
-	Type *TriageRequestType `json:"type,omitempty"`
+	Type *OrderType `json:"type,omitempty"`
 }
-
-// TriageRequestPriority Example: P2
-type TriageRequestPriority string
-
-// TriageRequestType Example: repair
-type TriageRequestType string
 
 // UpdateUserRequest defines model for UpdateUserRequest.
 type UpdateUserRequest struct {
@@ -2127,15 +1516,12 @@ type User struct {
 	Regions []string `json:"regions"`
 
 	// Role Example: technician
-	Role UserRole `json:"role"`
+	Role Role `json:"role"`
 
 	// Skills Example: ["repair","aircon"]
 	Skills    []string  `json:"skills"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
-
-// UserRole Example: technician
-type UserRole string
 
 // UserList defines model for UserList.
 type UserList struct {
@@ -2208,13 +1594,13 @@ type ListNotificationsParams struct {
 // ListOrdersParams defines parameters for ListOrders.
 type ListOrdersParams struct {
 	// Status statuses, separated by commas (any of them)
-	Status *[]ListOrdersParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+	Status *[]OrderStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// Type order type
-	Type *ListOrdersParamsType `form:"type,omitempty" json:"type,omitempty"`
+	Type *OrderType `form:"type,omitempty" json:"type,omitempty"`
 
 	// Priority priority
-	Priority *ListOrdersParamsPriority `form:"priority,omitempty" json:"priority,omitempty"`
+	Priority *Priority `form:"priority,omitempty" json:"priority,omitempty"`
 
 	// TechnicianId assigned technician
 	TechnicianId *openapi_types.UUID `form:"technician_id,omitempty" json:"technician_id,omitempty"`
@@ -2231,15 +1617,6 @@ type ListOrdersParams struct {
 	// Cursor next_cursor of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
-
-// ListOrdersParamsStatus defines parameters for ListOrders.
-type ListOrdersParamsStatus string
-
-// ListOrdersParamsType defines parameters for ListOrders.
-type ListOrdersParamsType string
-
-// ListOrdersParamsPriority defines parameters for ListOrders.
-type ListOrdersParamsPriority string
 
 // CreateOrderParams defines parameters for CreateOrder.
 type CreateOrderParams struct {
@@ -2394,7 +1771,7 @@ type CreateProviderParams struct {
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
 	// Role role
-	Role *ListUsersParamsRole `form:"role,omitempty" json:"role,omitempty"`
+	Role *Role `form:"role,omitempty" json:"role,omitempty"`
 
 	// ProviderId provider
 	ProviderId *openapi_types.UUID `form:"provider_id,omitempty" json:"provider_id,omitempty"`
@@ -2417,9 +1794,6 @@ type ListUsersParams struct {
 	// Cursor next_cursor of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
-
-// ListUsersParamsRole defines parameters for ListUsers.
-type ListUsersParamsRole string
 
 // CreateUserParams defines parameters for CreateUser.
 type CreateUserParams struct {

@@ -39,7 +39,7 @@ func assetBySerial(t *testing.T, s session, serial string) clienttest.Asset {
 func submit(t *testing.T, s session, asset openapi_types.UUID, description string) clienttest.Order {
 	t.Helper()
 	r, err := s.CreateOrderWithResponse(ctx, &clienttest.CreateOrderParams{IdempotencyKey: key()}, clienttest.OrderCreateRequest{
-		Type: clienttest.OrderCreateRequestTypeRepair, Description: description, AssetId: &asset, Address: northHome})
+		Type: clienttest.OrderTypeRepair, Description: description, AssetId: &asset, Address: northHome})
 	check(t, "submit "+description, r, err, http.StatusCreated)
 	return *r.JSON201
 }
@@ -48,7 +48,7 @@ func submit(t *testing.T, s session, asset openapi_types.UUID, description strin
 func triage(t *testing.T, s session, id openapi_types.UUID) clienttest.Order {
 	t.Helper()
 	r, err := s.TriageOrderWithResponse(ctx, id, &clienttest.TriageOrderParams{IdempotencyKey: key()},
-		clienttest.TriageRequest{Priority: ptr(clienttest.TriageRequestPriorityP2), Notes: ptr("customer reachable after 17:00")})
+		clienttest.TriageRequest{Priority: ptr(clienttest.PriorityP2), Notes: ptr("customer reachable after 17:00")})
 	check(t, "triage", r, err, http.StatusOK)
 	return *r.JSON200
 }
@@ -102,7 +102,7 @@ func TestCustomerFlow(t *testing.T) {
 		Name: "Chen Customer", Email: ptr(openapi_types.Email("chen@example.com")), Phone: ptr("+8613800000077"), Password: "chen-secret-123"})
 	check(t, "register", reg, err, http.StatusCreated)
 	tok := reg.JSON201
-	if tok.User.Role != clienttest.UserRoleCustomer || tok.User.Name != "Chen Customer" || tok.User.Email == nil ||
+	if tok.User.Role != clienttest.RoleCustomer || tok.User.Name != "Chen Customer" || tok.User.Email == nil ||
 		*tok.User.Email != "chen@example.com" || tok.TokenType != clienttest.TokenResponseTokenTypeBearer {
 		t.Fatalf("registered user: %s", reg.Body)
 	}
@@ -131,20 +131,20 @@ func TestCustomerFlow(t *testing.T) {
 	}
 
 	// Ask for a repair; a retry with the same Idempotency-Key replays it.
-	body := clienttest.OrderCreateRequest{Type: clienttest.OrderCreateRequestTypeRepair, Channel: ptr(clienttest.OrderCreateRequestChannelApp),
+	body := clienttest.OrderCreateRequest{Type: clienttest.OrderTypeRepair, Channel: ptr(clienttest.OrderChannelApp),
 		Description: "The AC drips water onto the sofa", AssetId: &asset.Id, Address: northHome}
 	k := key()
 	cr, err := chen.CreateOrderWithResponse(ctx, &clienttest.CreateOrderParams{IdempotencyKey: k}, body)
 	check(t, "submit", cr, err, http.StatusCreated)
 	o := *cr.JSON201
-	if o.Status != clienttest.OrderStatusSubmitted || o.Priority != clienttest.OrderPriorityP3 || !strings.HasPrefix(o.Number, "FO-") ||
+	if o.Status != clienttest.OrderStatusSubmitted || o.Priority != clienttest.PriorityP3 || !strings.HasPrefix(o.Number, "FO-") ||
 		o.CustomerId != chen.User.Id || o.Customer.Name != "Chen Customer" || !o.Warranty.InWarranty || o.Technician != nil || o.TechnicianId != nil {
 		t.Fatalf("new order: %s", cr.Body)
 	}
 	if o.Asset == nil || o.Asset.SerialNumber != "AC9-CHEN-0001" || o.Asset.ProductModel.Id != ac.Id || o.Asset.ProductModel.Name != ac.Name {
 		t.Fatalf("the order embeds the asset and its model: %+v", o.Asset)
 	}
-	if !hasAction(o.AllowedActions, clienttest.OrderAllowedActionsCancel) || hasAction(o.AllowedActions, clienttest.OrderAllowedActionsTriage) {
+	if !hasAction(o.AllowedActions, clienttest.OrderActionCancel) || hasAction(o.AllowedActions, clienttest.OrderActionTriage) {
 		t.Fatalf("a customer's new order allows cancel, not triage: %v", o.AllowedActions)
 	}
 	if want := time.Date(2026, 6, 2, 10, 0, 0, 0, time.UTC); !o.Sla.FirstResponseDue.Equal(want) {
@@ -197,7 +197,7 @@ func TestCustomerFlow(t *testing.T) {
 		o.Technician.Name != "Tom North" || o.Technician.Phone != nil {
 		t.Fatalf("accepted order as the customer sees it: status %s, technician %+v", o.Status, o.Technician)
 	}
-	if !hasAction(o.AllowedActions, clienttest.OrderAllowedActionsAppointment) {
+	if !hasAction(o.AllowedActions, clienttest.OrderActionAppointment) {
 		t.Fatalf("the customer may book now: %v", o.AllowedActions)
 	}
 	slot := firstSlot(t, chen, o.Id, tom.User.Id)
@@ -223,8 +223,8 @@ func TestCustomerFlow(t *testing.T) {
 	check(t, "arrive", arr, err, http.StatusOK)
 	qr, err := tom.QuoteOrderWithResponse(ctx, o.Id, &clienttest.QuoteOrderParams{IdempotencyKey: key()}, clienttest.QuoteRequest{
 		Items: []clienttest.QuoteItemRequest{
-			{Kind: clienttest.QuoteItemRequestKindPart, Description: "Drain pump", Qty: 1, UnitPrice: ptr(12900), Covered: ptr(true)},
-			{Kind: clienttest.QuoteItemRequestKindLabour, Description: "Clean the drain line", Qty: 1, UnitPrice: ptr(8000), Covered: ptr(false)},
+			{Kind: clienttest.QuoteItemKindPart, Description: "Drain pump", Qty: 1, UnitPrice: ptr(12900), Covered: ptr(true)},
+			{Kind: clienttest.QuoteItemKindLabour, Description: "Clean the drain line", Qty: 1, UnitPrice: ptr(8000), Covered: ptr(false)},
 		}})
 	check(t, "quote", qr, err, http.StatusOK)
 
@@ -234,7 +234,7 @@ func TestCustomerFlow(t *testing.T) {
 		len(o.Quote.Items) != 2 || o.Charges.Covered != 12900 || o.Charges.AmountDue != 8000 {
 		t.Fatalf("quoted order: status %s, quote %+v, charges %+v", o.Status, o.Quote, o.Charges)
 	}
-	if !hasAction(o.AllowedActions, clienttest.OrderAllowedActionsQuoteapprove) || !hasAction(o.AllowedActions, clienttest.OrderAllowedActionsQuotereject) {
+	if !hasAction(o.AllowedActions, clienttest.OrderActionQuoteApprove) || !hasAction(o.AllowedActions, clienttest.OrderActionQuoteReject) {
 		t.Fatalf("the customer may approve or reject: %v", o.AllowedActions)
 	}
 	ap, err := chen.ApproveQuoteWithResponse(ctx, o.Id, &clienttest.ApproveQuoteParams{IdempotencyKey: key()})
@@ -247,17 +247,17 @@ func TestCustomerFlow(t *testing.T) {
 	ev, err := chen.ListOrderEventsWithResponse(ctx, o.Id)
 	check(t, "timeline", ev, err, http.StatusOK)
 	want := []struct {
-		action clienttest.OrderEventAction
+		action clienttest.EventAction
 		actor  string
-		to     clienttest.OrderEventTo
+		to     clienttest.OrderStatus
 	}{
-		{clienttest.OrderEventActionCreate, "Chen Customer", clienttest.OrderEventToSubmitted},
-		{clienttest.OrderEventActionAccept, "Tom North", clienttest.OrderEventToAccepted},
-		{clienttest.OrderEventActionAppointment, "Chen Customer", clienttest.OrderEventToScheduled},
-		{clienttest.OrderEventActionDepart, "Tom North", clienttest.OrderEventToEnRoute},
-		{clienttest.OrderEventActionArrive, "Tom North", clienttest.OrderEventToOnSite},
-		{clienttest.OrderEventActionQuote, "Tom North", clienttest.OrderEventToAwaitingApproval},
-		{clienttest.OrderEventActionQuoteapprove, "Chen Customer", clienttest.OrderEventToInProgress},
+		{clienttest.EventActionCreate, "Chen Customer", clienttest.OrderStatusSubmitted},
+		{clienttest.EventActionAccept, "Tom North", clienttest.OrderStatusAccepted},
+		{clienttest.EventActionAppointment, "Chen Customer", clienttest.OrderStatusScheduled},
+		{clienttest.EventActionDepart, "Tom North", clienttest.OrderStatusEnRoute},
+		{clienttest.EventActionArrive, "Tom North", clienttest.OrderStatusOnSite},
+		{clienttest.EventActionQuote, "Tom North", clienttest.OrderStatusAwaitingApproval},
+		{clienttest.EventActionQuoteApprove, "Chen Customer", clienttest.OrderStatusInProgress},
 	}
 	i := 0
 	for _, e := range ev.JSON200.Items {
@@ -289,7 +289,7 @@ func TestDispatcherFlow(t *testing.T) {
 
 	// New orders, filtered by status.
 	lr, err := disp.ListOrdersWithResponse(ctx, &clienttest.ListOrdersParams{
-		Status: &[]clienttest.ListOrdersParamsStatus{clienttest.ListOrdersParamsStatusSubmitted}})
+		Status: &[]clienttest.OrderStatus{clienttest.OrderStatusSubmitted}})
 	check(t, "new orders", lr, err, http.StatusOK)
 	for _, o := range lr.JSON200.Items {
 		if o.Status != clienttest.OrderStatusSubmitted {
@@ -300,14 +300,14 @@ func TestDispatcherFlow(t *testing.T) {
 		t.Fatalf("new orders lack alice's: %s", lr.Body)
 	}
 	staffView := lr.JSON200.Items[slices.Index(orderIDs(lr.JSON200.Items), first.Id)]
-	if staffView.Customer.Name != "Alice Customer" || staffView.Customer.Address == nil || !hasAction(staffView.AllowedActions, clienttest.OrderAllowedActionsTriage) {
+	if staffView.Customer.Name != "Alice Customer" || staffView.Customer.Address == nil || !hasAction(staffView.AllowedActions, clienttest.OrderActionTriage) {
 		t.Fatalf("staff see the customer with the address and may triage: %+v, %v", staffView.Customer, staffView.AllowedActions)
 	}
 
 	// Triage sets the priority and tightens the SLA.
 	tr := triage(t, disp, first.Id)
-	if tr.Status != clienttest.OrderStatusTriaged || tr.Priority != clienttest.OrderPriorityP2 ||
-		!tr.Sla.FirstResponseDue.Before(first.Sla.FirstResponseDue) || !hasAction(tr.AllowedActions, clienttest.OrderAllowedActionsAssign) {
+	if tr.Status != clienttest.OrderStatusTriaged || tr.Priority != clienttest.PriorityP2 ||
+		!tr.Sla.FirstResponseDue.Before(first.Sla.FirstResponseDue) || !hasAction(tr.AllowedActions, clienttest.OrderActionAssign) {
 		t.Fatalf("triaged: status %s, priority %s, SLA %+v, actions %v", tr.Status, tr.Priority, tr.Sla, tr.AllowedActions)
 	}
 
@@ -331,7 +331,7 @@ func TestDispatcherFlow(t *testing.T) {
 
 	// Who has what: the assigned list by technician.
 	mine, err := disp.ListOrdersWithResponse(ctx, &clienttest.ListOrdersParams{TechnicianId: &tom.User.Id,
-		Status: &[]clienttest.ListOrdersParamsStatus{clienttest.ListOrdersParamsStatusAssigned}})
+		Status: &[]clienttest.OrderStatus{clienttest.OrderStatusAssigned}})
 	check(t, "tom's assigned orders", mine, err, http.StatusOK)
 	if ids := orderIDs(mine.JSON200.Items); len(ids) != 1 || ids[0] != first.Id {
 		t.Fatalf("tom's assigned orders: %s", mine.Body)
@@ -346,7 +346,7 @@ func TestDispatcherFlow(t *testing.T) {
 		clienttest.AssignRequest{Auto: ptr(true)})
 	check(t, "auto-assign in east", nr, err, http.StatusConflict)
 	p := checkProblem(t, "auto-assign in east", nr.ApplicationproblemJSON409, http.StatusConflict)
-	if p.Detail == nil || !strings.Contains(*p.Detail, `region "east"`) || p.CurrentStatus == nil || *p.CurrentStatus != clienttest.ProblemCurrentStatusTriaged {
+	if p.Detail == nil || !strings.Contains(*p.Detail, `region "east"`) || p.CurrentStatus == nil || *p.CurrentStatus != clienttest.OrderStatusTriaged {
 		t.Fatalf("nobody qualified: %+v", p)
 	}
 
@@ -375,7 +375,7 @@ func TestTechnicianFlow(t *testing.T) {
 	bob := signIn(t, env, "bob@example.com")
 	sam := signIn(t, env, "sam@fieldops.test")
 	tom := signIn(t, env, "tom@fieldops.test")
-	if tom.User.Role != clienttest.UserRoleTechnician || tom.User.Name != "Tom North" || !tom.User.OnDuty {
+	if tom.User.Role != clienttest.RoleTechnician || tom.User.Name != "Tom North" || !tom.User.OnDuty {
 		t.Fatalf("tom signs in as an on-duty technician: %+v", tom.User)
 	}
 
@@ -393,8 +393,8 @@ func TestTechnicianFlow(t *testing.T) {
 	// The job list: both of Tom's, none of Sam's, each with the customer's name and the serial.
 	jobs := func() map[openapi_types.UUID]clienttest.Order {
 		t.Helper()
-		r, err := tom.ListOrdersWithResponse(ctx, &clienttest.ListOrdersParams{Status: &[]clienttest.ListOrdersParamsStatus{
-			clienttest.ListOrdersParamsStatusAssigned, clienttest.ListOrdersParamsStatusAccepted, clienttest.ListOrdersParamsStatusScheduled}})
+		r, err := tom.ListOrdersWithResponse(ctx, &clienttest.ListOrdersParams{Status: &[]clienttest.OrderStatus{
+			clienttest.OrderStatusAssigned, clienttest.OrderStatusAccepted, clienttest.OrderStatusScheduled}})
 		check(t, "job list", r, err, http.StatusOK)
 		out := map[openapi_types.UUID]clienttest.Order{}
 		for _, o := range r.JSON200.Items {
@@ -409,7 +409,7 @@ func TestTechnicianFlow(t *testing.T) {
 	// Before acceptance: the customer's name, not their phone or address (data minimisation).
 	if j := list[wm.Id]; j.Customer.Name != "Alice Customer" || j.Customer.Phone != nil || j.Customer.Address != nil ||
 		j.Asset == nil || j.Asset.SerialNumber != "WM5-DEMO-0001" ||
-		!hasAction(j.AllowedActions, clienttest.OrderAllowedActionsAccept) || !hasAction(j.AllowedActions, clienttest.OrderAllowedActionsDecline) {
+		!hasAction(j.AllowedActions, clienttest.OrderActionAccept) || !hasAction(j.AllowedActions, clienttest.OrderActionDecline) {
 		t.Fatalf("job card: customer %+v, asset %+v, actions %v", j.Customer, j.Asset, j.AllowedActions)
 	}
 
@@ -440,8 +440,8 @@ func TestTechnicianFlow(t *testing.T) {
 		clienttest.ArriveRequest{Lat: 31.24, Lng: 121.49})
 	check(t, "arrive before depart", early, err, http.StatusConflict)
 	p := checkProblem(t, "arrive before depart", early.ApplicationproblemJSON409, http.StatusConflict)
-	if p.CurrentStatus == nil || *p.CurrentStatus != clienttest.ProblemCurrentStatusScheduled || p.AllowedActions == nil ||
-		!slices.Contains(*p.AllowedActions, clienttest.ProblemAllowedActionsDepart) || slices.Contains(*p.AllowedActions, clienttest.ProblemAllowedActionsArrive) {
+	if p.CurrentStatus == nil || *p.CurrentStatus != clienttest.OrderStatusScheduled || p.AllowedActions == nil ||
+		!slices.Contains(*p.AllowedActions, clienttest.OrderActionDepart) || slices.Contains(*p.AllowedActions, clienttest.OrderActionArrive) {
 		t.Fatalf("409 problem: current_status %v, allowed_actions %v", p.CurrentStatus, p.AllowedActions)
 	}
 
@@ -462,14 +462,14 @@ func TestTechnicianFlow(t *testing.T) {
 	st, err := tom.StartOrderWithResponse(ctx, wm.Id, &clienttest.StartOrderParams{IdempotencyKey: key()})
 	check(t, "start out of warranty", st, err, http.StatusConflict)
 	p = checkProblem(t, "start out of warranty", st.ApplicationproblemJSON409, http.StatusConflict)
-	if p.CurrentStatus == nil || *p.CurrentStatus != clienttest.ProblemCurrentStatusOnSite || p.AllowedActions == nil ||
-		!slices.Equal(*p.AllowedActions, []clienttest.ProblemAllowedActions{clienttest.ProblemAllowedActionsQuote}) {
+	if p.CurrentStatus == nil || *p.CurrentStatus != clienttest.OrderStatusOnSite || p.AllowedActions == nil ||
+		!slices.Equal(*p.AllowedActions, []clienttest.OrderAction{clienttest.OrderActionQuote}) {
 		t.Fatalf("start without a quote: %+v", p)
 	}
 	q, err := tom.QuoteOrderWithResponse(ctx, wm.Id, &clienttest.QuoteOrderParams{IdempotencyKey: key()}, clienttest.QuoteRequest{
 		Items: []clienttest.QuoteItemRequest{
-			{Kind: clienttest.QuoteItemRequestKindPart, Description: "Drain pump", Qty: 1, UnitPrice: ptr(12900)},
-			{Kind: clienttest.QuoteItemRequestKindLabour, Description: "Replace pump", Qty: 2, UnitPrice: ptr(4000)},
+			{Kind: clienttest.QuoteItemKindPart, Description: "Drain pump", Qty: 1, UnitPrice: ptr(12900)},
+			{Kind: clienttest.QuoteItemKindLabour, Description: "Replace pump", Qty: 2, UnitPrice: ptr(4000)},
 		}})
 	check(t, "quote", q, err, http.StatusOK)
 	if qo := q.JSON200; qo.Status != clienttest.OrderStatusAwaitingApproval || qo.Quote.Total != 20900 || qo.Charges.AmountDue != 20900 ||
@@ -479,7 +479,7 @@ func TestTechnicianFlow(t *testing.T) {
 	waiting, err := tom.StartOrderWithResponse(ctx, wm.Id, &clienttest.StartOrderParams{IdempotencyKey: key()})
 	check(t, "start before approval", waiting, err, http.StatusConflict)
 	p = checkProblem(t, "start before approval", waiting.ApplicationproblemJSON409, http.StatusConflict)
-	if p.CurrentStatus == nil || *p.CurrentStatus != clienttest.ProblemCurrentStatusAwaitingApproval {
+	if p.CurrentStatus == nil || *p.CurrentStatus != clienttest.OrderStatusAwaitingApproval {
 		t.Fatalf("start before approval: %+v", p)
 	}
 
@@ -487,7 +487,7 @@ func TestTechnicianFlow(t *testing.T) {
 	ap, err := alice.ApproveQuoteWithResponse(ctx, wm.Id, &clienttest.ApproveQuoteParams{IdempotencyKey: key()})
 	check(t, "approve", ap, err, http.StatusOK)
 	o := getOrder(t, tom, wm.Id)
-	if o.Status != clienttest.OrderStatusInProgress || !hasAction(o.AllowedActions, clienttest.OrderAllowedActionsAwaitingParts) {
+	if o.Status != clienttest.OrderStatusInProgress || !hasAction(o.AllowedActions, clienttest.OrderActionAwaitingParts) {
 		t.Fatalf("after approval tom sees %s, actions %v", o.Status, o.AllowedActions)
 	}
 	wp, err := tom.AwaitPartsWithResponse(ctx, wm.Id, &clienttest.AwaitPartsParams{IdempotencyKey: key()},

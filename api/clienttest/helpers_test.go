@@ -145,6 +145,6 @@ func orderIDs(orders []clienttest.Order) []openapi_types.UUID {
 }
 
 // hasAction reports whether actions contains a.
-func hasAction(actions []clienttest.OrderAllowedActions, a clienttest.OrderAllowedActions) bool {
+func hasAction(actions []clienttest.OrderAction, a clienttest.OrderAction) bool {
 	return slices.Contains(actions, a)
 }

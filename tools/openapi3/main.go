@@ -21,6 +21,9 @@
 //     parameter, 409/422 with an Idempotency-Key, 500, and 503 under /v1),
 //     and every response the headers the server sends (X-Request-Id,
 //     Idempotent-Replayed, Retry-After, WWW-Authenticate): see contract.go.
+//   - each closed set is one component: enum constant names lose the schema
+//     name swag prefixes them with, and inline parameter enums equal to a
+//     component's refer to it (enums.go).
 //   - every JSON request body gets an example assembled from its properties'
 //     examples and checked against its schema.
 //   - the markers openapi2conv leaves for a conversion back to Swagger 2
@@ -172,6 +175,9 @@ func convert(ctx context.Context, swagger []byte) (jsonOut, yamlOut []byte, err 
 	}
 	if err := openapi3.NewLoader().ResolveRefsIn(doc3, nil); err != nil {
 		return nil, nil, fmt.Errorf("resolving references: %w", err)
+	}
+	if err := tidyEnums(doc3); err != nil {
+		return nil, nil, err
 	}
 	if err := completeResponses(doc3); err != nil {
 		return nil, nil, err
