@@ -46,8 +46,8 @@ type AddressDTO struct {
 	Line1  string   `json:"line1" validate:"max=300" example:"88 Century Avenue, Apt 1203"`
 	City   string   `json:"city" validate:"max=100" example:"Shanghai"`
 	Region string   `json:"region" validate:"max=64" example:"north"`
-	Lat    *float64 `json:"lat,omitempty" validate:"required_with=Lng,omitempty,gte=-90,lte=90" example:"31.2304"`
-	Lng    *float64 `json:"lng,omitempty" validate:"required_with=Lat,omitempty,gte=-180,lte=180" example:"121.4737"`
+	Lat    *float64 `json:"lat,omitempty" validate:"required_with=Lng,omitempty,gte=-90,lte=90" minimum:"-90" maximum:"90" format:"double" example:"31.2304"`
+	Lng    *float64 `json:"lng,omitempty" validate:"required_with=Lat,omitempty,gte=-180,lte=180" minimum:"-180" maximum:"180" format:"double" example:"121.4737"`
 } // @name Address
 
 // AssetRequest registers a product.

@@ -40,8 +40,8 @@ type TokenResponse struct {
 
 // Location is a WGS 84 position.
 type Location struct {
-	Lat float64   `json:"lat" minimum:"-90" maximum:"90" example:"31.2304"`
-	Lng float64   `json:"lng" minimum:"-180" maximum:"180" example:"121.4737"`
+	Lat float64   `json:"lat" minimum:"-90" maximum:"90" format:"double" example:"31.2304"`
+	Lng float64   `json:"lng" minimum:"-180" maximum:"180" format:"double" example:"121.4737"`
 	At  time.Time `json:"at" format:"date-time"` // when it was reported
 } // @name Location
 
@@ -103,8 +103,8 @@ type DutyRequest struct {
 
 // LocationRequest reports a technician's position.
 type LocationRequest struct {
-	Lat *float64 `json:"lat" validate:"required,gte=-90,lte=90" example:"31.2304"`
-	Lng *float64 `json:"lng" validate:"required,gte=-180,lte=180" example:"121.4737"`
+	Lat *float64 `json:"lat" validate:"required,gte=-90,lte=90" minimum:"-90" maximum:"90" format:"double" example:"31.2304"`
+	Lng *float64 `json:"lng" validate:"required,gte=-180,lte=180" minimum:"-180" maximum:"180" format:"double" example:"121.4737"`
 } // @name LocationRequest
 
 // ProviderRequest adds a provider.

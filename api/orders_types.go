@@ -72,7 +72,7 @@ type QuoteItemRequest struct {
 // QuoteItemDTO is one quote line; money in minor units.
 type QuoteItemDTO struct {
 	Kind        QuoteItemKind `json:"kind" example:"part"`
-	PartID      *string       `json:"part_id,omitempty" format:"uuid"` // absent unless a catalogue part
+	PartID      *string       `json:"part_id" format:"uuid" extensions:"x-nullable"` // null unless a catalogue part
 	Description string        `json:"description" example:"Drain pump"`
 	Qty         int64         `json:"qty" minimum:"1" example:"1"`
 	UnitPrice   int64         `json:"unit_price" minimum:"0" example:"12900"`
@@ -185,8 +185,8 @@ type AppointmentRequest struct {
 
 // ArriveRequest is the technician's check-in position.
 type ArriveRequest struct {
-	Lat *float64 `json:"lat" validate:"required,gte=-90,lte=90" minimum:"-90" maximum:"90" example:"31.2304"`
-	Lng *float64 `json:"lng" validate:"required,gte=-180,lte=180" minimum:"-180" maximum:"180" example:"121.4737"`
+	Lat *float64 `json:"lat" validate:"required,gte=-90,lte=90" minimum:"-90" maximum:"90" format:"double" example:"31.2304"`
+	Lng *float64 `json:"lng" validate:"required,gte=-180,lte=180" minimum:"-180" maximum:"180" format:"double" example:"121.4737"`
 } // @name ArriveRequest
 
 // QuoteRequest prices the work.
@@ -221,8 +221,8 @@ type EventList struct {
 type SlotResponse struct {
 	Start        time.Time  `json:"start" format:"date-time"`
 	End          time.Time  `json:"end" format:"date-time"`
-	Technicians  int        `json:"technicians" minimum:"1" example:"2"`                        // free technicians in the window
-	TechnicianID *uuid.UUID `json:"technician_id,omitempty" swaggertype:"string" format:"uuid"` // absent before assignment
+	Technicians  int        `json:"technicians" minimum:"1" example:"2"`                                      // free technicians in the window
+	TechnicianID *uuid.UUID `json:"technician_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"` // null before assignment
 } // @name Slot
 
 // SlotList lists free windows.

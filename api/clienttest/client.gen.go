@@ -575,13 +575,13 @@ type Address struct {
 	City string `json:"city"`
 
 	// Lat Example: 31.2304
-	Lat *float32 `json:"lat,omitempty"`
+	Lat *float64 `json:"lat,omitempty"`
 
 	// Line1 Example: 88 Century Avenue, Apt 1203
 	Line1 string `json:"line1"`
 
 	// Lng Example: 121.4737
-	Lng *float32 `json:"lng,omitempty"`
+	Lng *float64 `json:"lng,omitempty"`
 
 	// Region Example: north
 	Region string `json:"region"`
@@ -602,10 +602,10 @@ type AppointmentRequest struct {
 // ArriveRequest defines model for ArriveRequest.
 type ArriveRequest struct {
 	// Lat Example: 31.2304
-	Lat float32 `json:"lat"`
+	Lat float64 `json:"lat"`
 
 	// Lng Example: 121.4737
-	Lng float32 `json:"lng"`
+	Lng float64 `json:"lng"`
 }
 
 // Asset defines model for Asset.
@@ -807,19 +807,19 @@ type Location struct {
 	At time.Time `json:"at"`
 
 	// Lat Example: 31.2304
-	Lat float32 `json:"lat"`
+	Lat float64 `json:"lat"`
 
 	// Lng Example: 121.4737
-	Lng float32 `json:"lng"`
+	Lng float64 `json:"lng"`
 }
 
 // LocationRequest defines model for LocationRequest.
 type LocationRequest struct {
 	// Lat Example: 31.2304
-	Lat float32 `json:"lat"`
+	Lat float64 `json:"lat"`
 
 	// Lng Example: 121.4737
-	Lng float32 `json:"lng"`
+	Lng float64 `json:"lng"`
 }
 
 // LoginRequest defines model for LoginRequest.
@@ -1300,8 +1300,8 @@ type QuoteItem struct {
 	// Kind Example: part
 	Kind QuoteItemKind `json:"kind"`
 
-	// PartId absent unless a catalogue part
-	PartId *openapi_types.UUID `json:"part_id,omitempty"`
+	// PartId null unless a catalogue part
+	PartId *openapi_types.UUID `json:"part_id"`
 
 	// Qty Example: 1
 	Qty int `json:"qty"`
@@ -1400,8 +1400,8 @@ type Slot struct {
 	End   time.Time `json:"end"`
 	Start time.Time `json:"start"`
 
-	// TechnicianId absent before assignment
-	TechnicianId *openapi_types.UUID `json:"technician_id,omitempty"`
+	// TechnicianId null before assignment
+	TechnicianId *openapi_types.UUID `json:"technician_id"`
 
 	// Technicians free technicians in the window
 	//

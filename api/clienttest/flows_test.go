@@ -19,7 +19,7 @@ import (
 
 // northHome is alice's address in the demo seed (north region, with a position).
 var northHome = clienttest.Address{Line1: "12 Harbour Road", City: "Northport", Region: "north",
-	Lat: ptr(float32(31.24)), Lng: ptr(float32(121.49))}
+	Lat: ptr(float64(31.24)), Lng: ptr(float64(121.49))}
 
 // assetBySerial returns the caller's asset with that serial number.
 func assetBySerial(t *testing.T, s session, serial string) clienttest.Asset {
