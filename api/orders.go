@@ -190,15 +190,18 @@ func handleUpdateOrder(svc *orders.Service) echo.HandlerFunc {
 // handleOrderEvents returns the timeline.
 //
 //	@Summary		Order timeline
-//	@Description	Every change of the order, oldest first: action, actor and role, status before and after, time and details.
+//	@Description	Every change of the order, oldest first: action, actor (id, role, name), status before and after, time and details. Paginated like every list.
 //	@ID				listOrderEvents
 //	@Tags			orders
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			id	path		string	true	"order id"	Format(uuid)
-//	@Success		200	{object}	EventList
-//	@Failure		401	{object}	Problem
-//	@Failure		404	{object}	Problem
+//	@Param			id		path		string	true	"order id"	Format(uuid)
+//	@Param			limit	query		int		false	"page size"	minimum(1)	maximum(200)	default(50)
+//	@Param			cursor	query		string	false	"next_cursor of the previous page"	maxlength(200)
+//	@Success		200		{object}	EventList
+//	@Failure		401		{object}	Problem
+//	@Failure		404		{object}	Problem
+//	@Failure		422		{object}	Problem	"bad limit or cursor"
 //	@Router			/v1/orders/{id}/events [get]
 func handleOrderEvents(svc *orders.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -206,12 +209,16 @@ func handleOrderEvents(svc *orders.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		evs, err := svc.Events(c.Request().Context(), principal(c), id)
+		pr, err := pageOf(c)
 		if err != nil {
 			return err
 		}
-		out := EventList{Items: make([]EventResponse, 0, len(evs))}
-		for _, e := range evs {
+		pg, err := svc.Events(c.Request().Context(), principal(c), id, pr)
+		if err != nil {
+			return err
+		}
+		out := EventList{Items: make([]EventResponse, 0, len(pg.Items)), NextCursor: nextCursor(pg.NextCursor)}
+		for _, e := range pg.Items {
 			out.Items = append(out.Items, toEventResponse(e))
 		}
 		return c.JSON(http.StatusOK, out)
@@ -229,6 +236,8 @@ func handleOrderEvents(svc *orders.Service) echo.HandlerFunc {
 //	@Param			id		path		string	true	"order id"	Format(uuid)
 //	@Param			from	query		string	false	"first day (YYYY-MM-DD, default today)"	Format(date)
 //	@Param			days	query		int		false	"number of days"	minimum(1)	maximum(31)	default(7)
+//	@Param			limit	query		int		false	"page size"	minimum(1)	maximum(200)	default(50)
+//	@Param			cursor	query		string	false	"next_cursor of the previous page"	maxlength(200)
 //	@Success		200		{object}	SlotList
 //	@Failure		401		{object}	Problem
 //	@Failure		404		{object}	Problem
@@ -252,12 +261,16 @@ func handleSlots(svc *orders.Service, now func() time.Time) echo.HandlerFunc {
 				return errs.Field("days", "must be a number")
 			}
 		}
-		slots, err := svc.Slots(c.Request().Context(), principal(c), id, from, days)
+		pr, err := pageOf(c)
 		if err != nil {
 			return err
 		}
-		out := SlotList{Items: make([]SlotResponse, 0, len(slots))}
-		for _, s := range slots {
+		pg, err := svc.Slots(c.Request().Context(), principal(c), id, from, days, pr)
+		if err != nil {
+			return err
+		}
+		out := SlotList{Items: make([]SlotResponse, 0, len(pg.Items)), NextCursor: nextCursor(pg.NextCursor)}
+		for _, s := range pg.Items {
 			out.Items = append(out.Items, SlotResponse{Start: s.Start, End: s.End, Technicians: s.Technicians, TechnicianID: s.TechnicianID})
 		}
 		return c.JSON(http.StatusOK, out)

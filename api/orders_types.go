@@ -214,7 +214,8 @@ type EventResponse struct {
 
 // EventList is an order's timeline, oldest first.
 type EventList struct {
-	Items []EventResponse `json:"items"`
+	Items      []EventResponse `json:"items"`
+	NextCursor *string         `json:"next_cursor" extensions:"x-nullable" example:"MTc4MDMwODAwMDAwMDAwMHwwMTkwZjFmNC03YzFlLTdkM2EtOWQxZS0yZjliNWMxYTBlOTk"` // null on the last page
 } // @name OrderEventList
 
 // SlotResponse is a free appointment window.
@@ -227,7 +228,8 @@ type SlotResponse struct {
 
 // SlotList lists free windows.
 type SlotList struct {
-	Items []SlotResponse `json:"items"`
+	Items      []SlotResponse `json:"items"`
+	NextCursor *string        `json:"next_cursor" extensions:"x-nullable" example:"MTc4MDMwODAwMDAwMDAwMHwwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA"` // null on the last page
 } // @name SlotList
 
 // NotificationResponse is one inbox entry.

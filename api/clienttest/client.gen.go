@@ -1022,6 +1022,11 @@ type OrderEvent struct {
 // OrderEventList defines model for OrderEventList.
 type OrderEventList struct {
 	Items []OrderEvent `json:"items"`
+
+	// NextCursor null on the last page
+	//
+	// Example: MTc4MDMwODAwMDAwMDAwMHwwMTkwZjFmNC03YzFlLTdkM2EtOWQxZS0yZjliNWMxYTBlOTk
+	NextCursor *string `json:"next_cursor"`
 }
 
 // OrderList defines model for OrderList.
@@ -1412,6 +1417,11 @@ type Slot struct {
 // SlotList defines model for SlotList.
 type SlotList struct {
 	Items []Slot `json:"items"`
+
+	// NextCursor null on the last page
+	//
+	// Example: MTc4MDMwODAwMDAwMDAwMHwwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA
+	NextCursor *string `json:"next_cursor"`
 }
 
 // TokenResponse defines model for TokenResponse.
@@ -1684,6 +1694,15 @@ type DepartOrderParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// ListOrderEventsParams defines parameters for ListOrderEvents.
+type ListOrderEventsParams struct {
+	// Limit page size
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // QuoteOrderParams defines parameters for QuoteOrder.
 type QuoteOrderParams struct {
 	// IdempotencyKey Makes the request safe to retry: the same key with the same body replays the first response (24 h, per caller); with another body it is 422; while the first is in flight, 409.
@@ -1715,6 +1734,12 @@ type ListOrderSlotsParams struct {
 
 	// Days number of days
 	Days *int `form:"days,omitempty" json:"days,omitempty"`
+
+	// Limit page size
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // StartOrderParams defines parameters for StartOrder.
@@ -2331,10 +2356,10 @@ type ClientInterface interface {
 
 	// ListOrderEvents Order timeline
 	//
-	// Every change of the order, oldest first: action, actor and role, status before and after, time and details.
+	// Every change of the order, oldest first: action, actor (id, role, name), status before and after, time and details. Paginated like every list.
 	//
 	// Corresponds with GET /v1/orders/{id}/events (the `ListOrderEvents` operationId).
-	ListOrderEvents(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListOrderEvents(ctx context.Context, id openapi_types.UUID, params *ListOrderEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// QuoteOrderWithBody Send a quote
 	//
@@ -3406,11 +3431,11 @@ func (c *Client) DepartOrder(ctx context.Context, id openapi_types.UUID, params 
 
 // ListOrderEvents Order timeline
 //
-// Every change of the order, oldest first: action, actor and role, status before and after, time and details.
+// Every change of the order, oldest first: action, actor (id, role, name), status before and after, time and details. Paginated like every list.
 //
 // Corresponds with GET /v1/orders/{id}/events (the `ListOrderEvents` operationId).
-func (c *Client) ListOrderEvents(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListOrderEventsRequest(c.Server, id)
+func (c *Client) ListOrderEvents(ctx context.Context, id openapi_types.UUID, params *ListOrderEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOrderEventsRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5448,7 +5473,7 @@ func NewDepartOrderRequest(server string, id openapi_types.UUID, params *DepartO
 }
 
 // NewListOrderEventsRequest constructs an http.Request for the ListOrderEvents method
-func NewListOrderEventsRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewListOrderEventsRequest(server string, id openapi_types.UUID, params *ListOrderEventsParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5471,6 +5496,45 @@ func NewListOrderEventsRequest(server string, id openapi_types.UUID) (*http.Requ
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -5766,6 +5830,30 @@ func NewListOrderSlotsRequest(server string, id openapi_types.UUID, params *List
 		if params.Days != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "days", *params.Days, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -7018,12 +7106,12 @@ type ClientWithResponsesInterface interface {
 
 	// ListOrderEventsWithResponse Order timeline
 	//
-	// Every change of the order, oldest first: action, actor and role, status before and after, time and details.
+	// Every change of the order, oldest first: action, actor (id, role, name), status before and after, time and details. Paginated like every list.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/orders/{id}/events (the `ListOrderEvents` operationId).
-	ListOrderEventsWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ListOrderEventsResponse, error)
+	ListOrderEventsWithResponse(ctx context.Context, id openapi_types.UUID, params *ListOrderEventsParams, reqEditors ...RequestEditorFn) (*ListOrderEventsResponse, error)
 
 	// QuoteOrderWithBodyWithResponse Send a quote
 	//
@@ -11484,6 +11572,11 @@ type ListOrderEventsResponse404Headers struct {
 	XRequestId *string
 }
 
+// ListOrderEventsResponse422Headers the declared response headers of an HTTP 422 response for ListOrderEvents
+type ListOrderEventsResponse422Headers struct {
+	XRequestId *string
+}
+
 // ListOrderEventsResponse500Headers the declared response headers of an HTTP 500 response for ListOrderEvents
 type ListOrderEventsResponse500Headers struct {
 	XRequestId *string
@@ -11504,6 +11597,8 @@ type ListOrderEventsResponse struct {
 	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -11514,6 +11609,8 @@ type ListOrderEventsResponse struct {
 	Headers401 *ListOrderEventsResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ListOrderEventsResponse404Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ListOrderEventsResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListOrderEventsResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -11533,6 +11630,11 @@ func (r ListOrderEventsResponse) GetApplicationproblemJSON401() *Problem {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ListOrderEventsResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListOrderEventsResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -15133,13 +15235,13 @@ func (c *ClientWithResponses) DepartOrderWithResponse(ctx context.Context, id op
 
 // ListOrderEventsWithResponse Order timeline
 //
-// Every change of the order, oldest first: action, actor and role, status before and after, time and details.
+// Every change of the order, oldest first: action, actor (id, role, name), status before and after, time and details. Paginated like every list.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/orders/{id}/events (the `ListOrderEvents` operationId).
-func (c *ClientWithResponses) ListOrderEventsWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*ListOrderEventsResponse, error) {
-	rsp, err := c.ListOrderEvents(ctx, id, reqEditors...)
+func (c *ClientWithResponses) ListOrderEventsWithResponse(ctx context.Context, id openapi_types.UUID, params *ListOrderEventsParams, reqEditors ...RequestEditorFn) (*ListOrderEventsResponse, error) {
+	rsp, err := c.ListOrderEvents(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20964,6 +21066,13 @@ func ParseListOrderEventsResponse(rsp *http.Response) (*ListOrderEventsResponse,
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21018,6 +21127,16 @@ func ParseListOrderEventsResponse(rsp *http.Response) (*ListOrderEventsResponse,
 			headers.XRequestId = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 422:
+		var headers ListOrderEventsResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
 		var headers ListOrderEventsResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {

@@ -244,8 +244,21 @@ func TestCustomerFlow(t *testing.T) {
 	}
 
 	// The timeline shows each step, who took it and the status it led to.
-	ev, err := chen.ListOrderEventsWithResponse(ctx, o.Id)
-	check(t, "timeline", ev, err, http.StatusOK)
+	// Read it in pages of three, following next_cursor until it is null.
+	var events []clienttest.OrderEvent
+	params := &clienttest.ListOrderEventsParams{Limit: ptr(3)}
+	for pages := 1; ; pages++ {
+		ev, err := chen.ListOrderEventsWithResponse(ctx, o.Id, params)
+		check(t, "timeline", ev, err, http.StatusOK)
+		if len(ev.JSON200.Items) > 3 || pages > 10 {
+			t.Fatalf("page %d has %d events: %s", pages, len(ev.JSON200.Items), ev.Body)
+		}
+		events = append(events, ev.JSON200.Items...)
+		if ev.JSON200.NextCursor == nil {
+			break
+		}
+		params.Cursor = ev.JSON200.NextCursor
+	}
 	want := []struct {
 		action clienttest.EventAction
 		actor  string
@@ -260,7 +273,7 @@ func TestCustomerFlow(t *testing.T) {
 		{clienttest.EventActionQuoteApprove, "Chen Customer", clienttest.OrderStatusInProgress},
 	}
 	i := 0
-	for _, e := range ev.JSON200.Items {
+	for _, e := range events {
 		if i < len(want) && e.Action == want[i].action {
 			if e.Actor == nil || e.Actor.Name != want[i].actor || e.To != want[i].to {
 				t.Errorf("event %s: actor %+v, to %s; want %s, %s", e.Action, e.Actor, e.To, want[i].actor, want[i].to)
@@ -269,7 +282,7 @@ func TestCustomerFlow(t *testing.T) {
 		}
 	}
 	if i != len(want) {
-		t.Fatalf("timeline lacks %s (in order): %s", want[i].action, ev.Body)
+		t.Fatalf("timeline lacks %s (in order): %+v", want[i].action, events)
 	}
 }
 

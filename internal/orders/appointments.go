@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/auth"
 	"github.com/fieldops/fieldops/internal/platform/errs"
 	"github.com/fieldops/fieldops/internal/platform/ids"
+	"github.com/fieldops/fieldops/internal/platform/page"
 )
 
 // Appointment limits.
@@ -96,8 +98,27 @@ type Slot struct {
 }
 
 // Slots lists free windows over days days from the date of from: of the
-// assigned technician, or of the region's qualified technicians before assignment.
-func (s *Service) Slots(ctx context.Context, p auth.Principal, id uuid.UUID, from time.Time, days int) ([]Slot, error) {
+// assigned technician, or of the region's qualified technicians before
+// assignment; a page of them in time order (NextCursor "" on the last page).
+func (s *Service) Slots(ctx context.Context, p auth.Principal, id uuid.UUID, from time.Time, days int, pr page.Request) (SlotPage, error) {
+	all, err := s.freeSlots(ctx, p, id, from, days)
+	if err != nil {
+		return SlotPage{}, err
+	}
+	if pr.After != nil {
+		all = slices.DeleteFunc(all, func(sl Slot) bool { return !sl.Start.After(pr.After.At) })
+	}
+	items, next := page.Cut(all, pr.Limit, func(sl Slot) page.Key { return page.Key{At: sl.Start} })
+	return SlotPage{Items: items, NextCursor: next}, nil
+}
+
+// SlotPage is one page of free windows.
+type SlotPage struct {
+	Items      []Slot
+	NextCursor string
+}
+
+func (s *Service) freeSlots(ctx context.Context, p auth.Principal, id uuid.UUID, from time.Time, days int) ([]Slot, error) {
 	if days < 1 || days > 31 {
 		return nil, errs.Field("days", "must be between 1 and 31")
 	}

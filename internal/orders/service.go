@@ -16,6 +16,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/errs"
 	"github.com/fieldops/fieldops/internal/platform/ids"
+	"github.com/fieldops/fieldops/internal/platform/page"
 )
 
 // Catalog is what orders need from the catalogue; catalog.Service implements it.
@@ -328,11 +329,23 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (Orde
 
 // Events returns an order's timeline, oldest first, each event with its
 // Actor (id, role, name).
-func (s *Service) Events(ctx context.Context, p auth.Principal, id uuid.UUID) ([]Event, error) {
+func (s *Service) Events(ctx context.Context, p auth.Principal, id uuid.UUID, pr page.Request) (EventPage, error) {
 	if _, err := s.Get(ctx, p, id); err != nil {
-		return nil, err
+		return EventPage{}, err
 	}
-	return s.st.events(ctx, id)
+	rows, err := s.st.events(ctx, id, pr.After, pr.Limit+1)
+	if err != nil {
+		return EventPage{}, err
+	}
+	items, next := page.Cut(rows, pr.Limit, func(e Event) page.Key { return page.Key{At: e.CreatedAt, ID: e.ID} })
+	return EventPage{Items: items, NextCursor: next}, nil
+}
+
+// EventPage is one page of a timeline, oldest first; NextCursor is "" on
+// the last page.
+type EventPage struct {
+	Items      []Event
+	NextCursor string
 }
 
 // Patch changes what the customer described. Staff may always (before

@@ -14,6 +14,7 @@ import (
 
 	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/errs"
+	"github.com/fieldops/fieldops/internal/platform/page"
 )
 
 var constraints = map[string]errs.FieldError{
@@ -90,11 +91,16 @@ func (s store) addEvent(ctx context.Context, e *Event) error {
 	return s.db.WithContext(ctx).Create(e).Error
 }
 
-// events reads an order's timeline with each actor's name (one query).
-func (s store) events(ctx context.Context, order uuid.UUID) ([]Event, error) {
+// events reads up to n events of an order after a keyset position, oldest
+// first, with each actor's name (one query).
+func (s store) events(ctx context.Context, order uuid.UUID, after *page.Key, n int) ([]Event, error) {
 	var rows []eventRow
-	err := s.db.WithContext(ctx).Table("order_events e").Select("e.*, u.name AS actor_name").
-		Joins("LEFT JOIN users u ON u.id = e.actor_id").Where("e.order_id = ?", order).Order("e.created_at, e.id").Find(&rows).Error
+	q := s.db.WithContext(ctx).Table("order_events e").Select("e.*, u.name AS actor_name").
+		Joins("LEFT JOIN users u ON u.id = e.actor_id").Where("e.order_id = ?", order)
+	if after != nil {
+		q = q.Where("(e.created_at, e.id) > (?, ?)", after.At, after.ID)
+	}
+	err := q.Order("e.created_at, e.id").Limit(n).Find(&rows).Error
 	out := make([]Event, 0, len(rows))
 	for _, r := range rows {
 		e := r.Event
