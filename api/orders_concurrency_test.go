@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -221,14 +222,23 @@ func concCreateOrder(t *testing.T, env *apitest.Env, customerTok, desc string) s
 // concEvents returns an order's timeline entries with the given action.
 func concEvents(t *testing.T, env *apitest.Env, tok, id, action string) []map[string]any {
 	t.Helper()
-	r := mustStatus(t, env.Do(http.MethodGet, "/v1/orders/"+id+"/events", tok, nil), http.StatusOK, "events")
 	var out []map[string]any
-	for _, it := range r.JSON["items"].([]any) {
-		if e := it.(map[string]any); e["action"] == action {
-			out = append(out, e)
+	path := "/v1/orders/" + id + "/events?limit=200"
+	for pages := 0; pages < 100; pages++ {
+		r := mustStatus(t, env.Do(http.MethodGet, path, tok, nil), http.StatusOK, "events")
+		for _, e := range r.Items(t) {
+			if e["action"] == action {
+				out = append(out, e)
+			}
 		}
+		next, ok := r.JSON["next_cursor"].(string)
+		if !ok {
+			return out
+		}
+		path = "/v1/orders/" + id + "/events?limit=200&cursor=" + url.QueryEscape(next)
 	}
-	return out
+	t.Fatal("events: more than 100 pages")
+	return nil
 }
 
 // concAcceptedOrders creates n orders of alice's, each triaged, assigned to
