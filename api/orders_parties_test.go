@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -325,4 +327,33 @@ func TestOrderPartiesStayWithinTheDispatchersProvider(t *testing.T) {
 		}
 		partTechnician(t, w, o, accCarl, "Carl CoolFix", "+8613900200001", "full")
 	})
+}
+
+func TestProductModelsCarryABrand(t *testing.T) {
+	w := accNewWorld(t)
+	rows := []struct {
+		name       string
+		brand      any // nil: not sent
+		wantStatus int
+		wantBrand  string
+	}{
+		{"a brand is stored and returned", "Frostline", http.StatusCreated, "Frostline"},
+		{"the brand is optional", nil, http.StatusCreated, ""},
+		{"a brand over 100 characters is refused", strings.Repeat("b", 101), http.StatusUnprocessableEntity, ""},
+	}
+	for i, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			body := map[string]any{"code": fmt.Sprintf("BR-%d", i), "name": "Portable heater"}
+			if row.brand != nil {
+				body["brand"] = row.brand
+			}
+			r := w.do(t, http.MethodPost, "/v1/product-models", accManager, body)
+			if r.Status != row.wantStatus {
+				t.Fatalf("status %d, want %d: %s", r.Status, row.wantStatus, r.Raw)
+			}
+			if row.wantStatus == http.StatusCreated && r.JSON["brand"] != row.wantBrand {
+				t.Errorf("brand = %v, want %q", r.JSON["brand"], row.wantBrand)
+			}
+		})
+	}
 }
