@@ -2,20 +2,34 @@ package orders
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/errs"
 )
 
 // listOrders reads up to n orders of the scope matching f, below bound and
-// after cursor, by (updated_at, id), with their parties: one query, the page
-// query (filter) as a subquery joined to the parties on primary keys.
+// after cursor, by (updated_at, id), with their parties: one statement, the
+// page query (filter) as a subquery joined to the parties on primary keys.
+//
+// How PostgreSQL plans it matters more than the SQL (docs/PERFORMANCE.md,
+// BenchmarkDispatcherList, BenchmarkTechnician*): a narrowed list (a
+// technician's, or one filtered by status, type, priority, region,
+// technician or updated_since) needs a plan made for its arguments — a cached
+// generic plan walks every order by updated_at — so it is sent as a one-shot
+// statement (pgx QueryExecModeExec: planned with its arguments, one round
+// trip, no transaction). The plain keyset walk (everyone's, a customer's or a
+// provider's orders) has one good plan whatever the arguments, so it is a
+// cached prepared statement whose LIMIT is written as a literal: PostgreSQL
+// then keeps its generic plan and stops re-planning the page and its joins.
 func (s store) listOrders(ctx context.Context, sc scope, f Filter, bound time.Time, cursor *Cursor, n int) ([]orderRow, error) {
+	narrowed := sc.technician != nil || f != (Filter{})
 	filter := func(q *gorm.DB) *gorm.DB {
 		q = q.Model(&Order{}).Where("updated_at < ?", bound)
 		switch {
@@ -47,25 +61,17 @@ func (s store) listOrders(ctx context.Context, sc scope, f Filter, bound time.Ti
 		if cursor != nil {
 			q = q.Where("(updated_at, id) > (?, ?)", cursor.At, cursor.ID)
 		}
-		return q.Order("updated_at, id").Limit(n)
+		if narrowed {
+			return q.Order("updated_at, id").Limit(n)
+		}
+		return q.Order(clause.OrderBy{Expression: clause.Expr{SQL: "updated_at, id LIMIT " + strconv.Itoa(n)}})
+	}
+	db := s.db.WithContext(ctx)
+	if narrowed {
+		db = database.OneShot(db)
 	}
 	var rows []orderRow
-	find := func(db *gorm.DB) error {
-		return db.Table("(?) o", filter(db)).Select("o.*, " + partySelect).Joins(partyJoins).Order("o.updated_at, o.id").Find(&rows).Error
-	}
-	if sc.technician == nil {
-		err := find(s.db.WithContext(ctx))
-		return rows, err
-	}
-	// A technician's list joins their assignments; a cached generic plan walks
-	// all orders by updated_at instead and is ~6x slower at 100k orders
-	// (docs/PERFORMANCE.md), so this query is planned for its arguments.
-	err := database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
-		if err := tx.Exec("SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
-			return err
-		}
-		return find(tx)
-	})
+	err := db.Table("(?) o", filter(db)).Select("o.*, " + partySelect).Joins(partyJoins).Order("o.updated_at, o.id").Find(&rows).Error
 	return rows, err
 }
 

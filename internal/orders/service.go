@@ -169,15 +169,12 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 	var joined partyRow
 	err := database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
 		st := s.st.tx(tx)
-		pol, err := st.policy(ctx, o.Type, o.Priority)
+		pol, number, parties, err := st.intakeFacts(ctx, o, now.Year())
 		if err != nil {
 			return err
 		}
-		o.CreatedAt = now
+		o.CreatedAt, o.Number, joined = now, number, parties
 		applySLA(&o, pol)
-		if o.Number, err = st.nextNumber(ctx, now.Year()); err != nil {
-			return err
-		}
 		if err := st.insert(ctx, &o); err != nil {
 			return err
 		}
@@ -186,8 +183,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 				"priority": o.Priority, "in_warranty": o.InWarranty}, CreatedAt: now}); err != nil {
 			return err
 		}
-		joined, err = st.partiesOf(ctx, o)
-		return err
+		return nil
 	})
 	if err != nil {
 		return Order{}, err
