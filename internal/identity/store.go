@@ -50,10 +50,15 @@ func (s store) userByID(ctx context.Context, id uuid.UUID) (User, error) {
 	return u, err
 }
 
+// active reports whether the user exists and is active; every authenticated
+// request asks, so it skips GORM (database.Row).
 func (s store) active(ctx context.Context, id uuid.UUID) (bool, error) {
-	var active []bool
-	err := s.db.WithContext(ctx).Model(&User{}).Where("id = ?", id).Limit(1).Pluck("active", &active).Error
-	return len(active) == 1 && active[0], err
+	var active bool
+	err := database.Row(ctx, s.db, `SELECT active FROM users WHERE id = $1`, id).Scan(&active)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return active, err
 }
 
 // userByLogin finds a user by e-mail (case-insensitive) or phone.

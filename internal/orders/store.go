@@ -215,7 +215,7 @@ WHERE active AND technician_id IN ? AND during && tstzrange(?, ?, '[)')`, techs,
 // began is visible here. Read-only transactions do not hold the bound back.
 func (s store) syncBound(ctx context.Context) (time.Time, error) {
 	var t time.Time
-	err := s.db.WithContext(ctx).Raw(`SELECT LEAST(statement_timestamp(), COALESCE((SELECT min(xact_start) FROM pg_stat_activity
-WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL AND backend_type = 'client backend'), 'infinity'))`).Scan(&t).Error
-	return t, err
+	err := database.Row(ctx, s.db, `SELECT LEAST(statement_timestamp(), COALESCE((SELECT min(xact_start) FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL AND backend_type = 'client backend'), 'infinity'))`).Scan(&t)
+	return t.UTC(), err
 }

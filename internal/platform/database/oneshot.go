@@ -36,3 +36,12 @@ func (p oneShotPool) QueryRowContext(ctx context.Context, query string, args ...
 func (p oneShotPool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return p.ConnPool.ExecContext(ctx, query, append([]any{pgx.QueryExecModeExec}, args...)...)
 }
+
+// Row runs a query that returns at most one row on db's connection (or
+// transaction) through database/sql, without GORM's statement building and
+// reflection. It is for tiny queries every request makes (the active-account
+// check, the delta-sync bound), where GORM's own work costs more than the
+// query (BenchmarkDispatcherList, docs/PERFORMANCE.md). Placeholders are $1, $2, ….
+func Row(ctx context.Context, db *gorm.DB, query string, args ...any) *sql.Row {
+	return db.Statement.ConnPool.QueryRowContext(ctx, query, args...)
+}
