@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -66,13 +67,27 @@ func (s store) listOrders(ctx context.Context, sc scope, f Filter, bound time.Ti
 		}
 		return q.Order(clause.OrderBy{Expression: clause.Expr{SQL: "updated_at, id LIMIT " + strconv.Itoa(n)}})
 	}
+	// GORM renders the statement (DryRun), pgx runs and scans it (list_scan.go).
 	db := s.db.WithContext(ctx)
-	if narrowed {
-		db = database.OneShot(db)
+	stmt := db.Session(&gorm.Session{DryRun: true}).Table("(?) o", filter(db)).
+		Select(listOrderColumns + ", " + partySelect).Joins(partyJoins).Order("o.updated_at, o.id").Find(&[]*orderRow{}).Statement
+	if stmt.Error != nil {
+		return nil, stmt.Error
 	}
-	var rows []*orderRow // pointers: GORM allocates each row anyway, and growing the slice copies pointers, not rows (BenchmarkDispatcherList)
-	err := db.Table("(?) o", filter(db)).Select("o.*, " + partySelect).Joins(partyJoins).Order("o.updated_at, o.id").Find(&rows).Error
-	return rows, err
+	args := stmt.Vars
+	if narrowed {
+		args = append([]any{pgx.QueryExecModeExec}, args...)
+	}
+	var out []*orderRow
+	err := database.Native(ctx, s.db, func(conn *pgx.Conn) error {
+		rows, err := conn.Query(ctx, stmt.SQL.String(), args...)
+		if err != nil {
+			return err
+		}
+		out, err = scanListRows(rows)
+		return err
+	})
+	return out, err
 }
 
 // notifications reads up to n inbox entries of user after the key: unread
