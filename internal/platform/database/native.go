@@ -10,35 +10,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// OneShot returns a session of db whose statements are sent as one-shot
-// (unnamed) statements: PostgreSQL plans each for its actual arguments, in
-// the same round trip, instead of reusing a cached prepared statement whose
-// generic plan may not suit them. Use it for the few queries whose best plan
-// depends on the arguments (docs/PERFORMANCE.md); a plain SET LOCAL
-// plan_cache_mode needs a transaction and three more round trips.
-func OneShot(db *gorm.DB) *gorm.DB {
-	s := db.Session(&gorm.Session{})
-	s.Statement.ConnPool = oneShotPool{s.Statement.ConnPool}
-	return s
-}
-
-// oneShotPool passes pgx.QueryExecModeExec ahead of the arguments; pgx's
-// database/sql driver hands it to pgx, which takes it as the query mode and
-// binds the rest to $1, $2, ….
-type oneShotPool struct{ gorm.ConnPool }
-
-func (p oneShotPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return p.ConnPool.QueryContext(ctx, query, append([]any{pgx.QueryExecModeExec}, args...)...)
-}
-
-func (p oneShotPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return p.ConnPool.QueryRowContext(ctx, query, append([]any{pgx.QueryExecModeExec}, args...)...)
-}
-
-func (p oneShotPool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return p.ConnPool.ExecContext(ctx, query, append([]any{pgx.QueryExecModeExec}, args...)...)
-}
-
 // Row runs a query that returns at most one row on db's connection (or
 // transaction) through database/sql, without GORM's statement building and
 // reflection. It is for tiny queries every request makes (the active-account
