@@ -61,3 +61,21 @@ func TestOrderListItemsEqualTheOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestOrderListFilterValuesStayValues: narrowed lists go by the simple query
+// protocol, with the arguments escaped into the SQL by pgx; a filter value
+// that looks like SQL must match nothing rather than widen the list.
+func TestOrderListFilterValuesStayValues(t *testing.T) {
+	w := accNewWorld(t)
+	w.aliceOrder(t)
+	for _, region := range []string{`north' OR '1'='1`, `north\' OR 1=1 --`, "north'; DROP TABLE orders; --", `$1`} {
+		r := mustStatus(t, w.do(t, http.MethodGet, "/v1/orders?region="+url.QueryEscape(region), accDisp, nil), http.StatusOK, "list")
+		if items := r.Items(t); len(items) != 0 {
+			t.Errorf("region %q matched %d orders", region, len(items))
+		}
+	}
+	r := mustStatus(t, w.do(t, http.MethodGet, "/v1/orders?region=north", accDisp, nil), http.StatusOK, "list")
+	if len(r.Items(t)) != 1 {
+		t.Errorf("region north: %s", r.Raw)
+	}
+}

@@ -23,9 +23,10 @@ import (
 // BenchmarkDispatcherList, BenchmarkTechnician*): a narrowed list (a
 // technician's, or one filtered by status, type, priority, region,
 // technician or updated_since) needs a plan made for its arguments — a cached
-// generic plan walks every order by updated_at — so it is sent as a one-shot
-// statement (pgx QueryExecModeExec: planned with its arguments, one round
-// trip, no transaction). The plain keyset walk (everyone's, a customer's or a
+// generic plan walks every order by updated_at — so it is sent with the
+// simple query protocol (pgx escapes the arguments into the text): PostgreSQL
+// plans it for its values whatever plan_cache_mode says, in one round trip
+// and without a transaction. The plain keyset walk (everyone's, a customer's or a
 // provider's orders) has one good plan whatever the arguments, so it is a
 // cached prepared statement whose LIMIT is written as a literal: PostgreSQL
 // then keeps its generic plan and stops re-planning the page and its joins.
@@ -76,7 +77,7 @@ func (s store) listOrders(ctx context.Context, sc scope, f Filter, bound time.Ti
 	}
 	args := stmt.Vars
 	if narrowed {
-		args = append([]any{pgx.QueryExecModeExec}, args...)
+		args = append([]any{pgx.QueryExecModeSimpleProtocol}, args...)
 	}
 	var out []*orderRow
 	err := database.Native(ctx, s.db, func(conn *pgx.Conn) error {
