@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -113,6 +114,10 @@ func jsonType(t reflect.Type) string {
 
 // validateStruct runs the `validate` tags and reports every failing field.
 func validateStruct(v any) error {
+	if field := nulString(reflect.ValueOf(v), ""); field != "" {
+		// PostgreSQL text cannot hold NUL; refuse it here rather than fail later with a 500
+		return errs.Field(field, "must not contain the NUL character")
+	}
 	err := validate.Struct(v)
 	var ves validator.ValidationErrors
 	if !errors.As(err, &ves) {
@@ -171,4 +176,50 @@ func jsonEncode(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// nulString returns the JSON path of the first string in v that contains a
+// NUL character ("" when none does).
+func nulString(v reflect.Value, path string) string {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return ""
+		}
+		return nulString(v.Elem(), path)
+	case reflect.String:
+		if strings.ContainsRune(v.String(), 0) {
+			return path
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			if path != "" {
+				name = path + "." + name
+			}
+			if p := nulString(v.Field(i), name); p != "" {
+				return p
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if p := nulString(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); p != "" {
+				return p
+			}
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			if p := nulString(v.MapIndex(k), path+"."+fmt.Sprint(k)); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }

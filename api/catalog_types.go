@@ -43,20 +43,20 @@ type ProductModelList struct {
 
 // AddressDTO is a service address; region drives dispatch.
 type AddressDTO struct {
-	Line1  string   `json:"line1" validate:"max=300" example:"88 Century Avenue, Apt 1203"`
-	City   string   `json:"city" validate:"max=100" example:"Shanghai"`
-	Region string   `json:"region" validate:"max=64" example:"north"`
+	Line1  string   `json:"line1" validate:"required,max=300" maxLength:"300" example:"88 Century Avenue, Apt 1203"`
+	City   string   `json:"city" validate:"required,max=100" maxLength:"100" example:"Shanghai"`
+	Region string   `json:"region" validate:"required,max=64" maxLength:"64" example:"north"`
 	Lat    *float64 `json:"lat,omitempty" validate:"required_with=Lng,omitempty,gte=-90,lte=90" minimum:"-90" maximum:"90" format:"double" example:"31.2304"`
 	Lng    *float64 `json:"lng,omitempty" validate:"required_with=Lat,omitempty,gte=-180,lte=180" minimum:"-180" maximum:"180" format:"double" example:"121.4737"`
 } // @name Address
 
 // AssetRequest registers a product.
 type AssetRequest struct {
-	ProductModelID string     `json:"product_model_id" validate:"required,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e11"`
-	SerialNumber   string     `json:"serial_number" validate:"required,max=100" minLength:"1" example:"SN-2026-000042"`
-	PurchaseDate   string     `json:"purchase_date" validate:"required,datetime=2006-01-02" format:"date" example:"2026-03-15"`                     // not in the future
-	Address        AddressDTO `json:"address,omitempty"`                                                                                            // where the product is installed
-	CustomerID     string     `json:"customer_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e12"` // staff: required; customers: their own or absent
+	ProductModelID string      `json:"product_model_id" validate:"required,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e11"`
+	SerialNumber   string      `json:"serial_number" validate:"required,max=100" minLength:"1" example:"SN-2026-000042"`
+	PurchaseDate   string      `json:"purchase_date" validate:"required,datetime=2006-01-02" format:"date" example:"2026-03-15"`                     // not in the future
+	Address        *AddressDTO `json:"address,omitempty" validate:"omitempty"`                                                                       // where the product is installed
+	CustomerID     string      `json:"customer_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e12"` // staff: required; customers: their own or absent
 } // @name AssetRequest
 
 // WarrantyDTO is derived from the model's terms and the purchase date.
@@ -115,5 +115,13 @@ func fromAssetRequest(r AssetRequest) (catalog.AssetInput, error) {
 		return catalog.AssetInput{}, errs.Field("purchase_date", "must be a date like 2006-01-02")
 	}
 	return catalog.AssetInput{CustomerID: optUUID(r.CustomerID), ProductModelID: *optUUID(r.ProductModelID),
-		SerialNumber: r.SerialNumber, PurchaseDate: d, Address: fromAddressDTO(r.Address)}, nil
+		SerialNumber: r.SerialNumber, PurchaseDate: d, Address: fromOptAddress(r.Address)}, nil
+}
+
+// fromOptAddress converts an optional address; absent is the zero address.
+func fromOptAddress(a *AddressDTO) catalog.Address {
+	if a == nil {
+		return catalog.Address{}
+	}
+	return fromAddressDTO(*a)
 }

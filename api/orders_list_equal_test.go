@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -77,5 +78,54 @@ func TestOrderListFilterValuesStayValues(t *testing.T) {
 	r := mustStatus(t, w.do(t, http.MethodGet, "/v1/orders?region=north", accDisp, nil), http.StatusOK, "list")
 	if len(r.Items(t)) != 1 {
 		t.Errorf("region north: %s", r.Raw)
+	}
+}
+
+// TestTextInputThatPostgreSQLCannotStoreIs422: NUL characters, invalid UTF-8
+// and an over-long region filter are refused with a problem naming the field,
+// never a 500.
+func TestTextInputThatPostgreSQLCannotStoreIs422(t *testing.T) {
+	w := accNewWorld(t)
+	cases := []struct {
+		name, method, path string
+		body               any
+		field              string
+	}{
+		{"NUL in a filter", http.MethodGet, "/v1/orders?region=" + url.QueryEscape("no\x00rth"), nil, "region"},
+		{"invalid UTF-8 in a filter", http.MethodGet, "/v1/orders?region=%ff%fe", nil, "region"},
+		{"a filter longer than documented", http.MethodGet, "/v1/orders?region=" + strings.Repeat("n", 65), nil, "region"},
+		{"NUL in a body string", http.MethodPost, "/v1/orders", map[string]any{"type": "repair", "description": "drips\x00",
+			"address": accAliceAddress()}, "description"},
+		{"NUL in a nested body string", http.MethodPost, "/v1/orders", map[string]any{"type": "repair", "description": "drips",
+			"address": map[string]any{"line1": "1 Road\x00", "city": "Northport", "region": "north"}}, "address.line1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := w.do(t, c.method, c.path, accDisp, c.body)
+			if c.method == http.MethodPost {
+				r = w.do(t, c.method, c.path, accAlice, c.body)
+			}
+			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Raw), `"field":"`+c.field+`"`) {
+				t.Errorf("%d %s, want 422 naming %s", r.Status, r.Raw, c.field)
+			}
+		})
+	}
+}
+
+// TestReasonLengthCountsCharacters: the 1000 a reason may have are
+// characters, as documented (maxLength), not bytes: 400 Chinese characters
+// (1200 bytes) are a valid reason, 1001 characters are not.
+func TestReasonLengthCountsCharacters(t *testing.T) {
+	w := accNewWorld(t)
+	id := w.submit(t, accAlice, map[string]any{"type": "repair", "description": "AC drips water",
+		"asset_id": w.asset(t, accAlice, "AC9-DEMO-0001"), "address": accAliceAddress()})
+	r := w.do(t, http.MethodPost, "/v1/orders/"+id+"/cancel", accAlice, map[string]any{"reason": strings.Repeat("取", 1001)})
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("1001 characters: %d %s", r.Status, r.Raw)
+	}
+	r = mustStatus(t, w.do(t, http.MethodPost, "/v1/orders/"+id+"/cancel", accAlice, map[string]any{"reason": strings.Repeat("取", 400)}),
+		http.StatusOK, "cancel")
+	if r.JSON["status"] != "cancelled" {
+		t.Errorf("cancel: %s", r.Raw)
 	}
 }

@@ -25,7 +25,7 @@ import (
 
 // ContractHeaders are the response headers clients are told to read. When the
 // server sends one, the document must declare it on that response.
-var ContractHeaders = []string{"ETag", "Location", "Retry-After", "Idempotent-Replayed", "X-Request-Id"}
+var ContractHeaders = []string{"ETag", "Location", "Retry-After", "Idempotent-Replayed", "X-Request-Id", "WWW-Authenticate"}
 
 // checkedFormats are the formats the document may use: uuid and email are
 // checked here, date, date-time, int32, int64 and byte by kin-openapi, and

@@ -80,7 +80,7 @@ func (s *Service) Assign(ctx context.Context, p auth.Principal, id uuid.UUID, te
 			var ok bool
 			pick, why, ok = choose(*c.o, candidates, load)
 			if !ok {
-				return &errs.Error{Kind: errs.Conflict, Message: why, Extra: map[string]any{"current_status": peek.Status}}
+				return &errs.Error{Kind: errs.Conflict, Message: why, Extra: map[string]any{"current_status": c.from}}
 			}
 		} else {
 			pick, why = candidates[0], "assigned by "+p.Role

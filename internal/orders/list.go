@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	"github.com/google/uuid"
@@ -35,6 +36,9 @@ func (f Filter) validate() error {
 	}
 	if f.Type != "" && !slices.Contains(Types, f.Type) {
 		fe = append(fe, errs.FieldError{Field: "type", Message: "must be one of " + strings.Join(Types, ", ")})
+	}
+	if !utf8.ValidString(f.Region) || strings.ContainsRune(f.Region, 0) || utf8.RuneCountInString(f.Region) > 64 {
+		fe = append(fe, errs.FieldError{Field: "region", Message: "must be valid text of at most 64 characters"})
 	}
 	if f.Priority != "" && !slices.Contains(Priorities, f.Priority) {
 		fe = append(fe, errs.FieldError{Field: "priority", Message: "must be one of " + strings.Join(Priorities, ", ")})

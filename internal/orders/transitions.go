@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	"github.com/google/uuid"
@@ -95,7 +96,7 @@ func requireReason(reason string) (string, error) {
 	if r == "" {
 		return "", errs.Field("reason", "is required")
 	}
-	if len(r) > 1000 {
+	if utf8.RuneCountInString(r) > 1000 {
 		return "", errs.Field("reason", "must be at most 1000 characters")
 	}
 	return r, nil

@@ -33,8 +33,8 @@ type standardResponse struct {
 // mirrors server behaviour that every handler shares:
 //   - authenticate (api/middleware.go) answers 401 on every secured route;
 //   - bindJSON (api/bind.go) answers 400 for unreadable JSON, 415 for a
-//     Content-Type that is not JSON, 422 for invalid fields, and the body
-//     limit 413, on every route that reads a body;
+//     Content-Type that is not JSON and 422 for invalid fields on every route
+//     that reads a body; the global body limit answers 413 on any route;
 //   - pathID answers 404 for an id that is malformed or not visible;
 //   - the Idempotency-Key middleware (api/idempotency.go) answers 409 while
 //     the same key is in flight and 422 when the key is reused with another
@@ -46,7 +46,7 @@ var standardResponses = []standardResponse{
 	{http.StatusUnauthorized, "No valid access token (missing, expired, revoked or for a deactivated account).", isSecured, []string{"WWW-Authenticate"}},
 	{http.StatusNotFound, "No such object, or not visible to the caller (ids leak nothing).", hasPathParam, nil},
 	{http.StatusConflict, "The same Idempotency-Key is still being processed; retry later.", hasIdempotencyKey, nil},
-	{http.StatusRequestEntityTooLarge, "The body is larger than the configured limit.", hasBody, nil},
+	{http.StatusRequestEntityTooLarge, "The body is larger than the configured limit (the limit applies to every request, with or without a documented body).", always, nil},
 	{http.StatusUnsupportedMediaType, "The body's Content-Type is not accepted.", hasBody, nil},
 	{http.StatusUnprocessableEntity, "Invalid fields (errors names each), or an Idempotency-Key reused with another body.", hasBodyOrIdempotencyKey, nil},
 	{http.StatusInternalServerError, "An unexpected error; it is logged with the request id.", always, nil},
@@ -160,8 +160,11 @@ func completeResponses(doc *openapi3.T) error {
 				if n, err := strconv.Atoi(code); err == nil && n < 500 && hasIdempotencyKey(path, op) {
 					addHeader(ref.Value, "Idempotent-Replayed")
 				}
-				if code == "429" {
+				switch code {
+				case "429":
 					addHeader(ref.Value, "Retry-After")
+				case "401": // the error handler names the scheme on every 401
+					addHeader(ref.Value, "WWW-Authenticate")
 				}
 			}
 		}
