@@ -77,6 +77,9 @@ func idempotent(store *idempotency.Store) echo.MiddlewareFunc {
 				if rec.Location != nil && *rec.Location != "" {
 					res.Header().Set(echo.HeaderLocation, *rec.Location)
 				}
+				if rec.ETag != nil && *rec.ETag != "" {
+					res.Header().Set("ETag", *rec.ETag)
+				}
 				ct := echo.MIMEApplicationJSON
 				if rec.ResponseType != nil && *rec.ResponseType != "" {
 					ct = *rec.ResponseType
@@ -102,7 +105,8 @@ func idempotent(store *idempotency.Store) echo.MiddlewareFunc {
 				return nil
 			}
 			hdr := c.Response().Header()
-			return store.Complete(bg, caller, key, rw.status, hdr.Get(echo.HeaderContentType), hdr.Get(echo.HeaderLocation), rw.buf.Bytes())
+			return store.Complete(bg, caller, key, idempotency.Response{Status: rw.status, ContentType: hdr.Get(echo.HeaderContentType),
+				Location: hdr.Get(echo.HeaderLocation), ETag: hdr.Get("ETag"), Body: rw.buf.Bytes()})
 		}
 	}
 }

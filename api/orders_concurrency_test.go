@@ -719,6 +719,9 @@ func TestIdempotencyKeySemantics(t *testing.T) {
 		if again.Header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again.Raw, first.Raw) {
 			t.Errorf("retry not replayed (header %q):\n%s\n%s", again.Header.Get("Idempotent-Replayed"), again.Raw, first.Raw)
 		}
+		if et := first.Header.Get("ETag"); et == "" || again.Header.Get("ETag") != et {
+			t.Errorf("replayed ETag %q, first %q: the client needs it for its next If-Match", again.Header.Get("ETag"), et)
+		}
 		if n := len(concEvents(t, env, alice, id, "cancel")); n != 1 {
 			t.Fatalf("%d cancel events, want 1", n)
 		}

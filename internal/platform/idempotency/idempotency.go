@@ -24,6 +24,7 @@ type Record struct {
 	ResponseType   *string
 	ResponseBody   []byte
 	Location       *string
+	ETag           *string `gorm:"column:etag"`
 	CreatedAt      time.Time
 	LockedUntil    time.Time
 	ExpiresAt      time.Time
@@ -97,11 +98,20 @@ func (s *Store) Claim(ctx context.Context, caller, key string, hash []byte) (Out
 	return Replay, cur, nil
 }
 
+// Response is what Complete stores and a replay sends again: the status,
+// the body and the headers a client acts on (Location of what was created,
+// ETag of an order for its next If-Match).
+type Response struct {
+	Status                      int
+	ContentType, Location, ETag string
+	Body                        []byte
+}
+
 // Complete stores the response of a claimed key.
-func (s *Store) Complete(ctx context.Context, caller, key string, status int, contentType, location string, body []byte) error {
+func (s *Store) Complete(ctx context.Context, caller, key string, r Response) error {
 	return s.db.WithContext(ctx).Model(&Record{}).Where("caller = ? AND key = ? AND state = 'in_flight'", caller, key).
-		Updates(map[string]any{"state": "done", "response_status": status, "response_type": contentType,
-			"response_body": body, "location": location}).Error
+		Updates(map[string]any{"state": "done", "response_status": r.Status, "response_type": r.ContentType,
+			"response_body": r.Body, "location": r.Location, "etag": r.ETag}).Error
 }
 
 // Release forgets a claim whose request failed on the server side, so the
