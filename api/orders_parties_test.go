@@ -50,6 +50,10 @@ func partCustomer(t *testing.T, w *accWorld, o map[string]any, contact bool) {
 	} else if c["phone"] != nil || c["address"] != nil {
 		t.Errorf("customer = %v, want the name only (phone and address null)", c)
 	}
+	// the order's own service address follows the same rule
+	if top, _ := o["address"].(map[string]any); contact != (top != nil) || (top != nil && top["line1"] != "12 Harbour Road") {
+		t.Errorf("order address = %v with customer contact %t: the top-level address must follow customer.address", o["address"], contact)
+	}
 }
 
 // partTechnician checks the embedded technician: "none" (null), "name" (id

@@ -115,7 +115,7 @@ type OrderResponse struct {
 	Asset            *OrderAsset      `json:"asset" extensions:"x-nullable"`         // null when the order has no asset
 	ProductModel     *ProductModelRef `json:"product_model" extensions:"x-nullable"` // the asset's model, else the order's; null when neither
 	Region           string           `json:"region" example:"north"`
-	Address          AddressDTO       `json:"address"`
+	Address          *AddressDTO      `json:"address" extensions:"x-nullable"` // the service address; null for a technician who may not see it (as customer.address)
 	Description      string           `json:"description"`
 	PreferredWindows []WindowDTO      `json:"preferred_windows"`
 	Warranty         OrderWarrantyDTO `json:"warranty"`
@@ -271,7 +271,7 @@ func fromWindows(ws []WindowDTO) []orders.Window {
 func toOrderResponse(o orders.Order, p auth.Principal) OrderResponse {
 	r := OrderResponse{ID: o.ID, Number: o.Number, Type: OrderType(o.Type), Channel: OrderChannel(o.Channel), Priority: Priority(o.Priority), Status: OrderStatus(o.Status),
 		CustomerID: o.CustomerID, AssetID: o.AssetID, ProductModelID: o.ProductModelID, TechnicianID: o.TechnicianID,
-		ProviderID: o.ProviderID, Region: o.Region, Address: toAddressDTO(o.Address), Description: o.Description,
+		ProviderID: o.ProviderID, Region: o.Region, Description: o.Description,
 		PreferredWindows: toWindows(o.PreferredWindows), Warranty: OrderWarrantyDTO{InWarranty: o.InWarranty},
 		SLA: SLADTO{FirstResponseDue: o.FirstResponseDue.UTC(), OnSiteDue: utcPtr(o.OnSiteDue), ResolutionDue: o.ResolutionDue.UTC(),
 			FirstRespondedAt: utcPtr(o.FirstRespondedAt), Breached: enumsOf[SLAMilestone](o.SLABreached)},
@@ -279,6 +279,10 @@ func toOrderResponse(o orders.Order, p auth.Principal) OrderResponse {
 		VisitCount: o.VisitCount, RepeatRepair: o.RepeatRepair, ExternalRef: o.ExternalRef, Version: o.Version,
 		AllowedActions: enumsOf[OrderAction](orders.Allowed(p, o)), CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
 	r.Customer, r.Technician = toOrderCustomer(o.Parties.Customer), toOrderTechnician(o.Parties.Technician)
+	if a := o.Parties.Customer.Address; a != nil { // who may see it is decided in orders.partiesFor
+		d := toAddressDTO(*a)
+		r.Address = &d
+	}
 	r.Asset, r.ProductModel = toOrderAsset(o.Parties.Asset), toProductModelRef(o.Parties.ProductModel)
 	if o.WarrantyEndsAt != nil {
 		d := o.WarrantyEndsAt.Format(dateLayout)

@@ -864,7 +864,8 @@ type NotificationList struct {
 
 // Order defines model for Order.
 type Order struct {
-	Address Address `json:"address"`
+	// Address the service address; null for a technician who may not see it (as customer.address)
+	Address *Address `json:"address"`
 
 	// AllowedActions POST /v1/orders/{id}/<action> the caller may call now
 	//
