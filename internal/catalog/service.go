@@ -119,13 +119,20 @@ func (s *Service) RegisterAsset(ctx context.Context, p auth.Principal, in AssetI
 	a := Asset{ID: ids.New(), ProductModelID: in.ProductModelID, SerialNumber: strings.TrimSpace(in.SerialNumber),
 		PurchaseDate: dateOf(in.PurchaseDate), Address: in.Address}
 	var fe []errs.FieldError
+	inHouse := true
+	if p.Role == auth.RoleDispatcher { // a failed lookup is an error (503), never a pass
+		var err error
+		if inHouse, err = s.people.InHouse(ctx, p); err != nil {
+			return Asset{}, err
+		}
+	}
 	switch {
 	case p.Role == auth.RoleCustomer:
 		if in.CustomerID != nil && *in.CustomerID != p.UserID {
 			fe = append(fe, errs.FieldError{Field: "customer_id", Message: "customers register their own products only"})
 		}
 		a.CustomerID = p.UserID
-	case p.Role == auth.RoleDispatcher && !s.mustInHouse(ctx, p):
+	case !inHouse:
 		return Asset{}, errs.E(errs.Forbidden, "partner dispatchers do not register customers' products")
 	case in.CustomerID == nil:
 		fe = append(fe, errs.FieldError{Field: "customer_id", Message: "is required when staff register a product"})
@@ -168,12 +175,6 @@ func (s *Service) RegisterAsset(ctx context.Context, p auth.Principal, in AssetI
 	return a, nil
 }
 
-// mustInHouse reports whether the principal is in-house staff; a lookup
-// failure counts as not in-house (the caller is refused, never let through).
-func (s *Service) mustInHouse(ctx context.Context, p auth.Principal) bool {
-	in, err := s.people.InHouse(ctx, p)
-	return err == nil && in
-}
 
 // canSeeAll reports whether the principal sees every customer's assets.
 // Technicians and partner dispatchers reach assets through their orders only.
