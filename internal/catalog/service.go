@@ -175,7 +175,6 @@ func (s *Service) RegisterAsset(ctx context.Context, p auth.Principal, in AssetI
 	return a, nil
 }
 
-
 // canSeeAll reports whether the principal sees every customer's assets.
 // Technicians and partner dispatchers reach assets through their orders only.
 func (s *Service) canSeeAll(ctx context.Context, p auth.Principal) (bool, error) {
