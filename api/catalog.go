@@ -75,7 +75,7 @@ func handleListProductModels(svc *catalog.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		out := ProductModelList{Items: make([]ProductModelResponse, 0, len(rows)), NextCursor: nextCursor(next)}
+		out := ProductModelList{Items: make([]ProductModelResponse, 0, len(rows)), NextCursor: nonEmpty(next)}
 		for _, m := range rows {
 			out.Items = append(out.Items, toProductModelResponse(m))
 		}
@@ -179,7 +179,7 @@ func handleListAssets(svc *catalog.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		out := AssetList{Items: make([]AssetResponse, 0, len(rows)), NextCursor: nextCursor(next)}
+		out := AssetList{Items: make([]AssetResponse, 0, len(rows)), NextCursor: nonEmpty(next)}
 		for _, a := range rows {
 			out.Items = append(out.Items, toAssetResponse(a, svc.Warranty(a)))
 		}

@@ -288,7 +288,7 @@ func handleListUsers(svc *identity.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		out := UserList{Items: make([]UserResponse, 0, len(users)), NextCursor: nextCursor(next)}
+		out := UserList{Items: make([]UserResponse, 0, len(users)), NextCursor: nonEmpty(next)}
 		for _, u := range users {
 			out.Items = append(out.Items, toUserResponse(u))
 		}
@@ -420,7 +420,7 @@ func handleListProviders(svc *identity.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		out := ProviderList{Items: make([]ProviderResponse, 0, len(rows)), NextCursor: nextCursor(next)}
+		out := ProviderList{Items: make([]ProviderResponse, 0, len(rows)), NextCursor: nonEmpty(next)}
 		for _, p := range rows {
 			out.Items = append(out.Items, toProviderResponse(p))
 		}

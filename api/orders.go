@@ -103,7 +103,7 @@ func handleListOrders(svc *orders.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		out := OrderList{Items: make([]OrderResponse, 0, len(pg.Items)), NextCursor: nextCursor(pg.NextCursor), SyncedUntil: pg.SyncedUntil.UTC()}
+		out := OrderList{Items: make([]OrderResponse, 0, len(pg.Items)), NextCursor: nonEmpty(pg.NextCursor), SyncedUntil: pg.SyncedUntil.UTC()}
 		for _, o := range pg.Items {
 			out.Items = append(out.Items, toOrderResponse(o, principal(c)))
 		}
@@ -217,7 +217,7 @@ func handleOrderEvents(svc *orders.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		out := EventList{Items: make([]EventResponse, 0, len(pg.Items)), NextCursor: nextCursor(pg.NextCursor)}
+		out := EventList{Items: make([]EventResponse, 0, len(pg.Items)), NextCursor: nonEmpty(pg.NextCursor)}
 		for _, e := range pg.Items {
 			out.Items = append(out.Items, toEventResponse(e))
 		}
@@ -269,7 +269,7 @@ func handleSlots(svc *orders.Service, now func() time.Time) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		out := SlotList{Items: make([]SlotResponse, 0, len(pg.Items)), NextCursor: nextCursor(pg.NextCursor)}
+		out := SlotList{Items: make([]SlotResponse, 0, len(pg.Items)), NextCursor: nonEmpty(pg.NextCursor)}
 		for _, s := range pg.Items {
 			out.Items = append(out.Items, SlotResponse{Start: s.Start, End: s.End, Technicians: s.Technicians, TechnicianID: s.TechnicianID})
 		}
@@ -306,7 +306,7 @@ func handleNotifications(svc *orders.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		out := NotificationList{Items: make([]NotificationResponse, 0, len(pg.Items)), NextCursor: nextCursor(pg.NextCursor)}
+		out := NotificationList{Items: make([]NotificationResponse, 0, len(pg.Items)), NextCursor: nonEmpty(pg.NextCursor)}
 		for _, n := range pg.Items {
 			out.Items = append(out.Items, toNotificationResponse(n))
 		}

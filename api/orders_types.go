@@ -314,7 +314,7 @@ func fromOrderCreate(r OrderCreateRequest) orders.CreateInput {
 
 func toEventResponse(e orders.Event) EventResponse {
 	return EventResponse{ID: e.ID, Action: EventAction(e.Action), ActorID: e.ActorID, ActorRole: Role(e.ActorRole), Actor: toEventActor(e.Actor),
-		From: optEnum[OrderStatus](e.FromStatus), To: OrderStatus(e.ToStatus), Payload: e.Payload, CreatedAt: e.CreatedAt.UTC()}
+		From: nonEmpty(OrderStatus(e.FromStatus)), To: OrderStatus(e.ToStatus), Payload: e.Payload, CreatedAt: e.CreatedAt.UTC()}
 }
 
 func toNotificationResponse(n orders.Notification) NotificationResponse {
@@ -368,30 +368,4 @@ func orderActionWith[T any](fn func(c echo.Context, id uuid.UUID, req T) (orders
 		}
 		return fn(c, id, req)
 	})
-}
-
-// nextCursor is a page's next_cursor: null on the last page.
-func nextCursor(c string) *string {
-	if c == "" {
-		return nil
-	}
-	return &c
-}
-
-// optEnum is nil for "" (a JSON null), else the value as enum type T.
-func optEnum[T ~string](s string) *T {
-	if s == "" {
-		return nil
-	}
-	v := T(s)
-	return &v
-}
-
-// enumsOf converts a list of strings to enum type T; never nil.
-func enumsOf[T ~string, S ~string](in []S) []T {
-	out := make([]T, 0, len(in))
-	for _, v := range in {
-		out = append(out, T(v))
-	}
-	return out
 }

@@ -52,12 +52,22 @@ func boolQuery(c echo.Context, name string) (*bool, error) {
 	return &b, nil
 }
 
-// nonEmpty is nil for "", so an absent value travels as JSON null.
-func nonEmpty(s string) *string {
+// nonEmpty is nil for "", so an absent value (a phone, the last page's
+// next_cursor, a creating event's from) travels as JSON null.
+func nonEmpty[T ~string](s T) *T {
 	if s == "" {
 		return nil
 	}
 	return &s
+}
+
+// enumsOf converts a list of strings to enum type T; never nil.
+func enumsOf[T ~string, S ~string](in []S) []T {
+	out := make([]T, 0, len(in))
+	for _, v := range in {
+		out = append(out, T(v))
+	}
+	return out
 }
 
 func nonNil(v []string) []string {

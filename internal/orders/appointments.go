@@ -122,7 +122,7 @@ func (s *Service) freeSlots(ctx context.Context, p auth.Principal, id uuid.UUID,
 	if days < 1 || days > 31 {
 		return nil, errs.Field("days", "must be between 1 and 31")
 	}
-	o, err := s.Get(ctx, p, id)
+	o, err := s.visible(ctx, p, id)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ func (s *Service) Assign(ctx context.Context, p auth.Principal, id uuid.UUID, te
 	}
 	// Technicians are read before the order's transaction so the transaction
 	// never waits for a second pool connection; region and type are re-checked under the lock.
-	peek, err := s.Get(ctx, p, id)
+	peek, err := s.visible(ctx, p, id)
 	if err != nil {
 		return Assigned{}, err
 	}

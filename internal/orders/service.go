@@ -178,12 +178,9 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		if err := st.insert(ctx, &o); err != nil {
 			return err
 		}
-		if err := st.addEvent(ctx, &Event{ID: ids.New(), OrderID: o.ID, Action: "create", ActorID: &p.UserID, ActorRole: p.Role,
+		return st.addEvent(ctx, &Event{ID: ids.New(), OrderID: o.ID, Action: "create", ActorID: &p.UserID, ActorRole: p.Role,
 			FromStatus: "", ToStatus: StatusSubmitted, Payload: JSON{"number": o.Number, "channel": o.Channel,
-				"priority": o.Priority, "in_warranty": o.InWarranty}, CreatedAt: now}); err != nil {
-			return err
-		}
-		return nil
+				"priority": o.Priority, "in_warranty": o.InWarranty}, CreatedAt: now})
 	})
 	if err != nil {
 		return Order{}, err
@@ -304,29 +301,48 @@ func (sc scope) lock(ctx context.Context, st store, id uuid.UUID) (Order, error)
 // Get returns an order visible to p (NotFound otherwise) with its Parties
 // for p, read in one query.
 func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (Order, error) {
-	sc, err := s.scopeOf(ctx, p)
-	if err != nil {
-		return Order{}, err
-	}
 	o, joined, err := s.st.getWithParties(ctx, id)
 	if err != nil {
 		return Order{}, err
 	}
-	ok, err := sc.visible(ctx, s.st, o)
-	if err != nil {
+	if err := s.mustSee(ctx, p, o); err != nil {
 		return Order{}, err
-	}
-	if !ok {
-		return Order{}, errs.NotFoundf("order")
 	}
 	o.Parties = partiesFor(p, o, joined)
 	return o, nil
 }
 
+// visible returns an order p may see, without its Parties (for reads that
+// need the order's own fields only: timeline, slots, dispatch). NotFound
+// otherwise.
+func (s *Service) visible(ctx context.Context, p auth.Principal, id uuid.UUID) (Order, error) {
+	o, err := s.st.get(ctx, id, false)
+	if err != nil {
+		return Order{}, err
+	}
+	return o, s.mustSee(ctx, p, o)
+}
+
+// mustSee is NotFound unless o is in p's scope.
+func (s *Service) mustSee(ctx context.Context, p auth.Principal, o Order) error {
+	sc, err := s.scopeOf(ctx, p)
+	if err != nil {
+		return err
+	}
+	ok, err := sc.visible(ctx, s.st, o)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errs.NotFoundf("order")
+	}
+	return nil
+}
+
 // Events returns an order's timeline, oldest first, each event with its
 // Actor (id, role, name).
 func (s *Service) Events(ctx context.Context, p auth.Principal, id uuid.UUID, pr page.Request) (EventPage, error) {
-	if _, err := s.Get(ctx, p, id); err != nil {
+	if _, err := s.visible(ctx, p, id); err != nil {
 		return EventPage{}, err
 	}
 	rows, err := s.st.events(ctx, id, pr.After, pr.Limit+1)

@@ -43,11 +43,10 @@ func (s store) intakeFacts(ctx context.Context, o Order, year int) (SLAPolicy, s
 		Seq       int64
 		Joined    partyRow `gorm:"embedded"`
 	}
+	args := append(partySourceArgs(o), o.Type, o.Priority)
 	err := s.db.WithContext(ctx).Raw(`SELECT p.*, nextval('order_number_seq') AS seq, `+partySelect+`
-FROM sla_policies p CROSS JOIN (SELECT ?::uuid AS customer_id, ?::uuid AS technician_id, ?::uuid AS asset_id,
-?::uuid AS product_model_id) o`+partyJoins+`
-WHERE p.order_type = ? AND p.priority = ?`, o.CustomerID, o.TechnicianID, o.AssetID, o.ProductModelID, o.Type, o.Priority).
-		Scan(&rows).Error
+FROM sla_policies p CROSS JOIN `+partySource+partyJoins+`
+WHERE p.order_type = ? AND p.priority = ?`, args...).Scan(&rows).Error
 	if err != nil {
 		return SLAPolicy{}, "", partyRow{}, err
 	}
@@ -218,4 +217,59 @@ func (s store) syncBound(ctx context.Context) (time.Time, error) {
 	err := database.Row(ctx, s.db, `SELECT LEAST(statement_timestamp(), COALESCE((SELECT min(xact_start) FROM pg_stat_activity
 WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL AND backend_type = 'client backend'), 'infinity'))`).Scan(&t)
 	return t.UTC(), err
+}
+
+// The party joins: an order row aliased o joined to its customer, technician,
+// asset and product model, each on a primary key. Lists wrap their page query
+// (keyset, limit) as the subquery o, so the joins touch only the page's rows
+// and the page's plan keeps its shape (docs/PERFORMANCE.md).
+const (
+	partySelect = `pc.name AS customer_name, pc.phone AS customer_phone, pt.name AS technician_name, pt.phone AS technician_phone,
+pa.serial_number AS asset_serial_number, pm.id AS model_id, pm.brand AS model_brand, pm.name AS model_name`
+	partyJoins = `
+LEFT JOIN users pc ON pc.id = o.customer_id
+LEFT JOIN users pt ON pt.id = o.technician_id
+LEFT JOIN assets pa ON pa.id = o.asset_id
+LEFT JOIN product_models pm ON pm.id = COALESCE(pa.product_model_id, o.product_model_id)`
+)
+
+// orderRow is an order with its joined parties.
+type orderRow struct {
+	Order
+	Joined partyRow `gorm:"embedded"`
+}
+
+// getWithParties reads one order and its parties in one query (NotFound).
+func (s store) getWithParties(ctx context.Context, id uuid.UUID) (Order, partyRow, error) {
+	var rows []orderRow
+	err := s.db.WithContext(ctx).Table("orders o").Select("o.*, "+partySelect).Joins(partyJoins).Where("o.id = ?", id).Find(&rows).Error
+	if err != nil {
+		return Order{}, partyRow{}, err
+	}
+	if len(rows) == 0 {
+		return Order{}, partyRow{}, errs.NotFoundf("order")
+	}
+	return rows[0].Order, rows[0].Joined, nil
+}
+
+// partySource stands in for an order row held in memory (o), so that
+// partyJoins can read its parties; partySourceArgs fills it.
+const partySource = `(SELECT ?::uuid AS customer_id, ?::uuid AS technician_id, ?::uuid AS asset_id, ?::uuid AS product_model_id) o`
+
+func partySourceArgs(o Order) []any {
+	return []any{o.CustomerID, o.TechnicianID, o.AssetID, o.ProductModelID}
+}
+
+// partiesOf reads the parties of an order held in memory (e.g. just
+// changed in st's transaction), in one query.
+func (s store) partiesOf(ctx context.Context, o Order) (partyRow, error) {
+	var r partyRow
+	err := s.db.WithContext(ctx).Raw(`SELECT `+partySelect+` FROM `+partySource+partyJoins, partySourceArgs(o)...).Scan(&r).Error
+	return r, err
+}
+
+// eventRow is an event with its actor's name.
+type eventRow struct {
+	Event
+	ActorName *string
 }
