@@ -2,8 +2,6 @@ package api
 
 import (
 	"net/http"
-	"slices"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -270,9 +268,6 @@ func handleListUsers(svc *identity.Service) echo.HandlerFunc {
 			return err
 		}
 		f := identity.UserFilter{Role: c.QueryParam("role"), Region: c.QueryParam("region"), Skill: c.QueryParam("skill")}
-		if f.Role != "" && !slices.Contains(anyone, f.Role) {
-			return errs.Field("role", "must be one of: "+strings.Join(anyone, ", "))
-		}
 		if s := c.QueryParam("provider_id"); s != "" {
 			if f.ProviderID = optUUID(s); f.ProviderID == nil {
 				return errs.Field("provider_id", "must be a UUID")

@@ -279,10 +279,7 @@ func toOrderResponse(o orders.Order, p auth.Principal) OrderResponse {
 		VisitCount: o.VisitCount, RepeatRepair: o.RepeatRepair, ExternalRef: o.ExternalRef, Version: o.Version,
 		AllowedActions: enumsOf[OrderAction](orders.Allowed(p, o)), CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
 	r.Customer, r.Technician = toOrderCustomer(o.Parties.Customer), toOrderTechnician(o.Parties.Technician)
-	if a := o.Parties.Customer.Address; a != nil { // who may see it is decided in orders.partiesFor
-		d := toAddressDTO(*a)
-		r.Address = &d
-	}
+	r.Address = r.Customer.Address // the service address, shown exactly when customer.address is (orders.partiesFor)
 	r.Asset, r.ProductModel = toOrderAsset(o.Parties.Asset), toProductModelRef(o.Parties.ProductModel)
 	if o.WarrantyEndsAt != nil {
 		d := o.WarrantyEndsAt.Format(dateLayout)

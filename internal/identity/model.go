@@ -24,6 +24,9 @@ const (
 	RoleManager    Role = auth.RoleManager
 )
 
+// Roles are all roles.
+var Roles = []Role{RoleCustomer, RoleTechnician, RoleDispatcher, RoleManager}
+
 // StaffRoles are the roles a manager can create.
 var StaffRoles = []Role{RoleTechnician, RoleDispatcher, RoleManager}
 

@@ -306,6 +306,9 @@ func (s *Service) UserScope(ctx context.Context, p auth.Principal) (Scope, error
 
 // ListUsers lists users visible to the principal.
 func (s *Service) ListUsers(ctx context.Context, p auth.Principal, f UserFilter, pr page.Request) ([]User, string, error) {
+	if f.Role != "" && !slices.Contains(Roles, f.Role) {
+		return nil, "", errs.Field("role", "must be one of: "+strings.Join(Roles, ", "))
+	}
 	sc, err := s.UserScope(ctx, p)
 	if err != nil {
 		return nil, "", err
