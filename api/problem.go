@@ -145,7 +145,7 @@ func typeOf(k errs.Kind) string { return "/problems/" + string(k) }
 
 // extend copies an error's extra members into the problem's declared
 // extension members; a member the Problem type does not declare is dropped,
-// so nothing undocumented reaches a client (api/problem_test.go lists them).
+// so nothing undocumented reaches a client.
 func extend(p *Problem, extra map[string]any) {
 	for k, v := range extra {
 		switch k {
