@@ -68,7 +68,7 @@ func TestOpenAPIEnumsAreTheDomainsClosedSets(t *testing.T) {
 		{"Order", "allowed_actions", true, actions},
 		{"Problem", "current_status", false, orders.Statuses},
 		{"Problem", "allowed_actions", true, actions},
-		{"OrderEvent", "action", false, append([]string{"create", "update"}, actions...)},
+		{"OrderEvent", "action", false, orders.EventActions()},
 		{"OrderEvent", "from", false, orders.Statuses},
 		{"OrderEvent", "to", false, orders.Statuses},
 		{"OrderCreateRequest", "type", false, orders.Types},

@@ -126,6 +126,10 @@ type OrderResponse struct {
 	Charges          ChargesDTO       `json:"charges"`
 	Fixed            *bool            `json:"fixed" extensions:"x-nullable"`
 	Resolution       string           `json:"resolution"`
+	LabourMinutes    *int             `json:"labour_minutes" minimum:"0" extensions:"x-nullable"`          // set by completion
+	CompletedAt      *time.Time       `json:"completed_at" format:"date-time" extensions:"x-nullable"`     // the current visit's completion
+	FollowUpDueAt    *time.Time       `json:"follow_up_due_at" format:"date-time" extensions:"x-nullable"` // 24 h after completion; the call is due 24–72 h after it
+	ClosedAt         *time.Time       `json:"closed_at" format:"date-time" extensions:"x-nullable"`
 	CancelReason     string           `json:"cancel_reason"`
 	VisitCount       int              `json:"visit_count" minimum:"1" example:"1"`
 	RepeatRepair     bool             `json:"repeat_repair"`
@@ -276,6 +280,7 @@ func toOrderResponse(o orders.Order, p auth.Principal) OrderResponse {
 		SLA: SLADTO{FirstResponseDue: o.FirstResponseDue.UTC(), OnSiteDue: utcPtr(o.OnSiteDue), ResolutionDue: o.ResolutionDue.UTC(),
 			FirstRespondedAt: utcPtr(o.FirstRespondedAt), Breached: enumsOf[SLAMilestone](o.SLABreached)},
 		ArrivedAt: utcPtr(o.ArrivedAt), Fixed: o.Fixed, Resolution: o.Resolution, CancelReason: o.CancelReason,
+		LabourMinutes: o.LabourMinutes, CompletedAt: utcPtr(o.CompletedAt), FollowUpDueAt: utcPtr(o.FollowUpDueAt), ClosedAt: utcPtr(o.ClosedAt),
 		VisitCount: o.VisitCount, RepeatRepair: o.RepeatRepair, ExternalRef: o.ExternalRef, Version: o.Version,
 		AllowedActions: enumsOf[OrderAction](orders.Allowed(p, o)), CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
 	r.Customer, r.Technician = toOrderCustomer(o.Parties.Customer), toOrderTechnician(o.Parties.Technician)

@@ -17,6 +17,7 @@ import (
 	"github.com/fieldops/fieldops/internal/identity"
 	"github.com/fieldops/fieldops/internal/orders"
 	"github.com/fieldops/fieldops/internal/platform/auth"
+	"github.com/fieldops/fieldops/internal/platform/blob"
 	"github.com/fieldops/fieldops/internal/platform/config"
 	"github.com/fieldops/fieldops/internal/platform/idempotency"
 )
@@ -30,6 +31,8 @@ type Deps struct {
 	Identity *identity.Service
 	Catalog  *catalog.Service
 	Orders   *orders.Service
+	// Blobs holds photo bytes (resumable uploads stage next to them).
+	Blobs blob.Store
 	// Idempotency keeps Idempotency-Key records of creating and transition POSTs.
 	Idempotency *idempotency.Store
 	// Now is the clock handlers use for defaults (e.g. the first day of slots).
@@ -74,7 +77,8 @@ func NewServer(d Deps) *echo.Echo {
 		}}),
 		metrics,
 		securityHeaders(d.Config.HTTP),
-		middleware.BodyLimit(d.Config.HTTP.BodyLimit),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: d.Config.HTTP.BodyLimit,
+			Skipper: func(c echo.Context) bool { return largeBodies[c.Path()] }}),
 		middleware.ContextTimeout(d.Config.HTTP.RequestTimeout),
 	)
 	if len(d.Config.HTTP.CORSOrigins) > 0 {
@@ -91,6 +95,7 @@ func NewServer(d Deps) *echo.Echo {
 	e.GET("/docs/:file", handleDocsAsset())
 
 	v1 := routes{e: e, prefix: "/v1", mw: []echo.MiddlewareFunc{noStore}}
+	photoMax := d.Config.Storage.PhotoMaxBytes()
 
 	// every creating or transition POST takes an Idempotency-Key
 	idem := idempotent(d.Idempotency)
@@ -147,14 +152,33 @@ func NewServer(d Deps) *echo.Echo {
 	action(orders.ActReject, handleRejectQuote(d.Orders))
 	action(orders.ActStart, handleStart(d.Orders))
 	action(orders.ActAwaitingParts, handleAwaitParts(d.Orders))
+	action(orders.ActComplete, handleComplete(d.Orders, photoMax))
+	action(orders.ActFollowUp, handleFollowUp(d.Orders))
 	action(orders.ActCancel, handleCancel(d.Orders))
 	action(orders.ActReopen, handleReopen(d.Orders))
+
+	// close-out: photos (uploads are idempotent by the client's photo id), the
+	// signed report, rating and follow-up calls
+	in.POST("/orders/:id/photos", handleAddPhoto(d.Orders, photoMax), allow(customer, technician))
+	in.GET("/orders/:id/photos", handleListPhotos(d.Orders), allow(anyone...))
+	in.GET("/photos/:id/content", handlePhotoContent(d.Orders), allow(anyone...))
+	in.GET("/orders/:id/report", handleReport(d.Orders, d.Blobs), allow(anyone...))
+	in.POST("/orders/:id/rating", handleRate(d.Orders), allow(customer), idem)
+	in.GET("/orders/:id/rating", handleGetRating(d.Orders), allow(anyone...))
+	in.GET("/orders/:id/follow-ups", handleListFollowUps(d.Orders), allow(dispatcher, manager))
 
 	// inbox
 	in.GET("/notifications", handleNotifications(d.Orders), allow(anyone...))
 	in.POST("/notifications/:id/read", handleReadNotification(d.Orders), allow(anyone...))
 
 	return e
+}
+
+// largeBodies are the routes that take a photo: they stream it and apply
+// the photo size limit themselves instead of the global body limit.
+var largeBodies = map[string]bool{
+	"/v1/orders/:id/photos":   true,
+	"/v1/orders/:id/complete": true,
 }
 
 // routes registers routes under a path prefix with middleware attached to each

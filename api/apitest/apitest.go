@@ -48,11 +48,13 @@ import (
 	"github.com/fieldops/fieldops/internal/identity"
 	"github.com/fieldops/fieldops/internal/orders"
 	"github.com/fieldops/fieldops/internal/platform/auth"
+	"github.com/fieldops/fieldops/internal/platform/blob"
 	"github.com/fieldops/fieldops/internal/platform/clock"
 	"github.com/fieldops/fieldops/internal/platform/config"
 	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/database/dbtest"
 	"github.com/fieldops/fieldops/internal/platform/idempotency"
+	"github.com/fieldops/fieldops/internal/platform/imaging"
 	"github.com/fieldops/fieldops/internal/platform/password"
 )
 
@@ -72,6 +74,10 @@ type Env struct {
 	Catalog  *catalog.Service
 	Orders   *orders.Service
 	Server   *httptest.Server
+	// Blobs is the blob store (a local directory, BlobDir, unless an option
+	// configured another); tests check what was stored in it.
+	Blobs   blob.Store
+	BlobDir string
 }
 
 // Option changes the configuration before the server starts.
@@ -88,7 +94,8 @@ func New(t testing.TB, opts ...Option) *Env {
 // NewOn is New on a given database (e.g. one reached through a proxy).
 func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 	t.Helper()
-	cfg, err := config.Load([]string{"FIELDOPS_JWT_SECRET=" + Secret, "DATABASE_URL=" + dbURL})
+	blobDir := t.TempDir()
+	cfg, err := config.Load([]string{"FIELDOPS_JWT_SECRET=" + Secret, "DATABASE_URL=" + dbURL, "FIELDOPS_STORAGE_DIR=" + blobDir})
 	if err != nil {
 		t.Fatalf("apitest: config: %v", err)
 	}
@@ -106,14 +113,19 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 		t.Fatalf("apitest: seed: %v", err)
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	ord := orders.New(db, cat, people, clk)
+	blobs, err := blob.New(cfg.Storage)
+	if err != nil {
+		t.Fatalf("apitest: blob store: %v", err)
+	}
+	ord := orders.New(db, cat, people, clk, orders.Media{Blobs: blobs, MaxBytes: cfg.Storage.PhotoMaxBytes(),
+		Images: imaging.NewInspector(cfg.Storage.DecodeConcurrency, cfg.Storage.MaxPixels)})
 	idem := idempotency.NewStore(db, 24*time.Hour, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)
 	e := api.NewServer(api.Deps{Config: cfg, Log: log, DB: db, Tokens: tokens, Identity: people, Catalog: cat,
-		Orders: ord, Idempotency: idem, Now: clk.Now})
+		Orders: ord, Blobs: blobs, Idempotency: idem, Now: clk.Now})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return &Env{T: t, URL: srv.URL, DB: db, DBURL: dbURL, Clock: clk, Config: cfg, Tokens: tokens,
-		Identity: people, Catalog: cat, Orders: ord, Server: srv}
+		Identity: people, Catalog: cat, Orders: ord, Server: srv, Blobs: blobs, BlobDir: cfg.Storage.Dir}
 }
 
 // Response is a decoded response.

@@ -64,12 +64,15 @@ const (
 	EventActionAssign        EventAction = "assign"
 	EventActionAwaitingParts EventAction = "awaiting-parts"
 	EventActionCancel        EventAction = "cancel"
+	EventActionComplete      EventAction = "complete"
 	EventActionCreate        EventAction = "create"
 	EventActionDecline       EventAction = "decline"
 	EventActionDepart        EventAction = "depart"
+	EventActionFollowUps     EventAction = "follow-ups"
 	EventActionQuote         EventAction = "quote"
 	EventActionQuoteApprove  EventAction = "quote/approve"
 	EventActionQuoteReject   EventAction = "quote/reject"
+	EventActionRating        EventAction = "rating"
 	EventActionReopen        EventAction = "reopen"
 	EventActionStart         EventAction = "start"
 	EventActionTriage        EventAction = "triage"
@@ -92,17 +95,23 @@ func (e EventAction) Valid() bool {
 		return true
 	case EventActionCancel:
 		return true
+	case EventActionComplete:
+		return true
 	case EventActionCreate:
 		return true
 	case EventActionDecline:
 		return true
 	case EventActionDepart:
 		return true
+	case EventActionFollowUps:
+		return true
 	case EventActionQuote:
 		return true
 	case EventActionQuoteApprove:
 		return true
 	case EventActionQuoteReject:
+		return true
+	case EventActionRating:
 		return true
 	case EventActionReopen:
 		return true
@@ -143,6 +152,30 @@ const (
 func (e HealthStatus) Valid() bool {
 	switch e {
 	case HealthStatusOk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImageType.
+const (
+	ImageTypeHEIC ImageType = "image/heic"
+	ImageTypeJPEG ImageType = "image/jpeg"
+	ImageTypePNG  ImageType = "image/png"
+	ImageTypeWebP ImageType = "image/webp"
+)
+
+// Valid indicates whether the value is a known member of the ImageType enum.
+func (e ImageType) Valid() bool {
+	switch e {
+	case ImageTypeHEIC:
+		return true
+	case ImageTypeJPEG:
+		return true
+	case ImageTypePNG:
+		return true
+	case ImageTypeWebP:
 		return true
 	default:
 		return false
@@ -208,8 +241,10 @@ const (
 	OrderActionAssign        OrderAction = "assign"
 	OrderActionAwaitingParts OrderAction = "awaiting-parts"
 	OrderActionCancel        OrderAction = "cancel"
+	OrderActionComplete      OrderAction = "complete"
 	OrderActionDecline       OrderAction = "decline"
 	OrderActionDepart        OrderAction = "depart"
+	OrderActionFollowUps     OrderAction = "follow-ups"
 	OrderActionQuote         OrderAction = "quote"
 	OrderActionQuoteApprove  OrderAction = "quote/approve"
 	OrderActionQuoteReject   OrderAction = "quote/reject"
@@ -234,9 +269,13 @@ func (e OrderAction) Valid() bool {
 		return true
 	case OrderActionCancel:
 		return true
+	case OrderActionComplete:
+		return true
 	case OrderActionDecline:
 		return true
 	case OrderActionDepart:
+		return true
+	case OrderActionFollowUps:
 		return true
 	case OrderActionQuote:
 		return true
@@ -365,6 +404,36 @@ func (e OrderType) Valid() bool {
 	case OrderTypeRepair:
 		return true
 	case OrderTypeReturnExchange:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PhotoKind.
+const (
+	PhotoKindAfter           PhotoKind = "after"
+	PhotoKindBefore          PhotoKind = "before"
+	PhotoKindFault           PhotoKind = "fault"
+	PhotoKindOther           PhotoKind = "other"
+	PhotoKindProofOfPurchase PhotoKind = "proof_of_purchase"
+	PhotoKindSignature       PhotoKind = "signature"
+)
+
+// Valid indicates whether the value is a known member of the PhotoKind enum.
+func (e PhotoKind) Valid() bool {
+	switch e {
+	case PhotoKindAfter:
+		return true
+	case PhotoKindBefore:
+		return true
+	case PhotoKindFault:
+		return true
+	case PhotoKindOther:
+		return true
+	case PhotoKindProofOfPurchase:
+		return true
+	case PhotoKindSignature:
 		return true
 	default:
 		return false
@@ -509,6 +578,36 @@ func (e QuoteStatus) Valid() bool {
 	}
 }
 
+// Defines values for ReportCanonicalization.
+const (
+	ReportCanonicalizationRFC8785 ReportCanonicalization = "RFC8785"
+)
+
+// Valid indicates whether the value is a known member of the ReportCanonicalization enum.
+func (e ReportCanonicalization) Valid() bool {
+	switch e {
+	case ReportCanonicalizationRFC8785:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReportRecordSchema.
+const (
+	ReportRecordSchemaFieldopsCompletionv1 ReportRecordSchema = "fieldops.completion/v1"
+)
+
+// Valid indicates whether the value is a known member of the ReportRecordSchema enum.
+func (e ReportRecordSchema) Valid() bool {
+	switch e {
+	case ReportRecordSchemaFieldopsCompletionv1:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Role.
 const (
 	RoleCustomer   Role = "customer"
@@ -563,6 +662,66 @@ const (
 func (e TokenResponseTokenType) Valid() bool {
 	switch e {
 	case TokenResponseTokenTypeBearer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AddOrderPhotoMultipartBodyKind.
+const (
+	AddOrderPhotoMultipartBodyKindAfter  AddOrderPhotoMultipartBodyKind = "after"
+	AddOrderPhotoMultipartBodyKindBefore AddOrderPhotoMultipartBodyKind = "before"
+	AddOrderPhotoMultipartBodyKindFault  AddOrderPhotoMultipartBodyKind = "fault"
+	AddOrderPhotoMultipartBodyKindOther  AddOrderPhotoMultipartBodyKind = "other"
+)
+
+// Valid indicates whether the value is a known member of the AddOrderPhotoMultipartBodyKind enum.
+func (e AddOrderPhotoMultipartBodyKind) Valid() bool {
+	switch e {
+	case AddOrderPhotoMultipartBodyKindAfter:
+		return true
+	case AddOrderPhotoMultipartBodyKindBefore:
+		return true
+	case AddOrderPhotoMultipartBodyKindFault:
+		return true
+	case AddOrderPhotoMultipartBodyKindOther:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetOrderReportParamsFormat.
+const (
+	GetOrderReportParamsFormatJson GetOrderReportParamsFormat = "json"
+	GetOrderReportParamsFormatPdf  GetOrderReportParamsFormat = "pdf"
+)
+
+// Valid indicates whether the value is a known member of the GetOrderReportParamsFormat enum.
+func (e GetOrderReportParamsFormat) Valid() bool {
+	switch e {
+	case GetOrderReportParamsFormatJson:
+		return true
+	case GetOrderReportParamsFormatPdf:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetPhotoContentParamsSize.
+const (
+	GetPhotoContentParamsSizeOriginal GetPhotoContentParamsSize = "original"
+	GetPhotoContentParamsSizeThumb    GetPhotoContentParamsSize = "thumb"
+)
+
+// Valid indicates whether the value is a known member of the GetPhotoContentParamsSize enum.
+func (e GetPhotoContentParamsSize) Valid() bool {
+	switch e {
+	case GetPhotoContentParamsSizeOriginal:
+		return true
+	case GetPhotoContentParamsSizeThumb:
 		return true
 	default:
 		return false
@@ -706,6 +865,26 @@ type Charges struct {
 	Parts int `json:"parts"`
 }
 
+// CompleteRequest defines model for CompleteRequest.
+type CompleteRequest struct {
+	// Fixed Example: true
+	Fixed bool `json:"fixed"`
+
+	// LabourMinutes Example: 45
+	LabourMinutes int `json:"labour_minutes"`
+
+	// Resolution Example: Replaced the drain pump; test cycle ran clean
+	Resolution string `json:"resolution"`
+
+	// Signature Signature is the customer's signature, a PNG image, base64-encoded (RFC 4648, standard alphabet).
+	//
+	// Example: iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==
+	Signature []byte `json:"signature"`
+
+	// SignerName Example: Li Wei
+	SignerName string `json:"signer_name"`
+}
+
 // CreateUserRequest defines model for CreateUserRequest.
 type CreateUserRequest struct {
 	// DailyCapacity technicians only; default 6
@@ -782,6 +961,62 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// FollowUp defines model for FollowUp.
+type FollowUp struct {
+	CreatedAt time.Time          `json:"created_at"`
+	Id        openapi_types.UUID `json:"id"`
+	Notes     string             `json:"notes"`
+	OrderId   openapi_types.UUID `json:"order_id"`
+
+	// Reached Example: true
+	Reached    bool               `json:"reached"`
+	RecordedBy openapi_types.UUID `json:"recorded_by"`
+
+	// Resolved null when not reached
+	//
+	// Example: true
+	Resolved *bool `json:"resolved"`
+
+	// Satisfaction null when not reached
+	//
+	// Example: 5
+	Satisfaction *int `json:"satisfaction"`
+
+	// Visit Example: 1
+	Visit int `json:"visit"`
+}
+
+// FollowUpList defines model for FollowUpList.
+type FollowUpList struct {
+	Items []FollowUp `json:"items"`
+
+	// NextCursor null on the last page
+	//
+	// Example: eyJ1IjoiMjAyNi0wNi0wMVQxMDowMDowMFoiLCJpIjoiMDE5MGYxZjQifQ
+	NextCursor *string `json:"next_cursor"`
+}
+
+// FollowUpRequest defines model for FollowUpRequest.
+type FollowUpRequest struct {
+	// Notes Example: Customer happy, machine runs quietly
+	Notes *string `json:"notes,omitempty"`
+
+	// Reached Example: true
+	Reached bool `json:"reached"`
+
+	// Resolved Example: true
+	Resolved *bool `json:"resolved,omitempty"`
+
+	// Satisfaction Example: 5
+	Satisfaction *int `json:"satisfaction,omitempty"`
+}
+
+// FollowUpResult defines model for FollowUpResult.
+type FollowUpResult struct {
+	FollowUp FollowUp `json:"follow_up"`
+	Order    Order    `json:"order"`
+}
+
 // Health defines model for Health.
 type Health struct {
 	// Database /readyz only
@@ -800,6 +1035,9 @@ type HealthDatabase string
 
 // HealthStatus Example: ok
 type HealthStatus string
+
+// ImageType defines model for ImageType.
+type ImageType string
 
 // Location defines model for Location.
 type Location struct {
@@ -880,15 +1118,25 @@ type Order struct {
 	CancelReason string              `json:"cancel_reason"`
 
 	// Channel Example: app
-	Channel     OrderChannel       `json:"channel"`
-	Charges     Charges            `json:"charges"`
+	Channel  OrderChannel `json:"channel"`
+	Charges  Charges      `json:"charges"`
+	ClosedAt *time.Time   `json:"closed_at"`
+
+	// CompletedAt the current visit's completion
+	CompletedAt *time.Time         `json:"completed_at"`
 	CreatedAt   time.Time          `json:"created_at"`
 	Customer    OrderCustomer      `json:"customer"`
 	CustomerId  openapi_types.UUID `json:"customer_id"`
 	Description string             `json:"description"`
 	ExternalRef string             `json:"external_ref"`
 	Fixed       *bool              `json:"fixed"`
-	Id          openapi_types.UUID `json:"id"`
+
+	// FollowUpDueAt 24 h after completion; the call is due 24–72 h after it
+	FollowUpDueAt *time.Time         `json:"follow_up_due_at"`
+	Id            openapi_types.UUID `json:"id"`
+
+	// LabourMinutes set by completion
+	LabourMinutes *int `json:"labour_minutes"`
 
 	// Number Example: FO-2026-000123
 	Number           string   `json:"number"`
@@ -1079,6 +1327,61 @@ type OrderWarranty struct {
 
 	// InWarranty Example: true
 	InWarranty bool `json:"in_warranty"`
+}
+
+// Photo defines model for Photo.
+type Photo struct {
+	// ContentType decided from the bytes
+	//
+	// Example: image/jpeg
+	ContentType ImageType `json:"content_type"`
+	CreatedAt   time.Time `json:"created_at"`
+
+	// Height Example: 3024
+	Height int                `json:"height"`
+	Id     openapi_types.UUID `json:"id"`
+
+	// Kind Example: after
+	Kind PhotoKind `json:"kind"`
+
+	// Lat where it was taken, as the client said
+	Lat *float64 `json:"lat"`
+
+	// Lng null for a customer who did not take it
+	Lng     *float64           `json:"lng"`
+	OrderId openapi_types.UUID `json:"order_id"`
+
+	// Sha256 Example: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+	Sha256 string `json:"sha256"`
+
+	// Size bytes
+	//
+	// Example: 482133
+	Size int `json:"size"`
+
+	// TakenAt as the client said; null for a customer who did not take it
+	TakenAt *time.Time `json:"taken_at"`
+
+	// Visit the order's visit it was taken on
+	//
+	// Example: 1
+	Visit int `json:"visit"`
+
+	// Width Example: 4032
+	Width int `json:"width"`
+}
+
+// PhotoKind defines model for PhotoKind.
+type PhotoKind string
+
+// PhotoList defines model for PhotoList.
+type PhotoList struct {
+	Items []Photo `json:"items"`
+
+	// NextCursor null on the last page
+	//
+	// Example: eyJ1IjoiMjAyNi0wNi0wMVQxMDowMDowMFoiLCJpIjoiMDE5MGYxZjQifQ
+	NextCursor *string `json:"next_cursor"`
 }
 
 // Priority defines model for Priority.
@@ -1348,6 +1651,50 @@ type QuoteRequest struct {
 // QuoteStatus defines model for QuoteStatus.
 type QuoteStatus string
 
+// Rating defines model for Rating.
+type Rating struct {
+	// Attitude Example: 4
+	Attitude int `json:"attitude"`
+
+	// Comment Example: Quick and tidy
+	Comment string `json:"comment"`
+
+	// ComplaintId set on the response to the rating that opened it
+	ComplaintId *openapi_types.UUID `json:"complaint_id"`
+	CreatedAt   time.Time           `json:"created_at"`
+	OrderId     openapi_types.UUID  `json:"order_id"`
+
+	// Quality Example: 5
+	Quality int `json:"quality"`
+
+	// Score Example: 5
+	Score int `json:"score"`
+
+	// Timeliness Example: 5
+	Timeliness int `json:"timeliness"`
+
+	// Visit Example: 1
+	Visit int `json:"visit"`
+}
+
+// RatingRequest defines model for RatingRequest.
+type RatingRequest struct {
+	// Attitude Example: 4
+	Attitude int `json:"attitude"`
+
+	// Comment Example: Quick and tidy
+	Comment *string `json:"comment,omitempty"`
+
+	// Quality Example: 5
+	Quality int `json:"quality"`
+
+	// Score Example: 5
+	Score int `json:"score"`
+
+	// Timeliness Example: 5
+	Timeliness int `json:"timeliness"`
+}
+
 // ReasonRequest defines model for ReasonRequest.
 type ReasonRequest struct {
 	// Reason Example: Customer no longer needs the visit
@@ -1381,6 +1728,170 @@ type RegisterRequest struct {
 type RejectQuoteRequest struct {
 	// Reason Example: Too expensive; I will replace the unit
 	Reason *string `json:"reason,omitempty"`
+}
+
+// Report defines model for Report.
+type Report struct {
+	// Canonical Example: {"charges":{...},"completed_at":"2026-06-01T15:04:05.000000Z",...}
+	Canonical string `json:"canonical"`
+
+	// Canonicalization Example: RFC8785
+	Canonicalization ReportCanonicalization `json:"canonicalization"`
+
+	// Hash Example: 3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b
+	Hash   string       `json:"hash"`
+	Record ReportRecord `json:"record"`
+
+	// Visit Example: 1
+	Visit int `json:"visit"`
+}
+
+// ReportCanonicalization Example: RFC8785
+type ReportCanonicalization string
+
+// ReportAsset defines model for ReportAsset.
+type ReportAsset struct {
+	Id           openapi_types.UUID `json:"id"`
+	ProductModel ReportModel        `json:"product_model"`
+
+	// SerialNumber Example: WM-2024-88121
+	SerialNumber string `json:"serial_number"`
+}
+
+// ReportCharges defines model for ReportCharges.
+type ReportCharges struct {
+	// AmountDue Example: 0
+	AmountDue int `json:"amount_due"`
+
+	// Covered Example: 12000
+	Covered int `json:"covered"`
+
+	// Currency Example: CNY
+	Currency Currency `json:"currency"`
+
+	// Fees Example: 0
+	Fees  int          `json:"fees"`
+	Items []ReportLine `json:"items"`
+
+	// Labour Example: 0
+	Labour int `json:"labour"`
+
+	// Parts Example: 0
+	Parts int `json:"parts"`
+}
+
+// ReportLine defines model for ReportLine.
+type ReportLine struct {
+	// Amount Example: 0
+	Amount int `json:"amount"`
+
+	// Covered Example: true
+	Covered bool `json:"covered"`
+
+	// Description Example: Drain pump
+	Description string `json:"description"`
+
+	// Kind Example: part
+	Kind   QuoteItemKind       `json:"kind"`
+	PartId *openapi_types.UUID `json:"part_id"`
+
+	// Qty Example: 1
+	Qty int `json:"qty"`
+
+	// UnitPrice Example: 12000
+	UnitPrice int `json:"unit_price"`
+}
+
+// ReportModel defines model for ReportModel.
+type ReportModel struct {
+	// Brand Example: Acme
+	Brand string `json:"brand"`
+
+	// Code Example: WM-800
+	Code string             `json:"code"`
+	Id   openapi_types.UUID `json:"id"`
+
+	// Name Example: Washer 800
+	Name string `json:"name"`
+}
+
+// ReportOrder defines model for ReportOrder.
+type ReportOrder struct {
+	Id openapi_types.UUID `json:"id"`
+
+	// InWarranty Example: true
+	InWarranty bool `json:"in_warranty"`
+
+	// Number Example: FO-2026-000123
+	Number string `json:"number"`
+
+	// Type Example: repair
+	Type OrderType `json:"type"`
+
+	// Visit Example: 1
+	Visit int `json:"visit"`
+}
+
+// ReportParty defines model for ReportParty.
+type ReportParty struct {
+	Id openapi_types.UUID `json:"id"`
+
+	// Name Example: Li Wei
+	Name string `json:"name"`
+}
+
+// ReportPhoto defines model for ReportPhoto.
+type ReportPhoto struct {
+	Id openapi_types.UUID `json:"id"`
+
+	// Kind Example: after
+	Kind PhotoKind `json:"kind"`
+
+	// Sha256 Example: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+	Sha256 string `json:"sha256"`
+}
+
+// ReportRecord defines model for ReportRecord.
+type ReportRecord struct {
+	// Asset null when the order has no asset
+	Asset   *ReportAsset  `json:"asset"`
+	Charges ReportCharges `json:"charges"`
+
+	// CompletedAt Example: 2026-06-01T15:04:05.000000Z
+	CompletedAt string      `json:"completed_at"`
+	Customer    ReportParty `json:"customer"`
+
+	// Fixed Example: true
+	Fixed bool `json:"fixed"`
+
+	// LabourMinutes Example: 45
+	LabourMinutes int         `json:"labour_minutes"`
+	Order         ReportOrder `json:"order"`
+
+	// Photos the visit's photos (not the signature), oldest first
+	Photos []ReportPhoto `json:"photos"`
+
+	// Resolution Example: Replaced the drain pump
+	Resolution string `json:"resolution"`
+
+	// Schema Example: fieldops.completion/v1
+	Schema     ReportRecordSchema `json:"schema"`
+	Signature  ReportSignature    `json:"signature"`
+	Technician ReportParty        `json:"technician"`
+}
+
+// ReportRecordSchema Example: fieldops.completion/v1
+type ReportRecordSchema string
+
+// ReportSignature defines model for ReportSignature.
+type ReportSignature struct {
+	PhotoId openapi_types.UUID `json:"photo_id"`
+
+	// Sha256 Example: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+	Sha256 string `json:"sha256"`
+
+	// SignerName Example: Li Wei
+	SignerName string `json:"signer_name"`
 }
 
 // Role defines model for Role.
@@ -1683,6 +2194,30 @@ type CancelOrderParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// CompleteOrderMultipartBody defines parameters for CompleteOrder.
+type CompleteOrderMultipartBody struct {
+	// Fixed Example: true
+	Fixed bool `json:"fixed"`
+
+	// LabourMinutes Example: 45
+	LabourMinutes int `json:"labour_minutes"`
+
+	// Resolution Example: Replaced the drain pump; test cycle ran clean
+	Resolution string `json:"resolution"`
+
+	// Signature a file part (the JSON body sends it base64-encoded)
+	Signature openapi_types.File `json:"signature"`
+
+	// SignerName Example: Li Wei
+	SignerName string `json:"signer_name"`
+}
+
+// CompleteOrderParams defines parameters for CompleteOrder.
+type CompleteOrderParams struct {
+	// IdempotencyKey Makes the request safe to retry: the same key with the same body replays the first response (24 h, per caller); with another body it is 422; while the first is in flight, 409.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // DeclineOrderParams defines parameters for DeclineOrder.
 type DeclineOrderParams struct {
 	// IdempotencyKey Makes the request safe to retry: the same key with the same body replays the first response (24 h, per caller); with another body it is 422; while the first is in flight, 409.
@@ -1704,6 +2239,54 @@ type ListOrderEventsParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListFollowUpsParams defines parameters for ListFollowUps.
+type ListFollowUpsParams struct {
+	// Limit page size
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// RecordFollowUpParams defines parameters for RecordFollowUp.
+type RecordFollowUpParams struct {
+	// IdempotencyKey Makes the request safe to retry: the same key with the same body replays the first response (24 h, per caller); with another body it is 422; while the first is in flight, 409.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// ListOrderPhotosParams defines parameters for ListOrderPhotos.
+type ListOrderPhotosParams struct {
+	// Limit page size
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// AddOrderPhotoMultipartBody defines parameters for AddOrderPhoto.
+type AddOrderPhotoMultipartBody struct {
+	// File the image (JPEG, PNG, WebP or HEIC)
+	File openapi_types.File `json:"file"`
+
+	// Id client-generated photo id (UUID): retries are stored once
+	Id *openapi_types.UUID `json:"id,omitempty"`
+
+	// Kind what it shows
+	Kind AddOrderPhotoMultipartBodyKind `json:"kind"`
+
+	// Lat where it was taken
+	Lat *float32 `json:"lat,omitempty"`
+
+	// Lng where it was taken
+	Lng *float32 `json:"lng,omitempty"`
+
+	// TakenAt when it was taken (RFC 3339)
+	TakenAt *time.Time `json:"taken_at,omitempty"`
+}
+
+// AddOrderPhotoMultipartBodyKind defines parameters for AddOrderPhoto.
+type AddOrderPhotoMultipartBodyKind string
+
 // QuoteOrderParams defines parameters for QuoteOrder.
 type QuoteOrderParams struct {
 	// IdempotencyKey Makes the request safe to retry: the same key with the same body replays the first response (24 h, per caller); with another body it is 422; while the first is in flight, 409.
@@ -1722,11 +2305,29 @@ type RejectQuoteParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// RateOrderParams defines parameters for RateOrder.
+type RateOrderParams struct {
+	// IdempotencyKey Makes the request safe to retry: the same key with the same body replays the first response (24 h, per caller); with another body it is 422; while the first is in flight, 409.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // ReopenOrderParams defines parameters for ReopenOrder.
 type ReopenOrderParams struct {
 	// IdempotencyKey Makes the request safe to retry: the same key with the same body replays the first response (24 h, per caller); with another body it is 422; while the first is in flight, 409.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
+
+// GetOrderReportParams defines parameters for GetOrderReport.
+type GetOrderReportParams struct {
+	// Visit visit number (default: the latest completed)
+	Visit *int `form:"visit,omitempty" json:"visit,omitempty"`
+
+	// Format pdf for the printable sheet
+	Format *GetOrderReportParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetOrderReportParamsFormat defines parameters for GetOrderReport.
+type GetOrderReportParamsFormat string
 
 // ListOrderSlotsParams defines parameters for ListOrderSlots.
 type ListOrderSlotsParams struct {
@@ -1760,6 +2361,18 @@ type UnassignOrderParams struct {
 	// IdempotencyKey Makes the request safe to retry: the same key with the same body replays the first response (24 h, per caller); with another body it is 422; while the first is in flight, 409.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
+
+// GetPhotoContentParams defines parameters for GetPhotoContent.
+type GetPhotoContentParams struct {
+	// Size thumb for a thumbnail
+	Size *GetPhotoContentParamsSize `form:"size,omitempty" json:"size,omitempty"`
+
+	// Range a byte range (RFC 9110)
+	Range *string `json:"Range,omitempty"`
+}
+
+// GetPhotoContentParamsSize defines parameters for GetPhotoContent.
+type GetPhotoContentParamsSize string
 
 // ListProductModelsParams defines parameters for ListProductModels.
 type ListProductModelsParams struct {
@@ -1869,14 +2482,29 @@ type AwaitPartsJSONRequestBody = AwaitPartsRequest
 // CancelOrderJSONRequestBody defines body for CancelOrder for application/json ContentType.
 type CancelOrderJSONRequestBody = ReasonRequest
 
+// CompleteOrderJSONRequestBody defines body for CompleteOrder for application/json ContentType.
+type CompleteOrderJSONRequestBody = CompleteRequest
+
+// CompleteOrderMultipartRequestBody defines body for CompleteOrder for multipart/form-data ContentType.
+type CompleteOrderMultipartRequestBody CompleteOrderMultipartBody
+
 // DeclineOrderJSONRequestBody defines body for DeclineOrder for application/json ContentType.
 type DeclineOrderJSONRequestBody = ReasonRequest
+
+// RecordFollowUpJSONRequestBody defines body for RecordFollowUp for application/json ContentType.
+type RecordFollowUpJSONRequestBody = FollowUpRequest
+
+// AddOrderPhotoMultipartRequestBody defines body for AddOrderPhoto for multipart/form-data ContentType.
+type AddOrderPhotoMultipartRequestBody AddOrderPhotoMultipartBody
 
 // QuoteOrderJSONRequestBody defines body for QuoteOrder for application/json ContentType.
 type QuoteOrderJSONRequestBody = QuoteRequest
 
 // RejectQuoteJSONRequestBody defines body for RejectQuote for application/json ContentType.
 type RejectQuoteJSONRequestBody = RejectQuoteRequest
+
+// RateOrderJSONRequestBody defines body for RateOrder for application/json ContentType.
+type RateOrderJSONRequestBody = RatingRequest
 
 // ReopenOrderJSONRequestBody defines body for ReopenOrder for application/json ContentType.
 type ReopenOrderJSONRequestBody = ReasonRequest
@@ -2330,6 +2958,24 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/orders/{id}/cancel (the `CancelOrder` operationId).
 	CancelOrder(ctx context.Context, id openapi_types.UUID, params *CancelOrderParams, body CancelOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CompleteOrderWithBody Complete (with the customer's signature)
+	//
+	// The assigned technician, in progress: resolution, fixed, labour minutes, the signer's name and the signature (a PNG; multipart file part `signature`, or base64 in JSON). Repair and install need an after photo of this visit (409 otherwise). The server writes the visit's completion record and its SHA-256 report hash (GET /v1/orders/{id}/report); from then on the order's work, photos and record are final: PATCH, new photos, quotes and a second completion are 409. The customer is asked to rate; the follow-up call is due 24 h later.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/orders/{id}/complete (the `CompleteOrder` operationId).
+	CompleteOrderWithBody(ctx context.Context, id openapi_types.UUID, params *CompleteOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CompleteOrder Complete (with the customer's signature)
+	//
+	// The assigned technician, in progress: resolution, fixed, labour minutes, the signer's name and the signature (a PNG; multipart file part `signature`, or base64 in JSON). Repair and install need an after photo of this visit (409 otherwise). The server writes the visit's completion record and its SHA-256 report hash (GET /v1/orders/{id}/report); from then on the order's work, photos and record are final: PATCH, new photos, quotes and a second completion are 409. The customer is asked to rate; the follow-up call is due 24 h later.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/orders/{id}/complete (the `CompleteOrder` operationId).
+	CompleteOrder(ctx context.Context, id openapi_types.UUID, params *CompleteOrderParams, body CompleteOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeclineOrderWithBody Decline the job
 	//
 	// The assigned technician declines with a reason; the order goes back to triaged for dispatch.
@@ -2361,6 +3007,45 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/orders/{id}/events (the `ListOrderEvents` operationId).
 	ListOrderEvents(ctx context.Context, id openapi_types.UUID, params *ListOrderEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListFollowUps List an order's follow-up calls
+	//
+	// Corresponds with GET /v1/orders/{id}/follow-ups (the `ListFollowUps` operationId).
+	ListFollowUps(ctx context.Context, id openapi_types.UUID, params *ListFollowUpsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordFollowUpWithBody Record a follow-up call
+	//
+	// Staff, on a completed order (due 24–72 h after completion; GET /v1/orders?follow_up_due=true lists them). Reached and resolved closes the order; reached and not resolved reopens it as a repeat repair (a new visit, back to triaged); not reached records the attempt and the order stays completed and due.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/orders/{id}/follow-ups (the `RecordFollowUp` operationId).
+	RecordFollowUpWithBody(ctx context.Context, id openapi_types.UUID, params *RecordFollowUpParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordFollowUp Record a follow-up call
+	//
+	// Staff, on a completed order (due 24–72 h after completion; GET /v1/orders?follow_up_due=true lists them). Reached and resolved closes the order; reached and not resolved reopens it as a repeat repair (a new visit, back to triaged); not reached records the attempt and the order stays completed and due.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/orders/{id}/follow-ups (the `RecordFollowUp` operationId).
+	RecordFollowUp(ctx context.Context, id openapi_types.UUID, params *RecordFollowUpParams, body RecordFollowUpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListOrderPhotos List an order's photos
+	//
+	// Every visit's photos, the signatures included, oldest first. A customer does not see where and when a photo they did not take was taken.
+	//
+	// Corresponds with GET /v1/orders/{id}/photos (the `ListOrderPhotos` operationId).
+	ListOrderPhotos(ctx context.Context, id openapi_types.UUID, params *ListOrderPhotosParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddOrderPhotoWithBody Add a photo
+	//
+	// Multipart upload, streamed to the blob store while its SHA-256 is computed. The type is decided by the bytes (JPEG, PNG, WebP, HEIC): a declared type or file extension that disagrees, a file that does not decode, and any other file are 415; an empty file is 422; a file over the configured limit (default 15 MiB) is 413. Nothing is stored when refused. Send a client-generated id so that a retry is stored once: the same id and bytes give 200 with the first photo, other bytes under that id 422. The order's customer adds fault photos to their open order; the assigned technician adds any kind. After completion an order's photos are final (409).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/orders/{id}/photos (the `AddOrderPhoto` operationId).
+	AddOrderPhotoWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// QuoteOrderWithBody Send a quote
 	//
@@ -2405,6 +3090,29 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/orders/{id}/quote/reject (the `RejectQuote` operationId).
 	RejectQuote(ctx context.Context, id openapi_types.UUID, params *RejectQuoteParams, body RejectQuoteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetOrderRating An order's rating
+	//
+	// Corresponds with GET /v1/orders/{id}/rating (the `GetOrderRating` operationId).
+	GetOrderRating(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RateOrderWithBody Rate the service
+	//
+	// The order's customer, once the order is completed, once per order (a second rating is 409): score, timeliness, attitude and quality 1–5 and a comment. A score of 2 or less opens a complaint linked to the order (complaint_id).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/orders/{id}/rating (the `RateOrder` operationId).
+	RateOrderWithBody(ctx context.Context, id openapi_types.UUID, params *RateOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RateOrder Rate the service
+	//
+	// The order's customer, once the order is completed, once per order (a second rating is 409): score, timeliness, attitude and quality 1–5 and a comment. A score of 2 or less opens a complaint linked to the order (complaint_id).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/orders/{id}/rating (the `RateOrder` operationId).
+	RateOrder(ctx context.Context, id openapi_types.UUID, params *RateOrderParams, body RateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ReopenOrderWithBody Reopen
 	//
 	// Within 30 days of completion the customer or staff reopen the order with a reason: back to triaged, flagged as a repeat repair, same number, visit count + 1.
@@ -2422,6 +3130,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/orders/{id}/reopen (the `ReopenOrder` operationId).
 	ReopenOrder(ctx context.Context, id openapi_types.UUID, params *ReopenOrderParams, body ReopenOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrderReport Service report (signed completion record)
+	//
+	// The completion record of a visit with the exact canonical text that was hashed (RFC 8785 JSON Canonicalization Scheme of record) and its SHA-256. To verify: canonicalize record with RFC 8785, hash the UTF-8 bytes with SHA-256, compare with hash (lower-case hex). visit selects a visit (default: the latest). format=pdf renders a printable service sheet with the signature and the hash. 404 when the visit has no record (not completed, or ended by a rejected quote).
+	//
+	// Corresponds with GET /v1/orders/{id}/report (the `GetOrderReport` operationId).
+	GetOrderReport(ctx context.Context, id openapi_types.UUID, params *GetOrderReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListOrderSlots Free appointment slots
 	//
@@ -2472,6 +3187,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/orders/{id}/unassign (the `UnassignOrder` operationId).
 	UnassignOrder(ctx context.Context, id openapi_types.UUID, params *UnassignOrderParams, body UnassignOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPhotoContent A photo's bytes
+	//
+	// The image with its type, ETag (its SHA-256) and range support (Range, If-Range, If-None-Match). Customers get the image without metadata (EXIF GPS, camera, XMP). size=thumb gives a JPEG thumbnail (longer side 320 px) made on first request and kept; HEIC photos have no thumbnail (422).
+	//
+	// Corresponds with GET /v1/photos/{id}/content (the `GetPhotoContent` operationId).
+	GetPhotoContent(ctx context.Context, id openapi_types.UUID, params *GetPhotoContentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListProductModels List product models
 	//
@@ -3375,6 +4097,44 @@ func (c *Client) CancelOrder(ctx context.Context, id openapi_types.UUID, params 
 	return c.Client.Do(req)
 }
 
+// CompleteOrderWithBody Complete (with the customer's signature)
+//
+// The assigned technician, in progress: resolution, fixed, labour minutes, the signer's name and the signature (a PNG; multipart file part `signature`, or base64 in JSON). Repair and install need an after photo of this visit (409 otherwise). The server writes the visit's completion record and its SHA-256 report hash (GET /v1/orders/{id}/report); from then on the order's work, photos and record are final: PATCH, new photos, quotes and a second completion are 409. The customer is asked to rate; the follow-up call is due 24 h later.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/orders/{id}/complete (the `CompleteOrder` operationId).
+func (c *Client) CompleteOrderWithBody(ctx context.Context, id openapi_types.UUID, params *CompleteOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompleteOrderRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CompleteOrder Complete (with the customer's signature)
+//
+// The assigned technician, in progress: resolution, fixed, labour minutes, the signer's name and the signature (a PNG; multipart file part `signature`, or base64 in JSON). Repair and install need an after photo of this visit (409 otherwise). The server writes the visit's completion record and its SHA-256 report hash (GET /v1/orders/{id}/report); from then on the order's work, photos and record are final: PATCH, new photos, quotes and a second completion are 409. The customer is asked to rate; the follow-up call is due 24 h later.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/orders/{id}/complete (the `CompleteOrder` operationId).
+func (c *Client) CompleteOrder(ctx context.Context, id openapi_types.UUID, params *CompleteOrderParams, body CompleteOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompleteOrderRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DeclineOrderWithBody Decline the job
 //
 // The assigned technician declines with a reason; the order goes back to triaged for dispatch.
@@ -3437,6 +4197,95 @@ func (c *Client) DepartOrder(ctx context.Context, id openapi_types.UUID, params 
 // Corresponds with GET /v1/orders/{id}/events (the `ListOrderEvents` operationId).
 func (c *Client) ListOrderEvents(ctx context.Context, id openapi_types.UUID, params *ListOrderEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListOrderEventsRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListFollowUps List an order's follow-up calls
+//
+// Corresponds with GET /v1/orders/{id}/follow-ups (the `ListFollowUps` operationId).
+func (c *Client) ListFollowUps(ctx context.Context, id openapi_types.UUID, params *ListFollowUpsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListFollowUpsRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordFollowUpWithBody Record a follow-up call
+//
+// Staff, on a completed order (due 24–72 h after completion; GET /v1/orders?follow_up_due=true lists them). Reached and resolved closes the order; reached and not resolved reopens it as a repeat repair (a new visit, back to triaged); not reached records the attempt and the order stays completed and due.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/orders/{id}/follow-ups (the `RecordFollowUp` operationId).
+func (c *Client) RecordFollowUpWithBody(ctx context.Context, id openapi_types.UUID, params *RecordFollowUpParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordFollowUpRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordFollowUp Record a follow-up call
+//
+// Staff, on a completed order (due 24–72 h after completion; GET /v1/orders?follow_up_due=true lists them). Reached and resolved closes the order; reached and not resolved reopens it as a repeat repair (a new visit, back to triaged); not reached records the attempt and the order stays completed and due.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/orders/{id}/follow-ups (the `RecordFollowUp` operationId).
+func (c *Client) RecordFollowUp(ctx context.Context, id openapi_types.UUID, params *RecordFollowUpParams, body RecordFollowUpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordFollowUpRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListOrderPhotos List an order's photos
+//
+// Every visit's photos, the signatures included, oldest first. A customer does not see where and when a photo they did not take was taken.
+//
+// Corresponds with GET /v1/orders/{id}/photos (the `ListOrderPhotos` operationId).
+func (c *Client) ListOrderPhotos(ctx context.Context, id openapi_types.UUID, params *ListOrderPhotosParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOrderPhotosRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddOrderPhotoWithBody Add a photo
+//
+// Multipart upload, streamed to the blob store while its SHA-256 is computed. The type is decided by the bytes (JPEG, PNG, WebP, HEIC): a declared type or file extension that disagrees, a file that does not decode, and any other file are 415; an empty file is 422; a file over the configured limit (default 15 MiB) is 413. Nothing is stored when refused. Send a client-generated id so that a retry is stored once: the same id and bytes give 200 with the first photo, other bytes under that id 422. The order's customer adds fault photos to their open order; the assigned technician adds any kind. After completion an order's photos are final (409).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/orders/{id}/photos (the `AddOrderPhoto` operationId).
+func (c *Client) AddOrderPhotoWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddOrderPhotoRequestWithBody(c.Server, id, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3540,6 +4389,59 @@ func (c *Client) RejectQuote(ctx context.Context, id openapi_types.UUID, params 
 	return c.Client.Do(req)
 }
 
+// GetOrderRating An order's rating
+//
+// Corresponds with GET /v1/orders/{id}/rating (the `GetOrderRating` operationId).
+func (c *Client) GetOrderRating(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrderRatingRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RateOrderWithBody Rate the service
+//
+// The order's customer, once the order is completed, once per order (a second rating is 409): score, timeliness, attitude and quality 1–5 and a comment. A score of 2 or less opens a complaint linked to the order (complaint_id).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/orders/{id}/rating (the `RateOrder` operationId).
+func (c *Client) RateOrderWithBody(ctx context.Context, id openapi_types.UUID, params *RateOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRateOrderRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RateOrder Rate the service
+//
+// The order's customer, once the order is completed, once per order (a second rating is 409): score, timeliness, attitude and quality 1–5 and a comment. A score of 2 or less opens a complaint linked to the order (complaint_id).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/orders/{id}/rating (the `RateOrder` operationId).
+func (c *Client) RateOrder(ctx context.Context, id openapi_types.UUID, params *RateOrderParams, body RateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRateOrderRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ReopenOrderWithBody Reopen
 //
 // Within 30 days of completion the customer or staff reopen the order with a reason: back to triaged, flagged as a repeat repair, same number, visit count + 1.
@@ -3568,6 +4470,23 @@ func (c *Client) ReopenOrderWithBody(ctx context.Context, id openapi_types.UUID,
 // Corresponds with POST /v1/orders/{id}/reopen (the `ReopenOrder` operationId).
 func (c *Client) ReopenOrder(ctx context.Context, id openapi_types.UUID, params *ReopenOrderParams, body ReopenOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReopenOrderRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrderReport Service report (signed completion record)
+//
+// The completion record of a visit with the exact canonical text that was hashed (RFC 8785 JSON Canonicalization Scheme of record) and its SHA-256. To verify: canonicalize record with RFC 8785, hash the UTF-8 bytes with SHA-256, compare with hash (lower-case hex). visit selects a visit (default: the latest). format=pdf renders a printable service sheet with the signature and the hash. 404 when the visit has no record (not completed, or ended by a rejected quote).
+//
+// Corresponds with GET /v1/orders/{id}/report (the `GetOrderReport` operationId).
+func (c *Client) GetOrderReport(ctx context.Context, id openapi_types.UUID, params *GetOrderReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrderReportRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3678,6 +4597,23 @@ func (c *Client) UnassignOrderWithBody(ctx context.Context, id openapi_types.UUI
 // Corresponds with POST /v1/orders/{id}/unassign (the `UnassignOrder` operationId).
 func (c *Client) UnassignOrder(ctx context.Context, id openapi_types.UUID, params *UnassignOrderParams, body UnassignOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUnassignOrderRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPhotoContent A photo's bytes
+//
+// The image with its type, ETag (its SHA-256) and range support (Range, If-Range, If-None-Match). Customers get the image without metadata (EXIF GPS, camera, XMP). size=thumb gives a JPEG thumbnail (longer side 320 px) made on first request and kept; HEIC photos have no thumbnail (422).
+//
+// Corresponds with GET /v1/photos/{id}/content (the `GetPhotoContent` operationId).
+func (c *Client) GetPhotoContent(ctx context.Context, id openapi_types.UUID, params *GetPhotoContentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPhotoContentRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5362,6 +6298,68 @@ func NewCancelOrderRequestWithBody(server string, id openapi_types.UUID, params 
 	return req, nil
 }
 
+// NewCompleteOrderRequest calls the generic CompleteOrder builder with application/json body
+func NewCompleteOrderRequest(server string, id openapi_types.UUID, params *CompleteOrderParams, body CompleteOrderJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCompleteOrderRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewCompleteOrderRequestWithBody constructs an http.Request for the CompleteOrder method, with any body, and a specified content type
+func NewCompleteOrderRequestWithBody(server string, id openapi_types.UUID, params *CompleteOrderParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orders/%s/complete", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewDeclineOrderRequest calls the generic DeclineOrder builder with application/json body
 func NewDeclineOrderRequest(server string, id openapi_types.UUID, params *DeclineOrderParams, body DeclineOrderJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5546,6 +6544,250 @@ func NewListOrderEventsRequest(server string, id openapi_types.UUID, params *Lis
 	return req, nil
 }
 
+// NewListFollowUpsRequest constructs an http.Request for the ListFollowUps method
+func NewListFollowUpsRequest(server string, id openapi_types.UUID, params *ListFollowUpsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orders/%s/follow-ups", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRecordFollowUpRequest calls the generic RecordFollowUp builder with application/json body
+func NewRecordFollowUpRequest(server string, id openapi_types.UUID, params *RecordFollowUpParams, body RecordFollowUpJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecordFollowUpRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewRecordFollowUpRequestWithBody constructs an http.Request for the RecordFollowUp method, with any body, and a specified content type
+func NewRecordFollowUpRequestWithBody(server string, id openapi_types.UUID, params *RecordFollowUpParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orders/%s/follow-ups", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListOrderPhotosRequest constructs an http.Request for the ListOrderPhotos method
+func NewListOrderPhotosRequest(server string, id openapi_types.UUID, params *ListOrderPhotosParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orders/%s/photos", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAddOrderPhotoRequestWithBody constructs an http.Request for the AddOrderPhoto method, with any body, and a specified content type
+func NewAddOrderPhotoRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orders/%s/photos", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewQuoteOrderRequest calls the generic QuoteOrder builder with application/json body
 func NewQuoteOrderRequest(server string, id openapi_types.UUID, params *QuoteOrderParams, body QuoteOrderJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5719,6 +6961,102 @@ func NewRejectQuoteRequestWithBody(server string, id openapi_types.UUID, params 
 	return req, nil
 }
 
+// NewGetOrderRatingRequest constructs an http.Request for the GetOrderRating method
+func NewGetOrderRatingRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orders/%s/rating", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRateOrderRequest calls the generic RateOrder builder with application/json body
+func NewRateOrderRequest(server string, id openapi_types.UUID, params *RateOrderParams, body RateOrderJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRateOrderRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewRateOrderRequestWithBody constructs an http.Request for the RateOrder method, with any body, and a specified content type
+func NewRateOrderRequestWithBody(server string, id openapi_types.UUID, params *RateOrderParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orders/%s/rating", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewReopenOrderRequest calls the generic ReopenOrder builder with application/json body
 func NewReopenOrderRequest(server string, id openapi_types.UUID, params *ReopenOrderParams, body ReopenOrderJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5776,6 +7114,79 @@ func NewReopenOrderRequestWithBody(server string, id openapi_types.UUID, params 
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewGetOrderReportRequest constructs an http.Request for the GetOrderReport method
+func NewGetOrderReportRequest(server string, id openapi_types.UUID, params *GetOrderReportParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orders/%s/report", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Visit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "visit", *params.Visit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -6044,6 +7455,82 @@ func NewUnassignOrderRequestWithBody(server string, id openapi_types.UUID, param
 			}
 
 			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetPhotoContentRequest constructs an http.Request for the GetPhotoContent method
+func NewGetPhotoContentRequest(server string, id openapi_types.UUID, params *GetPhotoContentParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/photos/%s/content", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Size != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "size", *params.Size, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.Range != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam0)
 		}
 
 	}
@@ -7078,6 +8565,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/orders/{id}/cancel (the `CancelOrder` operationId).
 	CancelOrderWithResponse(ctx context.Context, id openapi_types.UUID, params *CancelOrderParams, body CancelOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelOrderResponse, error)
 
+	// CompleteOrderWithBodyWithResponse Complete (with the customer's signature)
+	//
+	// The assigned technician, in progress: resolution, fixed, labour minutes, the signer's name and the signature (a PNG; multipart file part `signature`, or base64 in JSON). Repair and install need an after photo of this visit (409 otherwise). The server writes the visit's completion record and its SHA-256 report hash (GET /v1/orders/{id}/report); from then on the order's work, photos and record are final: PATCH, new photos, quotes and a second completion are 409. The customer is asked to rate; the follow-up call is due 24 h later.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orders/{id}/complete (the `CompleteOrder` operationId).
+	CompleteOrderWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *CompleteOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteOrderResponse, error)
+
+	// CompleteOrderWithResponse Complete (with the customer's signature)
+	//
+	// The assigned technician, in progress: resolution, fixed, labour minutes, the signer's name and the signature (a PNG; multipart file part `signature`, or base64 in JSON). Repair and install need an after photo of this visit (409 otherwise). The server writes the visit's completion record and its SHA-256 report hash (GET /v1/orders/{id}/report); from then on the order's work, photos and record are final: PATCH, new photos, quotes and a second completion are 409. The customer is asked to rate; the follow-up call is due 24 h later.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orders/{id}/complete (the `CompleteOrder` operationId).
+	CompleteOrderWithResponse(ctx context.Context, id openapi_types.UUID, params *CompleteOrderParams, body CompleteOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteOrderResponse, error)
+
 	// DeclineOrderWithBodyWithResponse Decline the job
 	//
 	// The assigned technician declines with a reason; the order goes back to triaged for dispatch.
@@ -7113,6 +8618,49 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/orders/{id}/events (the `ListOrderEvents` operationId).
 	ListOrderEventsWithResponse(ctx context.Context, id openapi_types.UUID, params *ListOrderEventsParams, reqEditors ...RequestEditorFn) (*ListOrderEventsResponse, error)
+
+	// ListFollowUpsWithResponse List an order's follow-up calls
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orders/{id}/follow-ups (the `ListFollowUps` operationId).
+	ListFollowUpsWithResponse(ctx context.Context, id openapi_types.UUID, params *ListFollowUpsParams, reqEditors ...RequestEditorFn) (*ListFollowUpsResponse, error)
+
+	// RecordFollowUpWithBodyWithResponse Record a follow-up call
+	//
+	// Staff, on a completed order (due 24–72 h after completion; GET /v1/orders?follow_up_due=true lists them). Reached and resolved closes the order; reached and not resolved reopens it as a repeat repair (a new visit, back to triaged); not reached records the attempt and the order stays completed and due.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orders/{id}/follow-ups (the `RecordFollowUp` operationId).
+	RecordFollowUpWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordFollowUpParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordFollowUpResponse, error)
+
+	// RecordFollowUpWithResponse Record a follow-up call
+	//
+	// Staff, on a completed order (due 24–72 h after completion; GET /v1/orders?follow_up_due=true lists them). Reached and resolved closes the order; reached and not resolved reopens it as a repeat repair (a new visit, back to triaged); not reached records the attempt and the order stays completed and due.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orders/{id}/follow-ups (the `RecordFollowUp` operationId).
+	RecordFollowUpWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordFollowUpParams, body RecordFollowUpJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordFollowUpResponse, error)
+
+	// ListOrderPhotosWithResponse List an order's photos
+	//
+	// Every visit's photos, the signatures included, oldest first. A customer does not see where and when a photo they did not take was taken.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orders/{id}/photos (the `ListOrderPhotos` operationId).
+	ListOrderPhotosWithResponse(ctx context.Context, id openapi_types.UUID, params *ListOrderPhotosParams, reqEditors ...RequestEditorFn) (*ListOrderPhotosResponse, error)
+
+	// AddOrderPhotoWithBodyWithResponse Add a photo
+	//
+	// Multipart upload, streamed to the blob store while its SHA-256 is computed. The type is decided by the bytes (JPEG, PNG, WebP, HEIC): a declared type or file extension that disagrees, a file that does not decode, and any other file are 415; an empty file is 422; a file over the configured limit (default 15 MiB) is 413. Nothing is stored when refused. Send a client-generated id so that a retry is stored once: the same id and bytes give 200 with the first photo, other bytes under that id 422. The order's customer adds fault photos to their open order; the assigned technician adds any kind. After completion an order's photos are final (409).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orders/{id}/photos (the `AddOrderPhoto` operationId).
+	AddOrderPhotoWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddOrderPhotoResponse, error)
 
 	// QuoteOrderWithBodyWithResponse Send a quote
 	//
@@ -7159,6 +8707,31 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/orders/{id}/quote/reject (the `RejectQuote` operationId).
 	RejectQuoteWithResponse(ctx context.Context, id openapi_types.UUID, params *RejectQuoteParams, body RejectQuoteJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectQuoteResponse, error)
 
+	// GetOrderRatingWithResponse An order's rating
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orders/{id}/rating (the `GetOrderRating` operationId).
+	GetOrderRatingWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetOrderRatingResponse, error)
+
+	// RateOrderWithBodyWithResponse Rate the service
+	//
+	// The order's customer, once the order is completed, once per order (a second rating is 409): score, timeliness, attitude and quality 1–5 and a comment. A score of 2 or less opens a complaint linked to the order (complaint_id).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orders/{id}/rating (the `RateOrder` operationId).
+	RateOrderWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RateOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RateOrderResponse, error)
+
+	// RateOrderWithResponse Rate the service
+	//
+	// The order's customer, once the order is completed, once per order (a second rating is 409): score, timeliness, attitude and quality 1–5 and a comment. A score of 2 or less opens a complaint linked to the order (complaint_id).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orders/{id}/rating (the `RateOrder` operationId).
+	RateOrderWithResponse(ctx context.Context, id openapi_types.UUID, params *RateOrderParams, body RateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*RateOrderResponse, error)
+
 	// ReopenOrderWithBodyWithResponse Reopen
 	//
 	// Within 30 days of completion the customer or staff reopen the order with a reason: back to triaged, flagged as a repeat repair, same number, visit count + 1.
@@ -7176,6 +8749,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/orders/{id}/reopen (the `ReopenOrder` operationId).
 	ReopenOrderWithResponse(ctx context.Context, id openapi_types.UUID, params *ReopenOrderParams, body ReopenOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*ReopenOrderResponse, error)
+
+	// GetOrderReportWithResponse Service report (signed completion record)
+	//
+	// The completion record of a visit with the exact canonical text that was hashed (RFC 8785 JSON Canonicalization Scheme of record) and its SHA-256. To verify: canonicalize record with RFC 8785, hash the UTF-8 bytes with SHA-256, compare with hash (lower-case hex). visit selects a visit (default: the latest). format=pdf renders a printable service sheet with the signature and the hash. 404 when the visit has no record (not completed, or ended by a rejected quote).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orders/{id}/report (the `GetOrderReport` operationId).
+	GetOrderReportWithResponse(ctx context.Context, id openapi_types.UUID, params *GetOrderReportParams, reqEditors ...RequestEditorFn) (*GetOrderReportResponse, error)
 
 	// ListOrderSlotsWithResponse Free appointment slots
 	//
@@ -7230,6 +8812,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/orders/{id}/unassign (the `UnassignOrder` operationId).
 	UnassignOrderWithResponse(ctx context.Context, id openapi_types.UUID, params *UnassignOrderParams, body UnassignOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*UnassignOrderResponse, error)
+
+	// GetPhotoContentWithResponse A photo's bytes
+	//
+	// The image with its type, ETag (its SHA-256) and range support (Range, If-Range, If-None-Match). Customers get the image without metadata (EXIF GPS, camera, XMP). size=thumb gives a JPEG thumbnail (longer side 320 px) made on first request and kept; HEIC photos have no thumbnail (422).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/photos/{id}/content (the `GetPhotoContent` operationId).
+	GetPhotoContentWithResponse(ctx context.Context, id openapi_types.UUID, params *GetPhotoContentParams, reqEditors ...RequestEditorFn) (*GetPhotoContentResponse, error)
 
 	// ListProductModelsWithResponse List product models
 	//
@@ -7757,7 +9348,7 @@ type GetOpenAPIYAMLResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// YAML200 the response for an HTTP 200 `application/yaml` response
-	YAML200 *string
+	YAML200 *openapi_types.File
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -7771,7 +9362,7 @@ type GetOpenAPIYAMLResponse struct {
 }
 
 // GetYAML200 returns the response for an HTTP 200 `application/yaml` response
-func (r GetOpenAPIYAMLResponse) GetYAML200() *string {
+func (r GetOpenAPIYAMLResponse) GetYAML200() *openapi_types.File {
 	return r.YAML200
 }
 
@@ -11415,6 +13006,206 @@ func (r CancelOrderResponse) ContentType() string {
 	return ""
 }
 
+// CompleteOrderResponse200Headers the declared response headers of an HTTP 200 response for CompleteOrder
+type CompleteOrderResponse200Headers struct {
+	ETag               *string
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// CompleteOrderResponse400Headers the declared response headers of an HTTP 400 response for CompleteOrder
+type CompleteOrderResponse400Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// CompleteOrderResponse401Headers the declared response headers of an HTTP 401 response for CompleteOrder
+type CompleteOrderResponse401Headers struct {
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
+}
+
+// CompleteOrderResponse403Headers the declared response headers of an HTTP 403 response for CompleteOrder
+type CompleteOrderResponse403Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// CompleteOrderResponse404Headers the declared response headers of an HTTP 404 response for CompleteOrder
+type CompleteOrderResponse404Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// CompleteOrderResponse409Headers the declared response headers of an HTTP 409 response for CompleteOrder
+type CompleteOrderResponse409Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// CompleteOrderResponse413Headers the declared response headers of an HTTP 413 response for CompleteOrder
+type CompleteOrderResponse413Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// CompleteOrderResponse415Headers the declared response headers of an HTTP 415 response for CompleteOrder
+type CompleteOrderResponse415Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// CompleteOrderResponse422Headers the declared response headers of an HTTP 422 response for CompleteOrder
+type CompleteOrderResponse422Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// CompleteOrderResponse500Headers the declared response headers of an HTTP 500 response for CompleteOrder
+type CompleteOrderResponse500Headers struct {
+	XRequestId *string
+}
+
+// CompleteOrderResponse503Headers the declared response headers of an HTTP 503 response for CompleteOrder
+type CompleteOrderResponse503Headers struct {
+	RetryAfter *int
+	XRequestId *string
+}
+
+type CompleteOrderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Order
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CompleteOrderResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *CompleteOrderResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CompleteOrderResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CompleteOrderResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *CompleteOrderResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CompleteOrderResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CompleteOrderResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CompleteOrderResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *CompleteOrderResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CompleteOrderResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CompleteOrderResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CompleteOrderResponse) GetJSON200() *Order {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CompleteOrderResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CompleteOrderResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CompleteOrderResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CompleteOrderResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CompleteOrderResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CompleteOrderResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CompleteOrderResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CompleteOrderResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CompleteOrderResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CompleteOrderResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CompleteOrderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CompleteOrderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CompleteOrderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CompleteOrderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DeclineOrderResponse200Headers the declared response headers of an HTTP 200 response for DeclineOrder
 type DeclineOrderResponse200Headers struct {
 	ETag               *string
@@ -11913,6 +13704,691 @@ func (r ListOrderEventsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListOrderEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListFollowUpsResponse200Headers the declared response headers of an HTTP 200 response for ListFollowUps
+type ListFollowUpsResponse200Headers struct {
+	XRequestId *string
+}
+
+// ListFollowUpsResponse401Headers the declared response headers of an HTTP 401 response for ListFollowUps
+type ListFollowUpsResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestId      *string
+}
+
+// ListFollowUpsResponse403Headers the declared response headers of an HTTP 403 response for ListFollowUps
+type ListFollowUpsResponse403Headers struct {
+	XRequestId *string
+}
+
+// ListFollowUpsResponse404Headers the declared response headers of an HTTP 404 response for ListFollowUps
+type ListFollowUpsResponse404Headers struct {
+	XRequestId *string
+}
+
+// ListFollowUpsResponse413Headers the declared response headers of an HTTP 413 response for ListFollowUps
+type ListFollowUpsResponse413Headers struct {
+	XRequestId *string
+}
+
+// ListFollowUpsResponse422Headers the declared response headers of an HTTP 422 response for ListFollowUps
+type ListFollowUpsResponse422Headers struct {
+	XRequestId *string
+}
+
+// ListFollowUpsResponse500Headers the declared response headers of an HTTP 500 response for ListFollowUps
+type ListFollowUpsResponse500Headers struct {
+	XRequestId *string
+}
+
+// ListFollowUpsResponse503Headers the declared response headers of an HTTP 503 response for ListFollowUps
+type ListFollowUpsResponse503Headers struct {
+	RetryAfter *int
+	XRequestId *string
+}
+
+type ListFollowUpsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FollowUpList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListFollowUpsResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListFollowUpsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListFollowUpsResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ListFollowUpsResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ListFollowUpsResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ListFollowUpsResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListFollowUpsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListFollowUpsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListFollowUpsResponse) GetJSON200() *FollowUpList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListFollowUpsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListFollowUpsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListFollowUpsResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ListFollowUpsResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListFollowUpsResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListFollowUpsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListFollowUpsResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListFollowUpsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListFollowUpsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListFollowUpsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListFollowUpsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RecordFollowUpResponse201Headers the declared response headers of an HTTP 201 response for RecordFollowUp
+type RecordFollowUpResponse201Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// RecordFollowUpResponse400Headers the declared response headers of an HTTP 400 response for RecordFollowUp
+type RecordFollowUpResponse400Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// RecordFollowUpResponse401Headers the declared response headers of an HTTP 401 response for RecordFollowUp
+type RecordFollowUpResponse401Headers struct {
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
+}
+
+// RecordFollowUpResponse403Headers the declared response headers of an HTTP 403 response for RecordFollowUp
+type RecordFollowUpResponse403Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// RecordFollowUpResponse404Headers the declared response headers of an HTTP 404 response for RecordFollowUp
+type RecordFollowUpResponse404Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// RecordFollowUpResponse409Headers the declared response headers of an HTTP 409 response for RecordFollowUp
+type RecordFollowUpResponse409Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// RecordFollowUpResponse413Headers the declared response headers of an HTTP 413 response for RecordFollowUp
+type RecordFollowUpResponse413Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// RecordFollowUpResponse415Headers the declared response headers of an HTTP 415 response for RecordFollowUp
+type RecordFollowUpResponse415Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// RecordFollowUpResponse422Headers the declared response headers of an HTTP 422 response for RecordFollowUp
+type RecordFollowUpResponse422Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// RecordFollowUpResponse500Headers the declared response headers of an HTTP 500 response for RecordFollowUp
+type RecordFollowUpResponse500Headers struct {
+	XRequestId *string
+}
+
+// RecordFollowUpResponse503Headers the declared response headers of an HTTP 503 response for RecordFollowUp
+type RecordFollowUpResponse503Headers struct {
+	RetryAfter *int
+	XRequestId *string
+}
+
+type RecordFollowUpResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *FollowUpResult
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *RecordFollowUpResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *RecordFollowUpResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RecordFollowUpResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *RecordFollowUpResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *RecordFollowUpResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *RecordFollowUpResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *RecordFollowUpResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *RecordFollowUpResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *RecordFollowUpResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *RecordFollowUpResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RecordFollowUpResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RecordFollowUpResponse) GetJSON201() *FollowUpResult {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RecordFollowUpResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RecordFollowUpResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RecordFollowUpResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RecordFollowUpResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RecordFollowUpResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RecordFollowUpResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r RecordFollowUpResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RecordFollowUpResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RecordFollowUpResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RecordFollowUpResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RecordFollowUpResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecordFollowUpResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecordFollowUpResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecordFollowUpResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListOrderPhotosResponse200Headers the declared response headers of an HTTP 200 response for ListOrderPhotos
+type ListOrderPhotosResponse200Headers struct {
+	XRequestId *string
+}
+
+// ListOrderPhotosResponse401Headers the declared response headers of an HTTP 401 response for ListOrderPhotos
+type ListOrderPhotosResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestId      *string
+}
+
+// ListOrderPhotosResponse404Headers the declared response headers of an HTTP 404 response for ListOrderPhotos
+type ListOrderPhotosResponse404Headers struct {
+	XRequestId *string
+}
+
+// ListOrderPhotosResponse413Headers the declared response headers of an HTTP 413 response for ListOrderPhotos
+type ListOrderPhotosResponse413Headers struct {
+	XRequestId *string
+}
+
+// ListOrderPhotosResponse422Headers the declared response headers of an HTTP 422 response for ListOrderPhotos
+type ListOrderPhotosResponse422Headers struct {
+	XRequestId *string
+}
+
+// ListOrderPhotosResponse500Headers the declared response headers of an HTTP 500 response for ListOrderPhotos
+type ListOrderPhotosResponse500Headers struct {
+	XRequestId *string
+}
+
+// ListOrderPhotosResponse503Headers the declared response headers of an HTTP 503 response for ListOrderPhotos
+type ListOrderPhotosResponse503Headers struct {
+	RetryAfter *int
+	XRequestId *string
+}
+
+type ListOrderPhotosResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PhotoList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListOrderPhotosResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListOrderPhotosResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ListOrderPhotosResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ListOrderPhotosResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ListOrderPhotosResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListOrderPhotosResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListOrderPhotosResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListOrderPhotosResponse) GetJSON200() *PhotoList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListOrderPhotosResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListOrderPhotosResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ListOrderPhotosResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListOrderPhotosResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListOrderPhotosResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListOrderPhotosResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListOrderPhotosResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListOrderPhotosResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListOrderPhotosResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListOrderPhotosResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AddOrderPhotoResponse200Headers the declared response headers of an HTTP 200 response for AddOrderPhoto
+type AddOrderPhotoResponse200Headers struct {
+	XRequestId *string
+}
+
+// AddOrderPhotoResponse201Headers the declared response headers of an HTTP 201 response for AddOrderPhoto
+type AddOrderPhotoResponse201Headers struct {
+	XRequestId *string
+}
+
+// AddOrderPhotoResponse400Headers the declared response headers of an HTTP 400 response for AddOrderPhoto
+type AddOrderPhotoResponse400Headers struct {
+	XRequestId *string
+}
+
+// AddOrderPhotoResponse401Headers the declared response headers of an HTTP 401 response for AddOrderPhoto
+type AddOrderPhotoResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestId      *string
+}
+
+// AddOrderPhotoResponse403Headers the declared response headers of an HTTP 403 response for AddOrderPhoto
+type AddOrderPhotoResponse403Headers struct {
+	XRequestId *string
+}
+
+// AddOrderPhotoResponse404Headers the declared response headers of an HTTP 404 response for AddOrderPhoto
+type AddOrderPhotoResponse404Headers struct {
+	XRequestId *string
+}
+
+// AddOrderPhotoResponse409Headers the declared response headers of an HTTP 409 response for AddOrderPhoto
+type AddOrderPhotoResponse409Headers struct {
+	XRequestId *string
+}
+
+// AddOrderPhotoResponse413Headers the declared response headers of an HTTP 413 response for AddOrderPhoto
+type AddOrderPhotoResponse413Headers struct {
+	XRequestId *string
+}
+
+// AddOrderPhotoResponse415Headers the declared response headers of an HTTP 415 response for AddOrderPhoto
+type AddOrderPhotoResponse415Headers struct {
+	XRequestId *string
+}
+
+// AddOrderPhotoResponse422Headers the declared response headers of an HTTP 422 response for AddOrderPhoto
+type AddOrderPhotoResponse422Headers struct {
+	XRequestId *string
+}
+
+// AddOrderPhotoResponse500Headers the declared response headers of an HTTP 500 response for AddOrderPhoto
+type AddOrderPhotoResponse500Headers struct {
+	XRequestId *string
+}
+
+// AddOrderPhotoResponse503Headers the declared response headers of an HTTP 503 response for AddOrderPhoto
+type AddOrderPhotoResponse503Headers struct {
+	RetryAfter *int
+	XRequestId *string
+}
+
+type AddOrderPhotoResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Photo
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Photo
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AddOrderPhotoResponse200Headers
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *AddOrderPhotoResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *AddOrderPhotoResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AddOrderPhotoResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *AddOrderPhotoResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *AddOrderPhotoResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *AddOrderPhotoResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *AddOrderPhotoResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *AddOrderPhotoResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *AddOrderPhotoResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *AddOrderPhotoResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *AddOrderPhotoResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AddOrderPhotoResponse) GetJSON200() *Photo {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddOrderPhotoResponse) GetJSON201() *Photo {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddOrderPhotoResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AddOrderPhotoResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AddOrderPhotoResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AddOrderPhotoResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AddOrderPhotoResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AddOrderPhotoResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r AddOrderPhotoResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AddOrderPhotoResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AddOrderPhotoResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r AddOrderPhotoResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AddOrderPhotoResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddOrderPhotoResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddOrderPhotoResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddOrderPhotoResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -12489,6 +14965,325 @@ func (r RejectQuoteResponse) ContentType() string {
 	return ""
 }
 
+// GetOrderRatingResponse200Headers the declared response headers of an HTTP 200 response for GetOrderRating
+type GetOrderRatingResponse200Headers struct {
+	XRequestId *string
+}
+
+// GetOrderRatingResponse401Headers the declared response headers of an HTTP 401 response for GetOrderRating
+type GetOrderRatingResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestId      *string
+}
+
+// GetOrderRatingResponse404Headers the declared response headers of an HTTP 404 response for GetOrderRating
+type GetOrderRatingResponse404Headers struct {
+	XRequestId *string
+}
+
+// GetOrderRatingResponse413Headers the declared response headers of an HTTP 413 response for GetOrderRating
+type GetOrderRatingResponse413Headers struct {
+	XRequestId *string
+}
+
+// GetOrderRatingResponse500Headers the declared response headers of an HTTP 500 response for GetOrderRating
+type GetOrderRatingResponse500Headers struct {
+	XRequestId *string
+}
+
+// GetOrderRatingResponse503Headers the declared response headers of an HTTP 503 response for GetOrderRating
+type GetOrderRatingResponse503Headers struct {
+	RetryAfter *int
+	XRequestId *string
+}
+
+type GetOrderRatingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Rating
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetOrderRatingResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetOrderRatingResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetOrderRatingResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *GetOrderRatingResponse413Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetOrderRatingResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetOrderRatingResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrderRatingResponse) GetJSON200() *Rating {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrderRatingResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrderRatingResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r GetOrderRatingResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrderRatingResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrderRatingResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrderRatingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrderRatingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrderRatingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrderRatingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RateOrderResponse201Headers the declared response headers of an HTTP 201 response for RateOrder
+type RateOrderResponse201Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// RateOrderResponse400Headers the declared response headers of an HTTP 400 response for RateOrder
+type RateOrderResponse400Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// RateOrderResponse401Headers the declared response headers of an HTTP 401 response for RateOrder
+type RateOrderResponse401Headers struct {
+	IdempotentReplayed *string
+	WWWAuthenticate    string
+	XRequestId         *string
+}
+
+// RateOrderResponse403Headers the declared response headers of an HTTP 403 response for RateOrder
+type RateOrderResponse403Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// RateOrderResponse404Headers the declared response headers of an HTTP 404 response for RateOrder
+type RateOrderResponse404Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// RateOrderResponse409Headers the declared response headers of an HTTP 409 response for RateOrder
+type RateOrderResponse409Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// RateOrderResponse413Headers the declared response headers of an HTTP 413 response for RateOrder
+type RateOrderResponse413Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// RateOrderResponse415Headers the declared response headers of an HTTP 415 response for RateOrder
+type RateOrderResponse415Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// RateOrderResponse422Headers the declared response headers of an HTTP 422 response for RateOrder
+type RateOrderResponse422Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// RateOrderResponse500Headers the declared response headers of an HTTP 500 response for RateOrder
+type RateOrderResponse500Headers struct {
+	XRequestId *string
+}
+
+// RateOrderResponse503Headers the declared response headers of an HTTP 503 response for RateOrder
+type RateOrderResponse503Headers struct {
+	RetryAfter *int
+	XRequestId *string
+}
+
+type RateOrderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Rating
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *RateOrderResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *RateOrderResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RateOrderResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *RateOrderResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *RateOrderResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *RateOrderResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *RateOrderResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *RateOrderResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *RateOrderResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *RateOrderResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RateOrderResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RateOrderResponse) GetJSON201() *Rating {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RateOrderResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RateOrderResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RateOrderResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RateOrderResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RateOrderResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RateOrderResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r RateOrderResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RateOrderResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RateOrderResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RateOrderResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RateOrderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RateOrderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RateOrderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RateOrderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ReopenOrderResponse200Headers the declared response headers of an HTTP 200 response for ReopenOrder
 type ReopenOrderResponse200Headers struct {
 	ETag               *string
@@ -12683,6 +15478,140 @@ func (r ReopenOrderResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ReopenOrderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetOrderReportResponse200Headers the declared response headers of an HTTP 200 response for GetOrderReport
+type GetOrderReportResponse200Headers struct {
+	XRequestId *string
+}
+
+// GetOrderReportResponse401Headers the declared response headers of an HTTP 401 response for GetOrderReport
+type GetOrderReportResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestId      *string
+}
+
+// GetOrderReportResponse404Headers the declared response headers of an HTTP 404 response for GetOrderReport
+type GetOrderReportResponse404Headers struct {
+	XRequestId *string
+}
+
+// GetOrderReportResponse413Headers the declared response headers of an HTTP 413 response for GetOrderReport
+type GetOrderReportResponse413Headers struct {
+	XRequestId *string
+}
+
+// GetOrderReportResponse422Headers the declared response headers of an HTTP 422 response for GetOrderReport
+type GetOrderReportResponse422Headers struct {
+	XRequestId *string
+}
+
+// GetOrderReportResponse500Headers the declared response headers of an HTTP 500 response for GetOrderReport
+type GetOrderReportResponse500Headers struct {
+	XRequestId *string
+}
+
+// GetOrderReportResponse503Headers the declared response headers of an HTTP 503 response for GetOrderReport
+type GetOrderReportResponse503Headers struct {
+	RetryAfter *int
+	XRequestId *string
+}
+
+type GetOrderReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Report
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetOrderReportResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetOrderReportResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetOrderReportResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *GetOrderReportResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetOrderReportResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetOrderReportResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetOrderReportResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrderReportResponse) GetJSON200() *Report {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrderReportResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrderReportResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r GetOrderReportResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetOrderReportResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrderReportResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrderReportResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrderReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrderReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrderReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrderReportResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13387,6 +16316,163 @@ func (r UnassignOrderResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UnassignOrderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetPhotoContentResponse200Headers the declared response headers of an HTTP 200 response for GetPhotoContent
+type GetPhotoContentResponse200Headers struct {
+	ETag       *string
+	XRequestId *string
+}
+
+// GetPhotoContentResponse206Headers the declared response headers of an HTTP 206 response for GetPhotoContent
+type GetPhotoContentResponse206Headers struct {
+	ETag       *string
+	XRequestId *string
+}
+
+// GetPhotoContentResponse304Headers the declared response headers of an HTTP 304 response for GetPhotoContent
+type GetPhotoContentResponse304Headers struct {
+	XRequestId *string
+}
+
+// GetPhotoContentResponse401Headers the declared response headers of an HTTP 401 response for GetPhotoContent
+type GetPhotoContentResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestId      *string
+}
+
+// GetPhotoContentResponse404Headers the declared response headers of an HTTP 404 response for GetPhotoContent
+type GetPhotoContentResponse404Headers struct {
+	XRequestId *string
+}
+
+// GetPhotoContentResponse413Headers the declared response headers of an HTTP 413 response for GetPhotoContent
+type GetPhotoContentResponse413Headers struct {
+	XRequestId *string
+}
+
+// GetPhotoContentResponse416Headers the declared response headers of an HTTP 416 response for GetPhotoContent
+type GetPhotoContentResponse416Headers struct {
+	XRequestId *string
+}
+
+// GetPhotoContentResponse422Headers the declared response headers of an HTTP 422 response for GetPhotoContent
+type GetPhotoContentResponse422Headers struct {
+	XRequestId *string
+}
+
+// GetPhotoContentResponse500Headers the declared response headers of an HTTP 500 response for GetPhotoContent
+type GetPhotoContentResponse500Headers struct {
+	XRequestId *string
+}
+
+// GetPhotoContentResponse503Headers the declared response headers of an HTTP 503 response for GetPhotoContent
+type GetPhotoContentResponse503Headers struct {
+	RetryAfter *int
+	XRequestId *string
+}
+
+type GetPhotoContentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON416 the response for an HTTP 416 `application/problem+json` response
+	ApplicationproblemJSON416 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetPhotoContentResponse200Headers
+	// Headers206 the parsed response headers for an HTTP 206 response
+	Headers206 *GetPhotoContentResponse206Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetPhotoContentResponse304Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetPhotoContentResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetPhotoContentResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *GetPhotoContentResponse413Headers
+	// Headers416 the parsed response headers for an HTTP 416 response
+	Headers416 *GetPhotoContentResponse416Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetPhotoContentResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetPhotoContentResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetPhotoContentResponse503Headers
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetPhotoContentResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetPhotoContentResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r GetPhotoContentResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON416 returns the response for an HTTP 416 `application/problem+json` response
+func (r GetPhotoContentResponse) GetApplicationproblemJSON416() *Problem {
+	return r.ApplicationproblemJSON416
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetPhotoContentResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetPhotoContentResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetPhotoContentResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPhotoContentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPhotoContentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPhotoContentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPhotoContentResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15559,6 +18645,36 @@ func (c *ClientWithResponses) CancelOrderWithResponse(ctx context.Context, id op
 	return ParseCancelOrderResponse(rsp)
 }
 
+// CompleteOrderWithBodyWithResponse Complete (with the customer's signature)
+//
+// The assigned technician, in progress: resolution, fixed, labour minutes, the signer's name and the signature (a PNG; multipart file part `signature`, or base64 in JSON). Repair and install need an after photo of this visit (409 otherwise). The server writes the visit's completion record and its SHA-256 report hash (GET /v1/orders/{id}/report); from then on the order's work, photos and record are final: PATCH, new photos, quotes and a second completion are 409. The customer is asked to rate; the follow-up call is due 24 h later.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orders/{id}/complete (the `CompleteOrder` operationId).
+func (c *ClientWithResponses) CompleteOrderWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *CompleteOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteOrderResponse, error) {
+	rsp, err := c.CompleteOrderWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCompleteOrderResponse(rsp)
+}
+
+// CompleteOrderWithResponse Complete (with the customer's signature)
+//
+// The assigned technician, in progress: resolution, fixed, labour minutes, the signer's name and the signature (a PNG; multipart file part `signature`, or base64 in JSON). Repair and install need an after photo of this visit (409 otherwise). The server writes the visit's completion record and its SHA-256 report hash (GET /v1/orders/{id}/report); from then on the order's work, photos and record are final: PATCH, new photos, quotes and a second completion are 409. The customer is asked to rate; the follow-up call is due 24 h later.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orders/{id}/complete (the `CompleteOrder` operationId).
+func (c *ClientWithResponses) CompleteOrderWithResponse(ctx context.Context, id openapi_types.UUID, params *CompleteOrderParams, body CompleteOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteOrderResponse, error) {
+	rsp, err := c.CompleteOrder(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCompleteOrderResponse(rsp)
+}
+
 // DeclineOrderWithBodyWithResponse Decline the job
 //
 // The assigned technician declines with a reason; the order goes back to triaged for dispatch.
@@ -15617,6 +18733,79 @@ func (c *ClientWithResponses) ListOrderEventsWithResponse(ctx context.Context, i
 		return nil, err
 	}
 	return ParseListOrderEventsResponse(rsp)
+}
+
+// ListFollowUpsWithResponse List an order's follow-up calls
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orders/{id}/follow-ups (the `ListFollowUps` operationId).
+func (c *ClientWithResponses) ListFollowUpsWithResponse(ctx context.Context, id openapi_types.UUID, params *ListFollowUpsParams, reqEditors ...RequestEditorFn) (*ListFollowUpsResponse, error) {
+	rsp, err := c.ListFollowUps(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListFollowUpsResponse(rsp)
+}
+
+// RecordFollowUpWithBodyWithResponse Record a follow-up call
+//
+// Staff, on a completed order (due 24–72 h after completion; GET /v1/orders?follow_up_due=true lists them). Reached and resolved closes the order; reached and not resolved reopens it as a repeat repair (a new visit, back to triaged); not reached records the attempt and the order stays completed and due.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orders/{id}/follow-ups (the `RecordFollowUp` operationId).
+func (c *ClientWithResponses) RecordFollowUpWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordFollowUpParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordFollowUpResponse, error) {
+	rsp, err := c.RecordFollowUpWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordFollowUpResponse(rsp)
+}
+
+// RecordFollowUpWithResponse Record a follow-up call
+//
+// Staff, on a completed order (due 24–72 h after completion; GET /v1/orders?follow_up_due=true lists them). Reached and resolved closes the order; reached and not resolved reopens it as a repeat repair (a new visit, back to triaged); not reached records the attempt and the order stays completed and due.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orders/{id}/follow-ups (the `RecordFollowUp` operationId).
+func (c *ClientWithResponses) RecordFollowUpWithResponse(ctx context.Context, id openapi_types.UUID, params *RecordFollowUpParams, body RecordFollowUpJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordFollowUpResponse, error) {
+	rsp, err := c.RecordFollowUp(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordFollowUpResponse(rsp)
+}
+
+// ListOrderPhotosWithResponse List an order's photos
+//
+// Every visit's photos, the signatures included, oldest first. A customer does not see where and when a photo they did not take was taken.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orders/{id}/photos (the `ListOrderPhotos` operationId).
+func (c *ClientWithResponses) ListOrderPhotosWithResponse(ctx context.Context, id openapi_types.UUID, params *ListOrderPhotosParams, reqEditors ...RequestEditorFn) (*ListOrderPhotosResponse, error) {
+	rsp, err := c.ListOrderPhotos(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListOrderPhotosResponse(rsp)
+}
+
+// AddOrderPhotoWithBodyWithResponse Add a photo
+//
+// Multipart upload, streamed to the blob store while its SHA-256 is computed. The type is decided by the bytes (JPEG, PNG, WebP, HEIC): a declared type or file extension that disagrees, a file that does not decode, and any other file are 415; an empty file is 422; a file over the configured limit (default 15 MiB) is 413. Nothing is stored when refused. Send a client-generated id so that a retry is stored once: the same id and bytes give 200 with the first photo, other bytes under that id 422. The order's customer adds fault photos to their open order; the assigned technician adds any kind. After completion an order's photos are final (409).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orders/{id}/photos (the `AddOrderPhoto` operationId).
+func (c *ClientWithResponses) AddOrderPhotoWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddOrderPhotoResponse, error) {
+	rsp, err := c.AddOrderPhotoWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddOrderPhotoResponse(rsp)
 }
 
 // QuoteOrderWithBodyWithResponse Send a quote
@@ -15694,6 +18883,49 @@ func (c *ClientWithResponses) RejectQuoteWithResponse(ctx context.Context, id op
 	return ParseRejectQuoteResponse(rsp)
 }
 
+// GetOrderRatingWithResponse An order's rating
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orders/{id}/rating (the `GetOrderRating` operationId).
+func (c *ClientWithResponses) GetOrderRatingWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetOrderRatingResponse, error) {
+	rsp, err := c.GetOrderRating(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrderRatingResponse(rsp)
+}
+
+// RateOrderWithBodyWithResponse Rate the service
+//
+// The order's customer, once the order is completed, once per order (a second rating is 409): score, timeliness, attitude and quality 1–5 and a comment. A score of 2 or less opens a complaint linked to the order (complaint_id).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orders/{id}/rating (the `RateOrder` operationId).
+func (c *ClientWithResponses) RateOrderWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RateOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RateOrderResponse, error) {
+	rsp, err := c.RateOrderWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRateOrderResponse(rsp)
+}
+
+// RateOrderWithResponse Rate the service
+//
+// The order's customer, once the order is completed, once per order (a second rating is 409): score, timeliness, attitude and quality 1–5 and a comment. A score of 2 or less opens a complaint linked to the order (complaint_id).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orders/{id}/rating (the `RateOrder` operationId).
+func (c *ClientWithResponses) RateOrderWithResponse(ctx context.Context, id openapi_types.UUID, params *RateOrderParams, body RateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*RateOrderResponse, error) {
+	rsp, err := c.RateOrder(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRateOrderResponse(rsp)
+}
+
 // ReopenOrderWithBodyWithResponse Reopen
 //
 // Within 30 days of completion the customer or staff reopen the order with a reason: back to triaged, flagged as a repeat repair, same number, visit count + 1.
@@ -15722,6 +18954,21 @@ func (c *ClientWithResponses) ReopenOrderWithResponse(ctx context.Context, id op
 		return nil, err
 	}
 	return ParseReopenOrderResponse(rsp)
+}
+
+// GetOrderReportWithResponse Service report (signed completion record)
+//
+// The completion record of a visit with the exact canonical text that was hashed (RFC 8785 JSON Canonicalization Scheme of record) and its SHA-256. To verify: canonicalize record with RFC 8785, hash the UTF-8 bytes with SHA-256, compare with hash (lower-case hex). visit selects a visit (default: the latest). format=pdf renders a printable service sheet with the signature and the hash. 404 when the visit has no record (not completed, or ended by a rejected quote).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orders/{id}/report (the `GetOrderReport` operationId).
+func (c *ClientWithResponses) GetOrderReportWithResponse(ctx context.Context, id openapi_types.UUID, params *GetOrderReportParams, reqEditors ...RequestEditorFn) (*GetOrderReportResponse, error) {
+	rsp, err := c.GetOrderReport(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrderReportResponse(rsp)
 }
 
 // ListOrderSlotsWithResponse Free appointment slots
@@ -15812,6 +19059,21 @@ func (c *ClientWithResponses) UnassignOrderWithResponse(ctx context.Context, id 
 		return nil, err
 	}
 	return ParseUnassignOrderResponse(rsp)
+}
+
+// GetPhotoContentWithResponse A photo's bytes
+//
+// The image with its type, ETag (its SHA-256) and range support (Range, If-Range, If-None-Match). Customers get the image without metadata (EXIF GPS, camera, XMP). size=thumb gives a JPEG thumbnail (longer side 320 px) made on first request and kept; HEIC photos have no thumbnail (422).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/photos/{id}/content (the `GetPhotoContent` operationId).
+func (c *ClientWithResponses) GetPhotoContentWithResponse(ctx context.Context, id openapi_types.UUID, params *GetPhotoContentParams, reqEditors ...RequestEditorFn) (*GetPhotoContentResponse, error) {
+	rsp, err := c.GetPhotoContent(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPhotoContentResponse(rsp)
 }
 
 // ListProductModelsWithResponse List product models
@@ -16410,7 +19672,7 @@ func ParseGetOpenAPIYAMLResponse(rsp *http.Response) (*GetOpenAPIYAMLResponse, e
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "yaml") && rsp.StatusCode == 200:
-		var dest string
+		var dest openapi_types.File
 		if err := yaml.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -21164,6 +24426,299 @@ func ParseCancelOrderResponse(rsp *http.Response) (*CancelOrderResponse, error) 
 	return response, nil
 }
 
+// ParseCompleteOrderResponse parses an HTTP response from a CompleteOrderWithResponse call
+func ParseCompleteOrderResponse(rsp *http.Response) (*CompleteOrderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CompleteOrderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Order
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CompleteOrderResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers CompleteOrderResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers CompleteOrderResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CompleteOrderResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers CompleteOrderResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers CompleteOrderResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers CompleteOrderResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CompleteOrderResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers CompleteOrderResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers CompleteOrderResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers CompleteOrderResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseDeclineOrderResponse parses an HTTP response from a DeclineOrderWithResponse call
 func ParseDeclineOrderResponse(rsp *http.Response) (*DeclineOrderResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -21837,6 +25392,859 @@ func ParseListOrderEventsResponse(rsp *http.Response) (*ListOrderEventsResponse,
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListOrderEventsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListFollowUpsResponse parses an HTTP response from a ListFollowUpsWithResponse call
+func ParseListFollowUpsResponse(rsp *http.Response) (*ListFollowUpsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListFollowUpsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FollowUpList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListFollowUpsResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListFollowUpsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListFollowUpsResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ListFollowUpsResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers ListFollowUpsResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers ListFollowUpsResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListFollowUpsResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListFollowUpsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRecordFollowUpResponse parses an HTTP response from a RecordFollowUpWithResponse call
+func ParseRecordFollowUpResponse(rsp *http.Response) (*RecordFollowUpResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecordFollowUpResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest FollowUpResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers RecordFollowUpResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers RecordFollowUpResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers RecordFollowUpResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers RecordFollowUpResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers RecordFollowUpResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers RecordFollowUpResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers RecordFollowUpResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers RecordFollowUpResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers RecordFollowUpResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers RecordFollowUpResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers RecordFollowUpResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListOrderPhotosResponse parses an HTTP response from a ListOrderPhotosWithResponse call
+func ParseListOrderPhotosResponse(rsp *http.Response) (*ListOrderPhotosResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListOrderPhotosResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PhotoList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListOrderPhotosResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListOrderPhotosResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers ListOrderPhotosResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers ListOrderPhotosResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers ListOrderPhotosResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListOrderPhotosResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListOrderPhotosResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAddOrderPhotoResponse parses an HTTP response from a AddOrderPhotoWithResponse call
+func ParseAddOrderPhotoResponse(rsp *http.Response) (*AddOrderPhotoResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddOrderPhotoResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Photo
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Photo
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AddOrderPhotoResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 201:
+		var headers AddOrderPhotoResponse201Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers AddOrderPhotoResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers AddOrderPhotoResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers AddOrderPhotoResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers AddOrderPhotoResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers AddOrderPhotoResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers AddOrderPhotoResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers AddOrderPhotoResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers AddOrderPhotoResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers AddOrderPhotoResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers AddOrderPhotoResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -22688,6 +27096,430 @@ func ParseRejectQuoteResponse(rsp *http.Response) (*RejectQuoteResponse, error) 
 	return response, nil
 }
 
+// ParseGetOrderRatingResponse parses an HTTP response from a GetOrderRatingWithResponse call
+func ParseGetOrderRatingResponse(rsp *http.Response) (*GetOrderRatingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrderRatingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Rating
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetOrderRatingResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetOrderRatingResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetOrderRatingResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers GetOrderRatingResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetOrderRatingResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetOrderRatingResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRateOrderResponse parses an HTTP response from a RateOrderWithResponse call
+func ParseRateOrderResponse(rsp *http.Response) (*RateOrderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RateOrderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Rating
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers RateOrderResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers RateOrderResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers RateOrderResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers RateOrderResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers RateOrderResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers RateOrderResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers RateOrderResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers RateOrderResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers RateOrderResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers RateOrderResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers RateOrderResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseReopenOrderResponse parses an HTTP response from a ReopenOrderWithResponse call
 func ParseReopenOrderResponse(rsp *http.Response) (*ReopenOrderResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -22961,6 +27793,164 @@ func ParseReopenOrderResponse(rsp *http.Response) (*ReopenOrderResponse, error) 
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers ReopenOrderResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetOrderReportResponse parses an HTTP response from a GetOrderReportWithResponse call
+func ParseGetOrderReportResponse(rsp *http.Response) (*GetOrderReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrderReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Report
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (application/pdf) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetOrderReportResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetOrderReportResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetOrderReportResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers GetOrderReportResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetOrderReportResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetOrderReportResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetOrderReportResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -23947,6 +28937,208 @@ func ParseUnassignOrderResponse(rsp *http.Response) (*UnassignOrderResponse, err
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers UnassignOrderResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPhotoContentResponse parses an HTTP response from a GetPhotoContentWithResponse call
+func ParseGetPhotoContentResponse(rsp *http.Response) (*GetPhotoContentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPhotoContentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 416:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON416 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetPhotoContentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 206:
+		var headers GetPhotoContentResponse206Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers206 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetPhotoContentResponse304Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetPhotoContentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetPhotoContentResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers GetPhotoContentResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 416:
+		var headers GetPhotoContentResponse416Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers416 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetPhotoContentResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetPhotoContentResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetPhotoContentResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -14,10 +14,12 @@ import (
 	"github.com/fieldops/fieldops/internal/identity"
 	"github.com/fieldops/fieldops/internal/orders"
 	"github.com/fieldops/fieldops/internal/platform/auth"
+	"github.com/fieldops/fieldops/internal/platform/blob"
 	"github.com/fieldops/fieldops/internal/platform/clock"
 	"github.com/fieldops/fieldops/internal/platform/config"
 	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/idempotency"
+	"github.com/fieldops/fieldops/internal/platform/imaging"
 	"github.com/fieldops/fieldops/internal/platform/password"
 )
 
@@ -33,6 +35,7 @@ type app struct {
 	identity *identity.Service
 	catalog  *catalog.Service
 	orders   *orders.Service
+	blobs    blob.Store
 	idem     *idempotency.Store
 	clock    clock.Clock
 }
@@ -65,16 +68,37 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 		RefreshTTL: cfg.Auth.RefreshTTL, MaxFailures: cfg.Auth.LoginMaxFailures, MaxIPFailures: cfg.Auth.LoginIPMaxFailures,
 		Window: cfg.Auth.LoginWindow, Lockout: cfg.Auth.LoginLockout})
 	cat := catalog.New(db, people, clk)
-	return &app{cfg: cfg, log: log, db: db, tokens: tokens, identity: people, catalog: cat,
-		orders: orders.New(db, cat, people, clk), clock: clk,
+	blobs, err := openBlobs(wctx, cfg.Storage)
+	if err != nil {
+		database.Close(db)
+		return nil, err
+	}
+	media := orders.Media{Blobs: blobs, MaxBytes: cfg.Storage.PhotoMaxBytes(),
+		Images: imaging.NewInspector(cfg.Storage.DecodeConcurrency, cfg.Storage.MaxPixels)}
+	return &app{cfg: cfg, log: log, db: db, tokens: tokens, identity: people, catalog: cat, blobs: blobs,
+		orders: orders.New(db, cat, people, clk, media), clock: clk,
 		idem: idempotency.NewStore(db, IdempotencyTTL, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)}, nil
 }
 
 func (a *app) close() { database.Close(a.db) }
 
+// openBlobs opens the configured blob store; an S3 bucket is created when missing.
+func openBlobs(ctx context.Context, cfg config.Storage) (blob.Store, error) {
+	st, err := blob.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if s3, ok := st.(*blob.S3); ok {
+		if err := s3.EnsureBucket(ctx); err != nil {
+			return nil, fmt.Errorf("blob store: %w", err)
+		}
+	}
+	return st, nil
+}
+
 func (a *app) deps() api.Deps {
 	return api.Deps{Config: a.cfg, Log: a.log, DB: a.db, Tokens: a.tokens, Identity: a.identity, Catalog: a.catalog,
-		Orders: a.orders, Idempotency: a.idem, Now: a.clock.Now}
+		Orders: a.orders, Blobs: a.blobs, Idempotency: a.idem, Now: a.clock.Now}
 }
 
 // migrateUp applies pending migrations.

@@ -22,7 +22,7 @@ func TestSeedIsIdempotentAndCoversTheOrderStates(t *testing.T) {
 	people := identity.New(db, password.NewHasher(password.Params{MemoryKiB: 64, Time: 1}), tokens, clk,
 		identity.SessionConfig{RefreshTTL: time.Hour, MaxFailures: 10, MaxIPFailures: 50, Window: time.Minute, Lockout: time.Minute})
 	cat := catalog.New(db, people, clk)
-	ord := orders.New(db, cat, people, clk)
+	ord := orders.New(db, cat, people, clk, orders.Media{})
 	ctx := context.Background()
 
 	counts := func() map[string]int64 {

@@ -14,7 +14,7 @@ import (
 // call next. Event rows record the same value.
 type Action string
 
-// The actions of SPEC §3 (up to the start of work, plus cancel and reopen).
+// The actions of SPEC §3.
 const (
 	ActTriage        Action = "triage"
 	ActAssign        Action = "assign"
@@ -29,6 +29,8 @@ const (
 	ActReject        Action = "quote/reject"
 	ActStart         Action = "start"
 	ActAwaitingParts Action = "awaiting-parts"
+	ActComplete      Action = "complete"
+	ActFollowUp      Action = "follow-ups"
 	ActCancel        Action = "cancel"
 	ActReopen        Action = "reopen"
 )
@@ -79,6 +81,10 @@ var transitions = map[Action][]step{
 	ActReject:        {{from: []Status{StatusAwaitingApproval}, to: StatusCompleted, by: customerOf}},
 	ActStart:         {{from: []Status{StatusOnSite}, to: StatusInProgress, by: technicianOf}},
 	ActAwaitingParts: {{from: []Status{StatusInProgress}, to: StatusAwaitingParts, by: technicianOf}},
+	ActComplete:      {{from: []Status{StatusInProgress}, to: StatusCompleted, by: technicianOf}},
+	// a follow-up call closes the order; "not resolved" reopens it instead
+	// and "not reached" leaves it completed (FollowUp decides)
+	ActFollowUp: {{from: []Status{StatusCompleted}, to: StatusClosed, by: staff}},
 	ActCancel: {
 		{from: []Status{StatusSubmitted, StatusTriaged, StatusAssigned, StatusAccepted, StatusScheduled}, to: StatusCancelled, by: customerOf},
 		{from: []Status{StatusSubmitted, StatusTriaged, StatusAssigned, StatusAccepted, StatusScheduled, StatusEnRoute}, to: StatusCancelled, by: staff},
@@ -94,6 +100,19 @@ func Actions() []Action {
 		out = append(out, a)
 	}
 	slices.Sort(out)
+	return out
+}
+
+// EventRating is the event of a customer's rating (not a life-cycle step).
+const EventRating = "rating"
+
+// EventActions lists every value an event's action takes: create, update,
+// rating and the life-cycle actions.
+func EventActions() []string {
+	out := []string{"create", "update", EventRating}
+	for _, a := range Actions() {
+		out = append(out, string(a))
+	}
 	return out
 }
 

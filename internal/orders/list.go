@@ -21,6 +21,10 @@ type Filter struct {
 	Status, Type, Priority, Region string
 	TechnicianID                   *uuid.UUID
 	UpdatedSince                   *time.Time
+	// FollowUpDue keeps completed orders whose follow-up call is due.
+	FollowUpDue bool
+
+	dueBy time.Time // FollowUpDue's "now", set by List
 }
 
 // validate checks the filter's closed sets: Invalid naming each bad field.
@@ -104,6 +108,9 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, limit in
 	}
 	if sc.none {
 		return Page{Items: []Order{}}, nil
+	}
+	if f.FollowUpDue {
+		f.dueBy = s.clock.Now()
 	}
 	var bound time.Time
 	if cursor != nil {

@@ -22,7 +22,7 @@ import (
 // How PostgreSQL plans it matters more than the SQL (docs/PERFORMANCE.md,
 // BenchmarkDispatcherList, BenchmarkTechnician*): a narrowed list (a
 // technician's, or one filtered by status, type, priority, region,
-// technician or updated_since) needs a plan made for its arguments — a cached
+// technician, updated_since or follow_up_due) needs a plan made for its arguments — a cached
 // generic plan walks every order by updated_at — so it is sent with the
 // simple query protocol (pgx escapes the arguments into the text): PostgreSQL
 // plans it for its values whatever plan_cache_mode says, in one round trip
@@ -59,6 +59,9 @@ func (s store) listOrders(ctx context.Context, sc scope, f Filter, bound time.Ti
 		}
 		if f.UpdatedSince != nil {
 			q = q.Where("updated_at >= ?", *f.UpdatedSince)
+		}
+		if f.FollowUpDue {
+			q = q.Where("status = 'completed' AND follow_up_due_at <= ?", f.dueBy)
 		}
 		if cursor != nil {
 			q = q.Where("(updated_at, id) > (?, ?)", cursor.At, cursor.ID)

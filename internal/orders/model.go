@@ -157,6 +157,9 @@ type Order struct {
 	VisitCount       int
 	RepeatRepair     bool
 	ExternalRef      string
+	LabourMinutes    *int
+	FollowUpDueAt    *time.Time // completed_at + 24 h: staff's follow-up call is due from then
+	ClosedAt         *time.Time
 	CreatedBy        *uuid.UUID `gorm:"type:uuid"`
 	Version          int
 	CreatedAt        time.Time

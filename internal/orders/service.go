@@ -25,6 +25,8 @@ type Catalog interface {
 	AssetByID(ctx context.Context, id uuid.UUID) (catalog.Asset, error)
 	// GetModel returns a product model (NotFound).
 	GetModel(ctx context.Context, id uuid.UUID) (catalog.ProductModel, error)
+	// GetAsset returns an asset p may see (NotFound otherwise).
+	GetAsset(ctx context.Context, p auth.Principal, id uuid.UUID) (catalog.Asset, error)
 }
 
 // People is what orders need to know about users; identity.Service implements it.
@@ -47,11 +49,12 @@ type Service struct {
 	catalog Catalog
 	people  People
 	clock   clock.Clock
+	media   Media
 }
 
-// New returns the order service.
-func New(db *gorm.DB, cat Catalog, people People, clk clock.Clock) *Service {
-	return &Service{db: db, st: store{db: db}, catalog: cat, people: people, clock: clk}
+// New returns the order service; media stores and checks photos.
+func New(db *gorm.DB, cat Catalog, people People, clk clock.Clock, media Media) *Service {
+	return &Service{db: db, st: store{db: db}, catalog: cat, people: people, clock: clk, media: media}
 }
 
 // CreateInput is a new service request.

@@ -367,13 +367,22 @@ func (s *Service) Reopen(ctx context.Context, p auth.Principal, id uuid.UUID, re
 			return &errs.Error{Kind: errs.Conflict, Message: "orders can be reopened within 30 days of completion; submit a new request",
 				Extra: map[string]any{"current_status": c.from, "completed_at": c.o.CompletedAt}} // c.o.Status is already the target
 		}
-		c.o.RepeatRepair = true
-		c.o.VisitCount++
-		c.o.TechnicianID, c.o.AppointmentStart, c.o.AppointmentEnd = nil, nil, nil
-		c.o.Fixed, c.o.CompletedAt, c.o.Resolution = nil, nil, ""
-		// a new visit: the previous quote and check-in belong to the timeline
-		c.o.QuoteItems, c.o.QuoteStatus, c.o.ArrivedAt, c.o.ArriveLat, c.o.ArriveLng = QuoteItems{}, "none", nil, nil, nil
+		newVisit(c)
 		c.payload = JSON{"reason": r, "visit_count": c.o.VisitCount}
 		return nil
 	})
+}
+
+// newVisit sends the order back to triage as a repeat repair: a new visit
+// with its own check-in, quote and completion record. The earlier visit's
+// record, photos and events stay as they were.
+func newVisit(c *change) {
+	o := c.o
+	o.Status = StatusTriaged
+	o.RepeatRepair = true
+	o.VisitCount++
+	o.TechnicianID, o.AppointmentStart, o.AppointmentEnd = nil, nil, nil
+	o.Fixed, o.CompletedAt, o.Resolution, o.LabourMinutes = nil, nil, "", nil
+	o.FollowUpDueAt, o.ClosedAt = nil, nil
+	o.QuoteItems, o.QuoteStatus, o.ArrivedAt, o.ArriveLat, o.ArriveLng = QuoteItems{}, "none", nil, nil, nil
 }

@@ -199,6 +199,9 @@ func addRequestExamples(doc *openapi3.T) error {
 			}
 			for _, name := range slices.Sorted(maps.Keys(op.RequestBody.Value.Content)) {
 				mt := op.RequestBody.Value.Content[name]
+				if !strings.HasSuffix(name, "json") { // a form's file parts have no example value
+					continue
+				}
 				if mt == nil || mt.Schema == nil || mt.Example != nil || len(mt.Examples) > 0 {
 					continue
 				}

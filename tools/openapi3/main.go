@@ -179,6 +179,7 @@ func convert(ctx context.Context, swagger []byte) (jsonOut, yamlOut []byte, err 
 	if err := tidyEnums(doc3); err != nil {
 		return nil, nil, err
 	}
+	fixMediaTypes(doc3)
 	if err := completeResponses(doc3); err != nil {
 		return nil, nil, err
 	}

@@ -91,6 +91,20 @@ type Storage struct {
 	S3Bucket    string `yaml:"s3_bucket" env:"FIELDOPS_S3_BUCKET"`
 	S3AccessKey string `yaml:"-" env:"FIELDOPS_S3_ACCESS_KEY"`
 	S3SecretKey string `yaml:"-" env:"FIELDOPS_S3_SECRET_KEY"`
+	// PhotoMaxSize is the largest photo (or signature) accepted.
+	PhotoMaxSize string `yaml:"photo_max_size" env:"FIELDOPS_PHOTO_MAX_SIZE"`
+	// DecodeConcurrency bounds how many images are decoded at once (memory).
+	DecodeConcurrency int `yaml:"decode_concurrency" env:"FIELDOPS_PHOTO_DECODE_CONCURRENCY"`
+	// MaxPixels refuses images larger than this many pixels before decoding.
+	MaxPixels int64 `yaml:"max_pixels" env:"FIELDOPS_PHOTO_MAX_PIXELS"`
+	// UploadDir keeps unfinished resumable uploads (tus) when Kind is local.
+	UploadDir string `yaml:"upload_dir" env:"FIELDOPS_UPLOAD_DIR"`
+}
+
+// PhotoMaxBytes is PhotoMaxSize in bytes (validated at load).
+func (s Storage) PhotoMaxBytes() int64 {
+	n, _ := bytes.Parse(s.PhotoMaxSize)
+	return n
 }
 
 // Log configures structured logging.
@@ -168,6 +182,12 @@ func (c *Config) finish() error {
 	}
 	if c.Auth.LoginMaxFailures < 1 || c.Auth.LoginIPMaxFailures < 1 {
 		problems = append(problems, "auth.login_max_failures and auth.login_ip_max_failures must be at least 1")
+	}
+	if n, err := bytes.Parse(c.Storage.PhotoMaxSize); err != nil || n < 1 {
+		problems = append(problems, fmt.Sprintf("FIELDOPS_PHOTO_MAX_SIZE %q is not a size like 15MiB", c.Storage.PhotoMaxSize))
+	}
+	if c.Storage.DecodeConcurrency < 1 || c.Storage.MaxPixels < 1 {
+		problems = append(problems, "FIELDOPS_PHOTO_DECODE_CONCURRENCY and FIELDOPS_PHOTO_MAX_PIXELS must be positive")
 	}
 	if _, err := bytes.Parse(c.HTTP.BodyLimit); err != nil {
 		problems = append(problems, fmt.Sprintf("FIELDOPS_HTTP_BODY_LIMIT %q is not a size like 1MiB or 512KiB", c.HTTP.BodyLimit))
