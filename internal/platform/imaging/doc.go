@@ -1,0 +1,33 @@
+// Package imaging checks and prepares the photo bytes that technicians and
+// customers upload: it recognises the format from magic numbers (Sniff),
+// compares it with what the client declared (Agrees), validates the whole file
+// and learns its dimensions (Inspector.Inspect), removes metadata that could
+// identify a place or a device (Strip) and renders JPEG thumbnails
+// (Inspector.Thumbnail). It knows nothing of orders or evidence.
+//
+// Accepted formats are JPEG, PNG, WebP and HEIC. JPEG, PNG and WebP are decoded
+// completely (standard library and golang.org/x/image/webp), so truncated or
+// corrupt files are refused; the dimensions are checked against a pixel limit
+// with DecodeConfig first, so a decompression bomb is never decoded. HEIC has
+// no pure-Go HEVC decoder, so Inspect parses its ISO BMFF container strictly
+// instead (ftyp, meta with an hdlr of 'pict', pitm, iinf, iloc, iprp/ipco/ipma
+// with the primary item's ispe) and checks that every extent of the primary
+// item lies inside the file; the coded picture itself is not verified, and
+// Thumbnail returns ErrNoThumbnail for HEIC.
+//
+// Memory stays bounded: Strip streams JPEG and PNG segment by segment, WebP in
+// two passes over an io.ReaderAt (the first reads only chunk headers to learn
+// the output size) and HEIC by copying the file with the metadata payloads
+// overwritten by zeros. Only the HEIC meta box (at most 4 MiB) is read whole.
+// Decoding holds a full bitmap, which is why Inspector bounds how many decodes
+// run at once and how many pixels one may have.
+//
+// Thumbnails ignore EXIF orientation on purpose: Strip drops the Exif segment
+// that carries it, so the stored photo shows its pixels as encoded, and the
+// thumbnail matches the stored photo.
+//
+// A file that is not an accepted image, does not match its declared type or
+// name, does not decode, or has too many pixels is an *errs.Error of kind
+// errs.UnsupportedMedia with a message safe for the client. A failure of the
+// underlying reader or writer, or of the context, is returned as it is.
+package imaging

@@ -1,0 +1,217 @@
+package imaging
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"runtime"
+	"testing"
+)
+
+func inspect(t *testing.T, in *Inspector, f Format, b []byte) (Meta, error) {
+	t.Helper()
+	return in.Inspect(context.Background(), f, bytes.NewReader(b), int64(len(b)))
+}
+
+func TestInspectDimensions(t *testing.T) {
+	in := NewInspector(2, 100_000_000)
+	tests := []struct {
+		name string
+		f    Format
+		data []byte
+		w, h int
+	}{
+		{"JPEG", JPEG, mustJPEG(t, testImage(320, 200)), 320, 200},
+		{"JPEG with Exif, XMP and IPTC", JPEG, mustFixture(t, "photo_gps.jpg"), 64, 48},
+		{"PNG", PNG, mustPNG(t, testImage(33, 17)), 33, 17},
+		{"WebP lossy", WebP, mustFixture(t, "photo.webp"), 64, 48},
+		{"WebP lossless", WebP, mustFixture(t, "photo_lossless.webp"), 64, 48},
+		{"WebP extended with EXIF and XMP", WebP, mustFixture(t, "photo_gps.webp"), 64, 48},
+		{"HEIC (grid primary item, idat)", HEIC, mustFixture(t, "photo.heic"), 64, 48},
+		{"HEIC (hvc1 primary item)", HEIC, mustFixture(t, "photo_square.heic"), 64, 64},
+		{"HEIC with Exif and XMP", HEIC, mustFixture(t, "photo_gps.heic"), 64, 48},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := inspect(t, in, tt.f, tt.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := (Meta{Format: tt.f, Width: tt.w, Height: tt.h}); got != want {
+				t.Fatalf("Inspect = %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestInspectRefusesBrokenFiles(t *testing.T) {
+	in := NewInspector(2, 100_000_000)
+
+	jpg := mustJPEG(t, testImage(320, 240))
+	pngData := mustPNG(t, testImage(64, 64))
+	flipped := bytes.Clone(pngData)
+	idat := bytes.Index(flipped, []byte("IDAT"))
+	flipped[idat+4+10] ^= 0x01 // a byte of the compressed data; the CRC no longer matches
+
+	heic := mustFixture(t, "photo.heic")
+	// Cut the last 40 bytes and shrink the mdat box to match: the boxes are
+	// consistent again, but the picture's iloc extent now ends past the file.
+	mdat := bytes.LastIndex(heic, []byte("mdat")) - 4
+	short := bytes.Clone(heic[:len(heic)-40])
+	binary.BigEndian.PutUint32(short[mdat:], uint32(len(short)-mdat))
+
+	tests := []struct {
+		name string
+		f    Format
+		data []byte
+		msg  string
+	}{
+		{"JPEG cut at 60%", JPEG, jpg[:len(jpg)*6/10], "not a valid JPEG image"},
+		{"PNG with a flipped IDAT byte", PNG, flipped, "not a valid PNG image"},
+		{"PNG bytes inspected as JPEG", JPEG, pngData, "not a valid JPEG image"},
+		{"garbage as WebP", WebP, []byte("RIFF\x10\x00\x00\x00WEBPVP8 \x04\x00\x00\x00garbage"), "not a valid WebP image"},
+		{"HEIC cut short", HEIC, heic[:len(heic)-40], "not a valid HEIC image"},
+		{"HEIC extent outside the file", HEIC, short, "outside the file"},
+		{"AVIF inspected as HEIC", HEIC, mustFixture(t, "photo.avif"), "HEIC"},
+		{"empty", PNG, nil, "empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := inspect(t, in, tt.f, tt.data)
+			wantUnsupported(t, err, tt.msg)
+		})
+	}
+}
+
+func TestInspectRefusesTooManyPixelsWithoutDecoding(t *testing.T) {
+	// A PNG header claiming 100000×100000 RGBA pixels (40 GB decoded),
+	// followed by a token IDAT and IEND.
+	ihdr := binary.BigEndian.AppendUint32(nil, 100_000)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, 100_000)
+	ihdr = append(ihdr, 8, 6, 0, 0, 0)
+	bomb := append(bytes.Clone(pngSignature), pngChunk("IHDR", ihdr)...)
+	bomb = append(bomb, pngChunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})...)
+	bomb = append(bomb, pngChunk("IEND", nil)...)
+
+	in := NewInspector(1, 100_000_000)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := inspect(t, in, PNG, bomb)
+	runtime.ReadMemStats(&after)
+	wantUnsupported(t, err, "100000×100000", "more than the 100000000 pixels")
+	if allocated := after.TotalAlloc - before.TotalAlloc; allocated > 1<<20 {
+		t.Fatalf("refusing the bomb allocated %d bytes", allocated)
+	}
+
+	// The same limit holds for a HEIC's declared size.
+	_, err = inspect(t, NewInspector(1, 64*48-1), HEIC, mustFixture(t, "photo.heic"))
+	wantUnsupported(t, err, "64×48")
+}
+
+func TestInspectConcurrencyBound(t *testing.T) {
+	data := mustPNG(t, testImage(16, 16))
+	run := func(in *Inspector, ctx context.Context) chan error {
+		done := make(chan error, 1)
+		go func() {
+			_, err := in.Inspect(ctx, PNG, bytes.NewReader(data), int64(len(data)))
+			done <- err
+		}()
+		return done
+	}
+
+	t.Run("a second call waits until the first one is done", func(t *testing.T) {
+		in := NewInspector(1, 100_000_000)
+		holding, release, waiting := make(chan struct{}, 2), make(chan struct{}), make(chan struct{}, 2)
+		in.holding = func() { holding <- struct{}{}; <-release }
+		in.waiting = func() { waiting <- struct{}{} }
+
+		first := run(in, context.Background())
+		<-holding // the first call holds the only slot
+		second := run(in, context.Background())
+		<-waiting // the second one found it taken
+		select {
+		case <-holding:
+			t.Fatal("the second call got a slot while the first one held it")
+		case err := <-second:
+			t.Fatalf("the second call returned while the first one held the slot: %v", err)
+		default:
+		}
+		close(release)
+		if err := <-first; err != nil {
+			t.Fatal(err)
+		}
+		<-holding // the second call gets the slot only now
+		if err := <-second; err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("a waiting call gives up when its context ends", func(t *testing.T) {
+		in := NewInspector(1, 100_000_000)
+		holding, release, waiting := make(chan struct{}, 2), make(chan struct{}), make(chan struct{}, 2)
+		in.holding = func() { holding <- struct{}{}; <-release }
+		in.waiting = func() { waiting <- struct{}{} }
+
+		first := run(in, context.Background())
+		<-holding
+		ctx, cancel := context.WithCancel(context.Background())
+		second := run(in, ctx)
+		<-waiting
+		cancel()
+		if err := <-second; !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+		close(release)
+		if err := <-first; err != nil {
+			t.Fatal(err)
+		}
+		if len(holding) != 0 {
+			t.Fatal("the cancelled call decoded")
+		}
+	})
+
+	t.Run("maxConcurrent calls run at once", func(t *testing.T) {
+		in := NewInspector(2, 100_000_000)
+		holding, release := make(chan struct{}, 2), make(chan struct{})
+		in.holding = func() { holding <- struct{}{}; <-release }
+		in.waiting = func() { t.Error("a call waited although a slot was free") }
+
+		first, second := run(in, context.Background()), run(in, context.Background())
+		<-holding
+		<-holding // both hold a slot at the same time
+		close(release)
+		for _, done := range []chan error{first, second} {
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+
+	t.Run("an ended context is refused before decoding", func(t *testing.T) {
+		in := NewInspector(1, 100_000_000)
+		in.holding = func() { t.Error("decoded with an ended context") }
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := <-run(in, ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+	})
+}
+
+// failingReader fails every read, as a storage backend that went away.
+type failingReader struct{}
+
+var errStorage = errors.New("storage is down")
+
+func (failingReader) ReadAt([]byte, int64) (int, error) { return 0, errStorage }
+
+func TestInspectReportsReaderFailuresAsThemselves(t *testing.T) {
+	in := NewInspector(1, 100_000_000)
+	for _, f := range []Format{JPEG, PNG, WebP, HEIC} {
+		_, err := in.Inspect(context.Background(), f, failingReader{}, 1000)
+		if !errors.Is(err, errStorage) {
+			t.Errorf("%s: err = %v, want the reader's error", f, err)
+		}
+	}
+}

@@ -1,0 +1,59 @@
+package imaging
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"io"
+
+	"github.com/disintegration/imaging"
+)
+
+// ErrNoThumbnail is returned by Thumbnail for HEIC images, which cannot be
+// decoded in pure Go; callers show a placeholder instead.
+var ErrNoThumbnail = errors.New("imaging: no thumbnail for HEIC images")
+
+// thumbnailQuality is the JPEG quality of thumbnails.
+const thumbnailQuality = 80
+
+// Thumbnail decodes the image of format f and the given size read through r
+// (waiting for a decode slot like Inspect) and writes to w a JPEG whose longer
+// side is at most maxSide pixels, keeping the aspect ratio; smaller images are
+// not enlarged. Transparent areas become white. EXIF orientation is ignored
+// (see the package comment). HEIC gives ErrNoThumbnail; an invalid image is
+// errs.UnsupportedMedia.
+func (in *Inspector) Thumbnail(ctx context.Context, f Format, r io.ReaderAt, size int64, maxSide int, w io.Writer) error {
+	switch {
+	case maxSide < 1:
+		return fmt.Errorf("imaging: thumbnail side %d is not positive", maxSide)
+	case f == HEIC:
+		return ErrNoThumbnail
+	case !f.known():
+		return unsupported("the file is not a JPEG, PNG, WebP or HEIC image")
+	case size <= 0:
+		return unsupported("the file is empty")
+	}
+	release, err := in.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+
+	img, err := in.decode(f, r, size)
+	if err != nil {
+		return err
+	}
+	thumb := imaging.Fit(img, maxSide, maxSide, imaging.Lanczos)
+	if !thumb.Opaque() {
+		flat := imaging.New(thumb.Rect.Dx(), thumb.Rect.Dy(), color.White)
+		draw.Draw(flat, flat.Rect, thumb, image.Point{}, draw.Over)
+		thumb = flat
+	}
+	if err := imaging.Encode(w, thumb, imaging.JPEG, imaging.JPEGQuality(thumbnailQuality)); err != nil {
+		return fmt.Errorf("imaging: writing the thumbnail: %w", err)
+	}
+	return nil
+}
