@@ -158,7 +158,7 @@ func photoFields(v map[string]string) (orders.PhotoInput, error) {
 // handleAddPhoto stores a photo of an order.
 //
 //	@Summary		Add a photo
-//	@Description	Multipart upload, streamed to the blob store while its SHA-256 is computed. The type is decided by the bytes (JPEG, PNG, WebP, HEIC): a declared type or file extension that disagrees, a file that does not decode, and any other file are 415; an empty file is 422; a file over the configured limit (default 15 MiB) is 413. Nothing is stored when refused. Send a client-generated id so that a retry is stored once: the same id and bytes give 200 with the first photo, other bytes under that id 422. The order's customer adds fault photos to their open order; the assigned technician adds any kind. After completion an order's photos are final (409).
+//	@Description	Multipart upload, streamed to the blob store while its SHA-256 is computed. The type is decided by the bytes (JPEG, PNG, WebP, HEIC): a declared type or file extension that disagrees, a file that does not decode, and any other file are 415; an empty file is 422; a file over the configured limit (default 15 MiB) is 413. Nothing is stored when refused. Send a client-generated id so that a retry is stored once: the same id and bytes give 200 with the first photo, other bytes under that id 409. The order's customer adds fault photos to their open order; the assigned technician adds any kind. After completion an order's photos are final (409).
 //	@ID				addOrderPhoto
 //	@Tags			close-out
 //	@Accept			multipart/form-data
@@ -286,6 +286,7 @@ func handleListPhotos(svc *orders.Service) echo.HandlerFunc {
 //	@Success		206		{file}		binary	"the requested range"
 //	@Header			206		{string}	ETag	"the SHA-256 of the bytes served (quoted)"
 //	@Success		304		"not modified (If-None-Match)"
+//	@Header			304		{string}	ETag	"the SHA-256 of the bytes (quoted)"
 //	@Failure		401		{object}	Problem
 //	@Failure		404		{object}	Problem
 //	@Failure		416		{object}	Problem	"the range is outside the image"

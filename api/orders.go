@@ -65,6 +65,7 @@ func handleCreateOrder(svc *orders.Service) echo.HandlerFunc {
 //	@Param			technician_id	query		string		false	"assigned technician"	Format(uuid)
 //	@Param			region			query		string		false	"region"	maxlength(64)
 //	@Param			updated_since	query		string		false	"only orders changed at or after this time (RFC 3339)"	Format(date-time)
+//	@Param			follow_up_due	query		bool		false	"true: completed orders whose follow-up call is due (24 h after completion and later), for staff's call list"
 //	@Param			limit			query		int			false	"page size"	minimum(1)	maximum(200)	default(50)
 //	@Param			cursor			query		string		false	"next_cursor of the previous page"	maxlength(200)
 //	@Success		200				{object}	OrderList
@@ -99,6 +100,11 @@ func handleListOrders(svc *orders.Service) echo.HandlerFunc {
 			}
 			f.UpdatedSince = &t
 		}
+		due, err := boolQuery(c, "follow_up_due")
+		if err != nil {
+			return err
+		}
+		f.FollowUpDue = due != nil && *due
 		pg, err := svc.List(c.Request().Context(), principal(c), f, pr.Limit, cur)
 		if err != nil {
 			return err

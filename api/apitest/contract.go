@@ -28,9 +28,9 @@ import (
 var ContractHeaders = []string{"ETag", "Location", "Retry-After", "Idempotent-Replayed", "X-Request-Id", "WWW-Authenticate"}
 
 // checkedFormats are the formats the document may use: uuid and email are
-// checked here, date, date-time, int32, int64 and byte by kin-openapi, and
-// float/double are plain numbers.
-var checkedFormats = []string{"uuid", "email", "date", "date-time", "int32", "int64", "byte", "float", "double"}
+// checked here, date, date-time, int32, int64 and byte by kin-openapi,
+// float/double are plain numbers, and binary is a file (any bytes).
+var checkedFormats = []string{"uuid", "email", "date", "date-time", "int32", "int64", "byte", "float", "double", "binary"}
 
 // contract is the committed document, loaded once per process and made strict.
 type contract struct {

@@ -2133,6 +2133,9 @@ type ListOrdersParams struct {
 	// UpdatedSince only orders changed at or after this time (RFC 3339)
 	UpdatedSince *time.Time `form:"updated_since,omitempty" json:"updated_since,omitempty"`
 
+	// FollowUpDue true: completed orders whose follow-up call is due (24 h after completion and later), for staff's call list
+	FollowUpDue *bool `form:"follow_up_due,omitempty" json:"follow_up_due,omitempty"`
+
 	// Limit page size
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
@@ -3040,7 +3043,7 @@ type ClientInterface interface {
 
 	// AddOrderPhotoWithBody Add a photo
 	//
-	// Multipart upload, streamed to the blob store while its SHA-256 is computed. The type is decided by the bytes (JPEG, PNG, WebP, HEIC): a declared type or file extension that disagrees, a file that does not decode, and any other file are 415; an empty file is 422; a file over the configured limit (default 15 MiB) is 413. Nothing is stored when refused. Send a client-generated id so that a retry is stored once: the same id and bytes give 200 with the first photo, other bytes under that id 422. The order's customer adds fault photos to their open order; the assigned technician adds any kind. After completion an order's photos are final (409).
+	// Multipart upload, streamed to the blob store while its SHA-256 is computed. The type is decided by the bytes (JPEG, PNG, WebP, HEIC): a declared type or file extension that disagrees, a file that does not decode, and any other file are 415; an empty file is 422; a file over the configured limit (default 15 MiB) is 413. Nothing is stored when refused. Send a client-generated id so that a retry is stored once: the same id and bytes give 200 with the first photo, other bytes under that id 409. The order's customer adds fault photos to their open order; the assigned technician adds any kind. After completion an order's photos are final (409).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4279,7 +4282,7 @@ func (c *Client) ListOrderPhotos(ctx context.Context, id openapi_types.UUID, par
 
 // AddOrderPhotoWithBody Add a photo
 //
-// Multipart upload, streamed to the blob store while its SHA-256 is computed. The type is decided by the bytes (JPEG, PNG, WebP, HEIC): a declared type or file extension that disagrees, a file that does not decode, and any other file are 415; an empty file is 422; a file over the configured limit (default 15 MiB) is 413. Nothing is stored when refused. Send a client-generated id so that a retry is stored once: the same id and bytes give 200 with the first photo, other bytes under that id 422. The order's customer adds fault photos to their open order; the assigned technician adds any kind. After completion an order's photos are final (409).
+// Multipart upload, streamed to the blob store while its SHA-256 is computed. The type is decided by the bytes (JPEG, PNG, WebP, HEIC): a declared type or file extension that disagrees, a file that does not decode, and any other file are 415; an empty file is 422; a file over the configured limit (default 15 MiB) is 413. Nothing is stored when refused. Send a client-generated id so that a retry is stored once: the same id and bytes give 200 with the first photo, other bytes under that id 409. The order's customer adds fault photos to their open order; the assigned technician adds any kind. After completion an order's photos are final (409).
 //
 // Takes any type of body and a specified content type.
 //
@@ -5726,6 +5729,18 @@ func NewListOrdersRequest(server string, params *ListOrdersParams) (*http.Reques
 		if params.UpdatedSince != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "updated_since", *params.UpdatedSince, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FollowUpDue != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "follow_up_due", *params.FollowUpDue, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -8655,7 +8670,7 @@ type ClientWithResponsesInterface interface {
 
 	// AddOrderPhotoWithBodyWithResponse Add a photo
 	//
-	// Multipart upload, streamed to the blob store while its SHA-256 is computed. The type is decided by the bytes (JPEG, PNG, WebP, HEIC): a declared type or file extension that disagrees, a file that does not decode, and any other file are 415; an empty file is 422; a file over the configured limit (default 15 MiB) is 413. Nothing is stored when refused. Send a client-generated id so that a retry is stored once: the same id and bytes give 200 with the first photo, other bytes under that id 422. The order's customer adds fault photos to their open order; the assigned technician adds any kind. After completion an order's photos are final (409).
+	// Multipart upload, streamed to the blob store while its SHA-256 is computed. The type is decided by the bytes (JPEG, PNG, WebP, HEIC): a declared type or file extension that disagrees, a file that does not decode, and any other file are 415; an empty file is 422; a file over the configured limit (default 15 MiB) is 413. Nothing is stored when refused. Send a client-generated id so that a retry is stored once: the same id and bytes give 200 with the first photo, other bytes under that id 409. The order's customer adds fault photos to their open order; the assigned technician adds any kind. After completion an order's photos are final (409).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16336,6 +16351,7 @@ type GetPhotoContentResponse206Headers struct {
 
 // GetPhotoContentResponse304Headers the declared response headers of an HTTP 304 response for GetPhotoContent
 type GetPhotoContentResponse304Headers struct {
+	ETag       *string
 	XRequestId *string
 }
 
@@ -18795,7 +18811,7 @@ func (c *ClientWithResponses) ListOrderPhotosWithResponse(ctx context.Context, i
 
 // AddOrderPhotoWithBodyWithResponse Add a photo
 //
-// Multipart upload, streamed to the blob store while its SHA-256 is computed. The type is decided by the bytes (JPEG, PNG, WebP, HEIC): a declared type or file extension that disagrees, a file that does not decode, and any other file are 415; an empty file is 422; a file over the configured limit (default 15 MiB) is 413. Nothing is stored when refused. Send a client-generated id so that a retry is stored once: the same id and bytes give 200 with the first photo, other bytes under that id 422. The order's customer adds fault photos to their open order; the assigned technician adds any kind. After completion an order's photos are final (409).
+// Multipart upload, streamed to the blob store while its SHA-256 is computed. The type is decided by the bytes (JPEG, PNG, WebP, HEIC): a declared type or file extension that disagrees, a file that does not decode, and any other file are 415; an empty file is 422; a file over the configured limit (default 15 MiB) is 413. Nothing is stored when refused. Send a client-generated id so that a retry is stored once: the same id and bytes give 200 with the first photo, other bytes under that id 409. The order's customer adds fault photos to their open order; the assigned technician adds any kind. After completion an order's photos are final (409).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29062,6 +29078,13 @@ func ParseGetPhotoContentResponse(rsp *http.Response) (*GetPhotoContentResponse,
 		response.Headers206 = &headers
 	case rsp.StatusCode == 304:
 		var headers GetPhotoContentResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

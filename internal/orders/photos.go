@@ -243,7 +243,7 @@ func (s *Service) addOrderPhoto(ctx context.Context, p auth.Principal, orderID u
 			}
 			if found {
 				if prev.OrderID == nil || *prev.OrderID != orderID || prev.SHA256 != st.Info.SHA256 || prev.UploadedBy != p.UserID {
-					return errs.Field("id", "another photo was already uploaded with this id")
+					return errIDTaken
 				}
 				out = prev
 				return nil
@@ -261,10 +261,14 @@ func (s *Service) addOrderPhoto(ctx context.Context, p auth.Principal, orderID u
 		return nil
 	})
 	if conflictOnID(err) {
-		err = errs.Field("id", "another photo was already uploaded with this id")
+		err = errIDTaken
 	}
 	return out, created, err
 }
+
+// errIDTaken: the client's photo id names another upload (other bytes).
+var errIDTaken = &errs.Error{Kind: errs.Conflict, Message: "another photo was already uploaded with this id",
+	Fields: []errs.FieldError{{Field: "id", Message: "names a photo with other bytes; use a new id"}}}
 
 // conflictOnID reports a race lost on the photo id (two uploads of one id).
 func conflictOnID(err error) bool {
