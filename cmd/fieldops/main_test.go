@@ -178,8 +178,9 @@ func TestMigrateUpStatusDownUp(t *testing.T) {
 	db, dbURL := dbtest.Empty(t)
 	env := []string{"DATABASE_URL=" + dbURL}
 	names := migrationNames(t)
-	wantTables := []string{"appointments", "assets", "idempotency_records", "login_throttles", "notifications", "order_assignments", "order_events",
-		"orders", "product_models", "providers", "refresh_tokens", "schema_migrations", "sla_policies", "users"}
+	wantTables := []string{"appointments", "assets", "complaints", "completions", "follow_ups", "idempotency_records", "login_throttles",
+		"notifications", "order_assignments", "order_events", "orders", "photos", "product_models", "providers", "ratings",
+		"refresh_tokens", "schema_migrations", "sla_policies", "users"}
 
 	expectStatus := func(t *testing.T, out, state, summary string) {
 		t.Helper()
