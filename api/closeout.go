@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -17,8 +18,10 @@ import (
 
 	"github.com/fieldops/fieldops/internal/evidence"
 	"github.com/fieldops/fieldops/internal/orders"
+	"github.com/fieldops/fieldops/internal/platform/auth"
 	"github.com/fieldops/fieldops/internal/platform/blob"
 	"github.com/fieldops/fieldops/internal/platform/errs"
+	"github.com/fieldops/fieldops/internal/platform/page"
 )
 
 // Close-out: photos, completion with the signature, the signed report,
@@ -183,19 +186,29 @@ func photoFields(v map[string]string) (orders.PhotoInput, error) {
 //	@Failure		422			{object}	Problem
 //	@Router			/v1/orders/{id}/photos [post]
 func handleAddPhoto(svc *orders.Service, maxBytes int64) echo.HandlerFunc {
+	return photoUpload(maxBytes, "order", []string{"kind", "id", "taken_at", "lat", "lng"}, svc,
+		svc.PhotoTarget, func(id uuid.UUID) string { return "orders/" + id.String() + "/photos" }, svc.AddOrderPhoto)
+}
+
+// photoUpload is the multipart upload of a photo of an order or an asset:
+// check the target before reading a byte, stream the file into the store
+// (sniffed, decoded), then record it — or discard it.
+func photoUpload(maxBytes int64, what string, fields []string, svc *orders.Service,
+	target func(context.Context, auth.Principal, uuid.UUID) error, prefix func(uuid.UUID) string,
+	add func(context.Context, auth.Principal, uuid.UUID, orders.PhotoInput, orders.Staged) (orders.Photo, bool, error)) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := pathID(c, "order")
+		id, err := pathID(c, what)
 		if err != nil {
 			return err
 		}
 		ctx, p := c.Request().Context(), principal(c)
-		if err := svc.PhotoTarget(ctx, p, id); err != nil { // before reading a byte of the body
+		if err := target(ctx, p, id); err != nil { // before reading a byte of the body
 			return err
 		}
 		var staged *orders.Staged
-		values, sawFile, err := multipartForm(c, maxBytes+formOverhead, "file", []string{"kind", "id", "taken_at", "lat", "lng"},
+		values, sawFile, err := multipartForm(c, maxBytes+formOverhead, "file", fields,
 			func(part *multipart.Part) error {
-				st, err := svc.Stage(ctx, "orders/"+id.String()+"/photos", orders.FileInput{Body: part,
+				st, err := svc.Stage(ctx, prefix(id), orders.FileInput{Body: part,
 					Filename: part.FileName(), DeclaredType: part.Header.Get(echo.HeaderContentType)})
 				if err != nil {
 					return bodyError(err)
@@ -216,7 +229,7 @@ func handleAddPhoto(svc *orders.Service, maxBytes int64) echo.HandlerFunc {
 			}
 			return err
 		}
-		ph, created, err := svc.AddOrderPhoto(ctx, p, id, in, *staged)
+		ph, created, err := add(ctx, p, id, in, *staged)
 		if err != nil {
 			return err
 		}
@@ -226,6 +239,56 @@ func handleAddPhoto(svc *orders.Service, maxBytes int64) echo.HandlerFunc {
 		}
 		return c.JSON(status, toPhotoResponse(ph))
 	}
+}
+
+// handleAddAssetPhoto stores an asset's proof of purchase.
+//
+//	@Summary		Add a proof of purchase to an asset
+//	@Description	Multipart upload of a receipt or invoice photo (kind proof_of_purchase), by the asset's customer or staff, with the same checks as order photos: the type is decided by the bytes (415 when it disagrees or does not decode), 413 over the size limit, a client id makes retries idempotent (same bytes 200, other bytes 409).
+//	@ID				addAssetPhoto
+//	@Tags			assets
+//	@Accept			multipart/form-data
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id			path		string	true	"asset id"	Format(uuid)
+//	@Param			file		formData	file	true	"the image (JPEG, PNG, WebP or HEIC)"
+//	@Param			kind		formData	string	false	"proof_of_purchase (the default)"	Enums(proof_of_purchase)
+//	@Param			id			formData	string	false	"client-generated photo id (UUID): retries are stored once"	Format(uuid)
+//	@Param			taken_at	formData	string	false	"when it was taken (RFC 3339)"	Format(date-time)
+//	@Success		201			{object}	PhotoResponse	"stored"
+//	@Success		200			{object}	PhotoResponse	"a retry: the photo stored first under this id"
+//	@Failure		400			{object}	Problem
+//	@Failure		401			{object}	Problem
+//	@Failure		403			{object}	Problem
+//	@Failure		404			{object}	Problem
+//	@Failure		409			{object}	Problem
+//	@Failure		413			{object}	Problem
+//	@Failure		415			{object}	Problem
+//	@Failure		422			{object}	Problem
+//	@Router			/v1/assets/{id}/photos [post]
+func handleAddAssetPhoto(svc *orders.Service, maxBytes int64) echo.HandlerFunc {
+	return photoUpload(maxBytes, "asset", []string{"kind", "id", "taken_at"}, svc,
+		svc.AssetPhotoTarget, func(id uuid.UUID) string { return "assets/" + id.String() + "/photos" }, svc.AddAssetPhoto)
+}
+
+// handleListAssetPhotos lists an asset's photos.
+//
+//	@Summary		List an asset's photos
+//	@Description	Its proofs of purchase, oldest first, for whoever may see the asset.
+//	@ID				listAssetPhotos
+//	@Tags			assets
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id		path		string	true	"asset id"	Format(uuid)
+//	@Param			limit	query		int		false	"page size"	minimum(1)	maximum(200)	default(50)
+//	@Param			cursor	query		string	false	"next_cursor of the previous page"	maxlength(200)
+//	@Success		200		{object}	PhotoList
+//	@Failure		401		{object}	Problem
+//	@Failure		404		{object}	Problem
+//	@Failure		422		{object}	Problem
+//	@Router			/v1/assets/{id}/photos [get]
+func handleListAssetPhotos(svc *orders.Service) echo.HandlerFunc {
+	return photoList("asset", svc.AssetPhotos)
 }
 
 // handleListPhotos lists an order's photos.
@@ -245,8 +308,12 @@ func handleAddPhoto(svc *orders.Service, maxBytes int64) echo.HandlerFunc {
 //	@Failure		422		{object}	Problem
 //	@Router			/v1/orders/{id}/photos [get]
 func handleListPhotos(svc *orders.Service) echo.HandlerFunc {
+	return photoList("order", svc.Photos)
+}
+
+func photoList(what string, list func(context.Context, auth.Principal, uuid.UUID, page.Request) (orders.PhotoPage, error)) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := pathID(c, "order")
+		id, err := pathID(c, what)
 		if err != nil {
 			return err
 		}
@@ -254,7 +321,7 @@ func handleListPhotos(svc *orders.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		pg, err := svc.Photos(c.Request().Context(), principal(c), id, pr)
+		pg, err := list(c.Request().Context(), principal(c), id, pr)
 		if err != nil {
 			return err
 		}

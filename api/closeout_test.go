@@ -584,3 +584,37 @@ func TestRepeatRepairKeepsTheFirstReport(t *testing.T) {
 		t.Fatal("a completion record was changed")
 	}
 }
+
+// A customer adds a proof of purchase to their asset; others cannot.
+func TestAssetProofOfPurchase(t *testing.T) {
+	env := apitest.New(t)
+	alice := env.Token("alice@example.com")
+	asset := aliceAsset(t, env, alice)
+	receipt := jpegOf(t, noise(80, 120, 21))
+	up := func(tok string, fields ...string) apitest.Response {
+		return env.Form(http.MethodPost, "/v1/assets/"+asset+"/photos", tok, fields,
+			apitest.FilePart{Field: "file", Filename: "receipt.jpg", ContentType: "image/jpeg", Data: receipt})
+	}
+	ph := mustStatus(t, up(alice), http.StatusCreated, "proof of purchase").JSON
+	if ph["kind"] != "proof_of_purchase" || ph["asset_id"] != asset || ph["order_id"] != nil || ph["visit"] != nil || ph["sha256"] != sha(receipt) {
+		t.Fatalf("asset photo: %v", ph)
+	}
+	mustStatus(t, up(alice, "kind", "fault"), http.StatusUnprocessableEntity, "an asset takes proofs of purchase only")
+	mustStatus(t, up(env.Token("bob@example.com")), http.StatusNotFound, "bob on alice's asset")
+	mustStatus(t, up(env.Token("tom@fieldops.test")), http.StatusForbidden, "a technician on an asset")
+	l := mustStatus(t, env.Do(http.MethodGet, "/v1/assets/"+asset+"/photos", alice, nil), http.StatusOK, "list").Items(t)
+	if len(l) != 1 || l[0]["id"] != ph["id"] {
+		t.Fatalf("asset photos: %v", l)
+	}
+	mustStatus(t, env.Do(http.MethodGet, "/v1/assets/"+asset+"/photos", env.Token("bob@example.com"), nil), http.StatusNotFound, "bob lists")
+	res, body := get(t, env, "/v1/photos/"+ph["id"].(string)+"/content", env.Token("dispatcher@fieldops.test"))
+	if res.StatusCode != http.StatusOK || !bytes.Equal(body, receipt) {
+		t.Fatalf("staff read the receipt: %d", res.StatusCode)
+	}
+	if res, _ := get(t, env, "/v1/photos/"+ph["id"].(string)+"/content", env.Token("bob@example.com")); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("bob reads alice's receipt: %d", res.StatusCode)
+	}
+	if n := env.Count("photos"); n != 1 || len(blobFiles(t, env)) != 1 {
+		t.Fatalf("%d photos, files %v", n, blobFiles(t, env))
+	}
+}

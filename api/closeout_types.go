@@ -33,11 +33,13 @@ const (
 	ImageTypeHEIC ImageType = "image/heic"
 )
 
-// PhotoResponse is a stored photo. The bytes are at /v1/photos/{id}/content.
+// PhotoResponse is a stored photo of an order (or an asset's proof of
+// purchase). The bytes are at /v1/photos/{id}/content.
 type PhotoResponse struct {
 	ID          uuid.UUID  `json:"id" swaggertype:"string" format:"uuid"`
-	OrderID     uuid.UUID  `json:"order_id" swaggertype:"string" format:"uuid"`
-	Visit       int        `json:"visit" minimum:"1" example:"1"` // the order's visit it was taken on
+	OrderID     *uuid.UUID `json:"order_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"` // null for an asset's photo
+	AssetID     *uuid.UUID `json:"asset_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"` // set for an asset's proof of purchase only
+	Visit       *int       `json:"visit" minimum:"1" example:"1" extensions:"x-nullable"`               // the order's visit it was taken on; null for an asset's photo
 	Kind        PhotoKind  `json:"kind" example:"after"`
 	ContentType ImageType  `json:"content_type" example:"image/jpeg"` // decided from the bytes
 	Size        int64      `json:"size" minimum:"1" example:"482133"` // bytes
@@ -57,15 +59,9 @@ type PhotoList struct {
 } // @name PhotoList
 
 func toPhotoResponse(ph orders.Photo) PhotoResponse {
-	r := PhotoResponse{ID: ph.ID, Kind: PhotoKind(ph.Kind), ContentType: ImageType(ph.ContentType), Size: ph.Size,
+	r := PhotoResponse{ID: ph.ID, OrderID: ph.OrderID, AssetID: ph.AssetID, Visit: ph.Visit, Kind: PhotoKind(ph.Kind), ContentType: ImageType(ph.ContentType), Size: ph.Size,
 		SHA256: ph.SHA256, Width: ph.Width, Height: ph.Height, TakenAt: utcPtr(ph.TakenAt), Lat: ph.Lat, Lng: ph.Lng,
 		CreatedAt: ph.CreatedAt.UTC()}
-	if ph.OrderID != nil {
-		r.OrderID = *ph.OrderID
-	}
-	if ph.Visit != nil {
-		r.Visit = *ph.Visit
-	}
 	return r
 }
 

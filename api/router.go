@@ -127,6 +127,8 @@ func NewServer(d Deps) *echo.Echo {
 	in.POST("/assets", handleCreateAsset(d.Catalog), allow(customer, dispatcher, manager), idem)
 	in.GET("/assets", handleListAssets(d.Catalog), allow(anyone...))
 	in.GET("/assets/:id", handleGetAsset(d.Catalog), allow(anyone...))
+	in.POST("/assets/:id/photos", handleAddAssetPhoto(d.Orders, photoMax), allow(customer, dispatcher, manager))
+	in.GET("/assets/:id/photos", handleListAssetPhotos(d.Orders), allow(anyone...))
 
 	// work orders; a transition's route is POST /v1/orders/{id}/<action> (the
 	// value allowed_actions lists) and its roles come from the life-cycle table
@@ -178,6 +180,7 @@ func NewServer(d Deps) *echo.Echo {
 // the photo size limit themselves instead of the global body limit.
 var largeBodies = map[string]bool{
 	"/v1/orders/:id/photos":   true,
+	"/v1/assets/:id/photos":   true,
 	"/v1/orders/:id/complete": true,
 }
 

@@ -668,6 +668,21 @@ func (e TokenResponseTokenType) Valid() bool {
 	}
 }
 
+// Defines values for AddAssetPhotoMultipartBodyKind.
+const (
+	AddAssetPhotoMultipartBodyKindProofOfPurchase AddAssetPhotoMultipartBodyKind = "proof_of_purchase"
+)
+
+// Valid indicates whether the value is a known member of the AddAssetPhotoMultipartBodyKind enum.
+func (e AddAssetPhotoMultipartBodyKind) Valid() bool {
+	switch e {
+	case AddAssetPhotoMultipartBodyKindProofOfPurchase:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AddOrderPhotoMultipartBodyKind.
 const (
 	AddOrderPhotoMultipartBodyKindAfter  AddOrderPhotoMultipartBodyKind = "after"
@@ -1331,6 +1346,9 @@ type OrderWarranty struct {
 
 // Photo defines model for Photo.
 type Photo struct {
+	// AssetId set for an asset's proof of purchase only
+	AssetId *openapi_types.UUID `json:"asset_id"`
+
 	// ContentType decided from the bytes
 	//
 	// Example: image/jpeg
@@ -1348,8 +1366,10 @@ type Photo struct {
 	Lat *float64 `json:"lat"`
 
 	// Lng null for a customer who did not take it
-	Lng     *float64           `json:"lng"`
-	OrderId openapi_types.UUID `json:"order_id"`
+	Lng *float64 `json:"lng"`
+
+	// OrderId null for an asset's photo
+	OrderId *openapi_types.UUID `json:"order_id"`
 
 	// Sha256 Example: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 	Sha256 string `json:"sha256"`
@@ -1362,10 +1382,10 @@ type Photo struct {
 	// TakenAt as the client said; null for a customer who did not take it
 	TakenAt *time.Time `json:"taken_at"`
 
-	// Visit the order's visit it was taken on
+	// Visit the order's visit it was taken on; null for an asset's photo
 	//
 	// Example: 1
-	Visit int `json:"visit"`
+	Visit *int `json:"visit"`
 
 	// Width Example: 4032
 	Width int `json:"width"`
@@ -2095,6 +2115,33 @@ type CreateAssetParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// ListAssetPhotosParams defines parameters for ListAssetPhotos.
+type ListAssetPhotosParams struct {
+	// Limit page size
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// AddAssetPhotoMultipartBody defines parameters for AddAssetPhoto.
+type AddAssetPhotoMultipartBody struct {
+	// File the image (JPEG, PNG, WebP or HEIC)
+	File openapi_types.File `json:"file"`
+
+	// Id client-generated photo id (UUID): retries are stored once
+	Id *openapi_types.UUID `json:"id,omitempty"`
+
+	// Kind proof_of_purchase (the default)
+	Kind *AddAssetPhotoMultipartBodyKind `json:"kind,omitempty"`
+
+	// TakenAt when it was taken (RFC 3339)
+	TakenAt *time.Time `json:"taken_at,omitempty"`
+}
+
+// AddAssetPhotoMultipartBodyKind defines parameters for AddAssetPhoto.
+type AddAssetPhotoMultipartBodyKind string
+
 // RegisterParams defines parameters for Register.
 type RegisterParams struct {
 	// IdempotencyKey Makes the request safe to retry: the same key with the same body replays the first response (24 h, per caller); with another body it is 422; while the first is in flight, 409.
@@ -2446,6 +2493,9 @@ type CreateUserParams struct {
 // CreateAssetJSONRequestBody defines body for CreateAsset for application/json ContentType.
 type CreateAssetJSONRequestBody = AssetRequest
 
+// AddAssetPhotoMultipartRequestBody defines body for AddAssetPhoto for multipart/form-data ContentType.
+type AddAssetPhotoMultipartRequestBody AddAssetPhotoMultipartBody
+
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
 
@@ -2684,6 +2734,22 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/assets/{id} (the `GetAsset` operationId).
 	GetAsset(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAssetPhotos List an asset's photos
+	//
+	// Its proofs of purchase, oldest first, for whoever may see the asset.
+	//
+	// Corresponds with GET /v1/assets/{id}/photos (the `ListAssetPhotos` operationId).
+	ListAssetPhotos(ctx context.Context, id openapi_types.UUID, params *ListAssetPhotosParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddAssetPhotoWithBody Add a proof of purchase to an asset
+	//
+	// Multipart upload of a receipt or invoice photo (kind proof_of_purchase), by the asset's customer or staff, with the same checks as order photos: the type is decided by the bytes (415 when it disagrees or does not decode), 413 over the size limit, a client id makes retries idempotent (same bytes 200, other bytes 409).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/assets/{id}/photos (the `AddAssetPhoto` operationId).
+	AddAssetPhotoWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LoginWithBody Log in
 	//
@@ -3494,6 +3560,42 @@ func (c *Client) CreateAsset(ctx context.Context, params *CreateAssetParams, bod
 // Corresponds with GET /v1/assets/{id} (the `GetAsset` operationId).
 func (c *Client) GetAsset(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetAssetRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAssetPhotos List an asset's photos
+//
+// Its proofs of purchase, oldest first, for whoever may see the asset.
+//
+// Corresponds with GET /v1/assets/{id}/photos (the `ListAssetPhotos` operationId).
+func (c *Client) ListAssetPhotos(ctx context.Context, id openapi_types.UUID, params *ListAssetPhotosParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAssetPhotosRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddAssetPhotoWithBody Add a proof of purchase to an asset
+//
+// Multipart upload of a receipt or invoice photo (kind proof_of_purchase), by the asset's customer or staff, with the same checks as order photos: the type is decided by the bytes (415 when it disagrees or does not decode), 413 over the size limit, a client id makes retries idempotent (same bytes 200, other bytes 409).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/assets/{id}/photos (the `AddAssetPhoto` operationId).
+func (c *Client) AddAssetPhotoWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddAssetPhotoRequestWithBody(c.Server, id, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5240,6 +5342,115 @@ func NewGetAssetRequest(server string, id openapi_types.UUID) (*http.Request, er
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewListAssetPhotosRequest constructs an http.Request for the ListAssetPhotos method
+func NewListAssetPhotosRequest(server string, id openapi_types.UUID, params *ListAssetPhotosParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/assets/%s/photos", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAddAssetPhotoRequestWithBody constructs an http.Request for the AddAssetPhoto method, with any body, and a specified content type
+func NewAddAssetPhotoRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/assets/%s/photos", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -8292,6 +8503,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/assets/{id} (the `GetAsset` operationId).
 	GetAssetWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetAssetResponse, error)
 
+	// ListAssetPhotosWithResponse List an asset's photos
+	//
+	// Its proofs of purchase, oldest first, for whoever may see the asset.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/assets/{id}/photos (the `ListAssetPhotos` operationId).
+	ListAssetPhotosWithResponse(ctx context.Context, id openapi_types.UUID, params *ListAssetPhotosParams, reqEditors ...RequestEditorFn) (*ListAssetPhotosResponse, error)
+
+	// AddAssetPhotoWithBodyWithResponse Add a proof of purchase to an asset
+	//
+	// Multipart upload of a receipt or invoice photo (kind proof_of_purchase), by the asset's customer or staff, with the same checks as order photos: the type is decided by the bytes (415 when it disagrees or does not decode), 413 over the size limit, a client id makes retries idempotent (same bytes 200, other bytes 409).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/assets/{id}/photos (the `AddAssetPhoto` operationId).
+	AddAssetPhotoWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddAssetPhotoResponse, error)
+
 	// LoginWithBodyWithResponse Log in
 	//
 	// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. After 10 wrong passwords for one account (or 50 from one address) within 15 minutes, further attempts get 429 with Retry-After.
@@ -9930,6 +10159,344 @@ func (r GetAssetResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetAssetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAssetPhotosResponse200Headers the declared response headers of an HTTP 200 response for ListAssetPhotos
+type ListAssetPhotosResponse200Headers struct {
+	XRequestId *string
+}
+
+// ListAssetPhotosResponse401Headers the declared response headers of an HTTP 401 response for ListAssetPhotos
+type ListAssetPhotosResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestId      *string
+}
+
+// ListAssetPhotosResponse404Headers the declared response headers of an HTTP 404 response for ListAssetPhotos
+type ListAssetPhotosResponse404Headers struct {
+	XRequestId *string
+}
+
+// ListAssetPhotosResponse413Headers the declared response headers of an HTTP 413 response for ListAssetPhotos
+type ListAssetPhotosResponse413Headers struct {
+	XRequestId *string
+}
+
+// ListAssetPhotosResponse422Headers the declared response headers of an HTTP 422 response for ListAssetPhotos
+type ListAssetPhotosResponse422Headers struct {
+	XRequestId *string
+}
+
+// ListAssetPhotosResponse500Headers the declared response headers of an HTTP 500 response for ListAssetPhotos
+type ListAssetPhotosResponse500Headers struct {
+	XRequestId *string
+}
+
+// ListAssetPhotosResponse503Headers the declared response headers of an HTTP 503 response for ListAssetPhotos
+type ListAssetPhotosResponse503Headers struct {
+	RetryAfter *int
+	XRequestId *string
+}
+
+type ListAssetPhotosResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PhotoList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListAssetPhotosResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListAssetPhotosResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ListAssetPhotosResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ListAssetPhotosResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ListAssetPhotosResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListAssetPhotosResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAssetPhotosResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAssetPhotosResponse) GetJSON200() *PhotoList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListAssetPhotosResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListAssetPhotosResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ListAssetPhotosResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListAssetPhotosResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListAssetPhotosResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListAssetPhotosResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAssetPhotosResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAssetPhotosResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAssetPhotosResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAssetPhotosResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AddAssetPhotoResponse200Headers the declared response headers of an HTTP 200 response for AddAssetPhoto
+type AddAssetPhotoResponse200Headers struct {
+	XRequestId *string
+}
+
+// AddAssetPhotoResponse201Headers the declared response headers of an HTTP 201 response for AddAssetPhoto
+type AddAssetPhotoResponse201Headers struct {
+	XRequestId *string
+}
+
+// AddAssetPhotoResponse400Headers the declared response headers of an HTTP 400 response for AddAssetPhoto
+type AddAssetPhotoResponse400Headers struct {
+	XRequestId *string
+}
+
+// AddAssetPhotoResponse401Headers the declared response headers of an HTTP 401 response for AddAssetPhoto
+type AddAssetPhotoResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestId      *string
+}
+
+// AddAssetPhotoResponse403Headers the declared response headers of an HTTP 403 response for AddAssetPhoto
+type AddAssetPhotoResponse403Headers struct {
+	XRequestId *string
+}
+
+// AddAssetPhotoResponse404Headers the declared response headers of an HTTP 404 response for AddAssetPhoto
+type AddAssetPhotoResponse404Headers struct {
+	XRequestId *string
+}
+
+// AddAssetPhotoResponse409Headers the declared response headers of an HTTP 409 response for AddAssetPhoto
+type AddAssetPhotoResponse409Headers struct {
+	XRequestId *string
+}
+
+// AddAssetPhotoResponse413Headers the declared response headers of an HTTP 413 response for AddAssetPhoto
+type AddAssetPhotoResponse413Headers struct {
+	XRequestId *string
+}
+
+// AddAssetPhotoResponse415Headers the declared response headers of an HTTP 415 response for AddAssetPhoto
+type AddAssetPhotoResponse415Headers struct {
+	XRequestId *string
+}
+
+// AddAssetPhotoResponse422Headers the declared response headers of an HTTP 422 response for AddAssetPhoto
+type AddAssetPhotoResponse422Headers struct {
+	XRequestId *string
+}
+
+// AddAssetPhotoResponse500Headers the declared response headers of an HTTP 500 response for AddAssetPhoto
+type AddAssetPhotoResponse500Headers struct {
+	XRequestId *string
+}
+
+// AddAssetPhotoResponse503Headers the declared response headers of an HTTP 503 response for AddAssetPhoto
+type AddAssetPhotoResponse503Headers struct {
+	RetryAfter *int
+	XRequestId *string
+}
+
+type AddAssetPhotoResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Photo
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Photo
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AddAssetPhotoResponse200Headers
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *AddAssetPhotoResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *AddAssetPhotoResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AddAssetPhotoResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *AddAssetPhotoResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *AddAssetPhotoResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *AddAssetPhotoResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *AddAssetPhotoResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *AddAssetPhotoResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *AddAssetPhotoResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *AddAssetPhotoResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *AddAssetPhotoResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AddAssetPhotoResponse) GetJSON200() *Photo {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddAssetPhotoResponse) GetJSON201() *Photo {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddAssetPhotoResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AddAssetPhotoResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AddAssetPhotoResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AddAssetPhotoResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AddAssetPhotoResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AddAssetPhotoResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r AddAssetPhotoResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AddAssetPhotoResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AddAssetPhotoResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r AddAssetPhotoResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AddAssetPhotoResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddAssetPhotoResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddAssetPhotoResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddAssetPhotoResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -18181,6 +18748,36 @@ func (c *ClientWithResponses) GetAssetWithResponse(ctx context.Context, id opena
 	return ParseGetAssetResponse(rsp)
 }
 
+// ListAssetPhotosWithResponse List an asset's photos
+//
+// Its proofs of purchase, oldest first, for whoever may see the asset.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/assets/{id}/photos (the `ListAssetPhotos` operationId).
+func (c *ClientWithResponses) ListAssetPhotosWithResponse(ctx context.Context, id openapi_types.UUID, params *ListAssetPhotosParams, reqEditors ...RequestEditorFn) (*ListAssetPhotosResponse, error) {
+	rsp, err := c.ListAssetPhotos(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAssetPhotosResponse(rsp)
+}
+
+// AddAssetPhotoWithBodyWithResponse Add a proof of purchase to an asset
+//
+// Multipart upload of a receipt or invoice photo (kind proof_of_purchase), by the asset's customer or staff, with the same checks as order photos: the type is decided by the bytes (415 when it disagrees or does not decode), 413 over the size limit, a client id makes retries idempotent (same bytes 200, other bytes 409).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/assets/{id}/photos (the `AddAssetPhoto` operationId).
+func (c *ClientWithResponses) AddAssetPhotoWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddAssetPhotoResponse, error) {
+	rsp, err := c.AddAssetPhotoWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddAssetPhotoResponse(rsp)
+}
+
 // LoginWithBodyWithResponse Log in
 //
 // Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. After 10 wrong passwords for one account (or 50 from one address) within 15 minutes, further attempts get 429 with Retry-After.
@@ -20368,6 +20965,401 @@ func ParseGetAssetResponse(rsp *http.Response) (*GetAssetResponse, error) {
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetAssetResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAssetPhotosResponse parses an HTTP response from a ListAssetPhotosWithResponse call
+func ParseListAssetPhotosResponse(rsp *http.Response) (*ListAssetPhotosResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAssetPhotosResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PhotoList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListAssetPhotosResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListAssetPhotosResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers ListAssetPhotosResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers ListAssetPhotosResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers ListAssetPhotosResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListAssetPhotosResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAssetPhotosResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAddAssetPhotoResponse parses an HTTP response from a AddAssetPhotoWithResponse call
+func ParseAddAssetPhotoResponse(rsp *http.Response) (*AddAssetPhotoResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddAssetPhotoResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Photo
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Photo
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AddAssetPhotoResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 201:
+		var headers AddAssetPhotoResponse201Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers AddAssetPhotoResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers AddAssetPhotoResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers AddAssetPhotoResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers AddAssetPhotoResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers AddAssetPhotoResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers AddAssetPhotoResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers AddAssetPhotoResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers AddAssetPhotoResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers AddAssetPhotoResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers AddAssetPhotoResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -43,6 +43,17 @@ func (s store) photos(ctx context.Context, order uuid.UUID, after *page.Key, n i
 	return out, err
 }
 
+// assetPhotos reads up to n photos of an asset after a keyset position, oldest first.
+func (s store) assetPhotos(ctx context.Context, asset uuid.UUID, after *page.Key, n int) ([]Photo, error) {
+	q := s.db.WithContext(ctx).Where("asset_id = ?", asset)
+	if after != nil {
+		q = q.Where("(created_at, id) > (?, ?)", after.At, after.ID)
+	}
+	var out []Photo
+	err := q.Order("created_at, id").Limit(n).Find(&out).Error
+	return out, err
+}
+
 // visitPhotos reads every photo of one visit of an order, oldest first.
 func (s store) visitPhotos(ctx context.Context, order uuid.UUID, visit int) ([]Photo, error) {
 	var out []Photo

@@ -433,3 +433,75 @@ func (s *Service) makeVariant(ctx context.Context, ph Photo, key string, derive 
 	<-done                                   // derive reads src: wait before closing it
 	return err
 }
+
+// assetPrefix is where an asset's photo bytes are kept.
+func assetPrefix(assetID uuid.UUID) string { return "assets/" + assetID.String() + "/photos" }
+
+// AssetPhotoTarget checks, before any byte is read, that p may add a proof
+// of purchase to the asset: its customer, or staff who see every asset;
+// NotFound for anyone else (as GET /v1/assets/{id}), Forbidden for technicians.
+func (s *Service) AssetPhotoTarget(ctx context.Context, p auth.Principal, assetID uuid.UUID) error {
+	if p.Role == auth.RoleTechnician {
+		return errs.E(errs.Forbidden, "technicians add photos to orders, not to assets")
+	}
+	_, err := s.catalog.GetAsset(ctx, p, assetID)
+	return err
+}
+
+// AddAssetPhoto makes a staged file the asset's proof of purchase (kind
+// proof_of_purchase, the only kind an asset takes). Retries by photo id
+// behave as for order photos. The staged file is discarded unless it became
+// the new photo.
+func (s *Service) AddAssetPhoto(ctx context.Context, p auth.Principal, assetID uuid.UUID, in PhotoInput, st Staged) (Photo, bool, error) {
+	ph, created, err := s.addAssetPhoto(ctx, p, assetID, in, st)
+	if err != nil || !created {
+		s.Discard(st)
+	}
+	return ph, created, err
+}
+
+func (s *Service) addAssetPhoto(ctx context.Context, p auth.Principal, assetID uuid.UUID, in PhotoInput, st Staged) (Photo, bool, error) {
+	if in.Kind == "" {
+		in.Kind = KindProofOfPurchase
+	}
+	if err := checkPhotoInput(in, []string{KindProofOfPurchase}); err != nil {
+		return Photo{}, false, err
+	}
+	if err := s.AssetPhotoTarget(ctx, p, assetID); err != nil {
+		return Photo{}, false, err
+	}
+	if in.ID != nil {
+		prev, found, err := s.st.photo(ctx, *in.ID)
+		if err != nil {
+			return Photo{}, false, err
+		}
+		if found {
+			if prev.AssetID == nil || *prev.AssetID != assetID || prev.SHA256 != st.Info.SHA256 || prev.UploadedBy != p.UserID {
+				return Photo{}, false, errIDTaken
+			}
+			return prev, false, nil
+		}
+	}
+	ph := newPhoto(p, in, st, s.clock.Now())
+	ph.AssetID = &assetID
+	if err := s.st.addPhoto(ctx, &ph); err != nil {
+		if conflictOnID(err) {
+			err = errIDTaken
+		}
+		return Photo{}, false, err
+	}
+	return ph, true, nil
+}
+
+// AssetPhotos lists an asset's photos for whoever may see the asset.
+func (s *Service) AssetPhotos(ctx context.Context, p auth.Principal, assetID uuid.UUID, pr page.Request) (PhotoPage, error) {
+	if _, err := s.catalog.GetAsset(ctx, p, assetID); err != nil {
+		return PhotoPage{}, err
+	}
+	rows, err := s.st.assetPhotos(ctx, assetID, pr.After, pr.Limit+1)
+	if err != nil {
+		return PhotoPage{}, err
+	}
+	items, next := page.Cut(rows, pr.Limit, func(ph Photo) page.Key { return page.Key{At: ph.CreatedAt, ID: ph.ID} })
+	return PhotoPage{Items: items, NextCursor: next}, nil
+}
