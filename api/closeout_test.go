@@ -252,7 +252,11 @@ func blobFiles(t *testing.T, env *apitest.Env) []string {
 // signature, the report recomputed from its documented canonical form, the
 // PDF, tampering refused, rating, and the follow-up call that closes it.
 func TestCloseOutEndToEnd(t *testing.T) {
-	env := apitest.New(t)
+	t.Run("local blob store", func(t *testing.T) { closeOutEndToEnd(t, apitest.New(t)) })
+	t.Run("S3 blob store", func(t *testing.T) { closeOutEndToEnd(t, apitest.New(t, apitest.WithS3(t))) })
+}
+
+func closeOutEndToEnd(t *testing.T, env *apitest.Env) {
 	c := inProgressOrder(t, env, "repair")
 
 	// Alice shows the fault with a phone photo carrying EXIF GPS.

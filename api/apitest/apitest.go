@@ -117,6 +117,11 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("apitest: blob store: %v", err)
 	}
+	if s3, ok := blobs.(*blob.S3); ok {
+		if err := s3.EnsureBucket(context.Background()); err != nil {
+			t.Fatalf("apitest: bucket: %v", err)
+		}
+	}
 	ord := orders.New(db, cat, people, clk, orders.Media{Blobs: blobs, MaxBytes: cfg.Storage.PhotoMaxBytes(),
 		Images: imaging.NewInspector(cfg.Storage.DecodeConcurrency, cfg.Storage.MaxPixels)})
 	idem := idempotency.NewStore(db, 24*time.Hour, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)
