@@ -22,9 +22,18 @@
 // Decoding holds a full bitmap, which is why Inspector bounds how many decodes
 // run at once and how many pixels one may have.
 //
-// Thumbnails ignore EXIF orientation on purpose: Strip drops the Exif segment
-// that carries it, so the stored photo shows its pixels as encoded, and the
-// thumbnail matches the stored photo.
+// Phone cameras store JPEG pixels as the sensor reads them and say how to turn
+// them upright in the EXIF Orientation tag (1 to 8). For JPEG, the orientation
+// that counts is the one in IFD0 of the first Exif APP1 segment before the
+// first scan, read in either byte order with every offset bounds-checked; a
+// malformed Exif segment means no orientation. Strip replaces that segment by
+// a minimal one holding only the Orientation (none when it is 1 or absent),
+// and Thumbnail applies it to the pixels (rotations and flips), so the
+// stripped photo and its thumbnail show upright alike. A HEIC image turns
+// upright by its container's irot and imir properties, which Strip keeps
+// (readers ignore Exif orientation in HEIF). The orientation in a WebP EXIF
+// chunk or a PNG eXIf chunk, rare in practice, is not applied: Strip drops the
+// chunk and Thumbnail uses the pixels as encoded, so the two still agree.
 //
 // A file that is not an accepted image, does not match its declared type or
 // name, does not decode, or has too many pixels is an *errs.Error of kind

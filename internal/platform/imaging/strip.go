@@ -16,7 +16,11 @@ import (
 //   - JPEG: APP1 (Exif, XMP), APP13 (IPTC), every other APPn except APP0 JFIF,
 //     APP2 ICC_PROFILE and APP14 Adobe, and COM segments are dropped, also
 //     between the scans of a progressive JPEG; anything after the EOI marker
-//     (appended "trailers" such as motion-photo videos) is dropped too.
+//     (appended "trailers" such as motion-photo videos) is dropped too. When
+//     the first Exif APP1 before the first scan has an Orientation other than
+//     1 in IFD0, a minimal Exif APP1 takes its place: a TIFF header in the
+//     same byte order and an IFD0 with that Orientation alone, so the photo
+//     still shows upright. A malformed Exif segment is dropped without error.
 //   - PNG: eXIf, tEXt, zTXt, iTXt and tIME chunks are dropped, and anything
 //     after IEND.
 //   - WebP: EXIF and XMP chunks are dropped, the VP8X flags for them cleared
@@ -81,7 +85,9 @@ func stripJPEG(br *bufio.Reader, w io.Writer) error {
 	if _, err := w.Write(soi[:]); err != nil {
 		return err
 	}
-	inScan := false
+	// scanned: a scan has started, so the header is over; exifSeen: the
+	// header's first Exif segment, the one that counts, has been read.
+	inScan, scanned, exifSeen := false, false, false
 	for {
 		var marker byte
 		if inScan {
@@ -157,6 +163,21 @@ func stripJPEG(br *bufio.Reader, w io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if isExifAPP1(marker, prefix) && !exifSeen && !scanned {
+			// The first Exif segment of the header: only its orientation
+			// stays, in a segment of its own at the same place.
+			exifSeen = true
+			payload := make([]byte, n)
+			if _, err := io.ReadFull(br, payload); err != nil {
+				return err
+			}
+			if o := exifAPP1Orientation(payload); o > 1 {
+				if _, err := w.Write(orientationAPP1(exifByteOrder(payload), o)); err != nil {
+					return err
+				}
+			}
+			continue
+		}
 		if !keepJPEGSegment(marker, prefix) {
 			if _, err := br.Discard(n); err != nil {
 				return err
@@ -170,6 +191,7 @@ func stripJPEG(br *bufio.Reader, w io.Writer) error {
 			return err
 		}
 		inScan = marker == 0xDA // SOS: entropy-coded data follows
+		scanned = scanned || inScan
 	}
 }
 

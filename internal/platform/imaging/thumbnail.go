@@ -22,9 +22,11 @@ const thumbnailQuality = 80
 // Thumbnail decodes the image of format f and the given size read through r
 // (waiting for a decode slot like Inspect) and writes to w a JPEG whose longer
 // side is at most maxSide pixels, keeping the aspect ratio; smaller images are
-// not enlarged. Transparent areas become white. EXIF orientation is ignored
-// (see the package comment). HEIC gives ErrNoThumbnail; an invalid image is
-// errs.UnsupportedMedia.
+// not enlarged. Transparent areas become white. A JPEG's EXIF orientation is
+// applied to the pixels, so the thumbnail (which has no EXIF) shows upright,
+// as does the Strip output, which keeps the orientation; WebP and PNG
+// orientation is not (see the package comment). HEIC gives ErrNoThumbnail; an
+// invalid image is errs.UnsupportedMedia.
 func (in *Inspector) Thumbnail(ctx context.Context, f Format, r io.ReaderAt, size int64, maxSide int, w io.Writer) error {
 	switch {
 	case maxSide < 1:
@@ -46,7 +48,17 @@ func (in *Inspector) Thumbnail(ctx context.Context, f Format, r io.ReaderAt, siz
 	if err != nil {
 		return err
 	}
-	thumb := imaging.Fit(img, maxSide, maxSide, imaging.Lanczos)
+	orientation := 1
+	if f == JPEG {
+		src := &readerAt{r: r}
+		orientation = jpegOrientation(io.NewSectionReader(src, 0, size))
+		if src.err != nil {
+			return fmt.Errorf("imaging: reading the JPEG image: %w", src.err)
+		}
+	}
+	// Fit is symmetric in width and height, so orienting the small result
+	// gives the same size as orienting first, for less work.
+	thumb := orient(imaging.Fit(img, maxSide, maxSide, imaging.Lanczos), orientation)
 	if !thumb.Opaque() {
 		flat := imaging.New(thumb.Rect.Dx(), thumb.Rect.Dy(), color.White)
 		draw.Draw(flat, flat.Rect, thumb, image.Point{}, draw.Over)
