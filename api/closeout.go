@@ -187,7 +187,7 @@ func photoFields(v map[string]string) (orders.PhotoInput, error) {
 //	@Router			/v1/orders/{id}/photos [post]
 func handleAddPhoto(svc *orders.Service, maxBytes int64) echo.HandlerFunc {
 	return photoUpload(maxBytes, "order", []string{"kind", "id", "taken_at", "lat", "lng"}, svc,
-		svc.PhotoTarget, func(id uuid.UUID) string { return "orders/" + id.String() + "/photos" }, svc.AddOrderPhoto)
+		svc.PhotoTarget, orders.OrderPhotoPrefix, svc.AddOrderPhoto)
 }
 
 // photoUpload is the multipart upload of a photo of an order or an asset:
@@ -268,7 +268,7 @@ func photoUpload(maxBytes int64, what string, fields []string, svc *orders.Servi
 //	@Router			/v1/assets/{id}/photos [post]
 func handleAddAssetPhoto(svc *orders.Service, maxBytes int64) echo.HandlerFunc {
 	return photoUpload(maxBytes, "asset", []string{"kind", "id", "taken_at"}, svc,
-		svc.AssetPhotoTarget, func(id uuid.UUID) string { return "assets/" + id.String() + "/photos" }, svc.AddAssetPhoto)
+		svc.AssetPhotoTarget, orders.AssetPhotoPrefix, svc.AddAssetPhoto)
 }
 
 // handleListAssetPhotos lists an asset's photos.
@@ -391,7 +391,7 @@ func handlePhotoContent(svc *orders.Service) echo.HandlerFunc {
 // handleComplete closes the visit with the customer's signature.
 //
 //	@Summary		Complete (with the customer's signature)
-//	@Description	The assigned technician, in progress: resolution, fixed, labour minutes, the signer's name and the signature (a PNG; multipart file part `signature`, or base64 in JSON). Repair and install need an after photo of this visit (409 otherwise). The server writes the visit's completion record and its SHA-256 report hash (GET /v1/orders/{id}/report); from then on the order's work, photos and record are final: PATCH, new photos, quotes and a second completion are 409. The customer is asked to rate; the follow-up call is due 24 h later.
+//	@Description	The assigned technician, in progress: resolution, fixed, labour minutes, the signer's name and the signature (a PNG; multipart file part `signature` after the text fields, or base64 in JSON; the whole request at most 4 MiB). Repair and install need an after photo of this visit (409 otherwise). The server writes the visit's completion record and its SHA-256 report hash (GET /v1/orders/{id}/report); from then on the order's work, photos and record are final: PATCH, new photos, quotes and a second completion are 409. The customer is asked to rate; the follow-up call is due 24 h later.
 //	@ID				completeOrder
 //	@Tags			order life cycle
 //	@Accept			json
@@ -412,7 +412,7 @@ func handlePhotoContent(svc *orders.Service) echo.HandlerFunc {
 //	@Failure		415				{object}	Problem
 //	@Failure		422				{object}	Problem
 //	@Router			/v1/orders/{id}/complete [post]
-func handleComplete(svc *orders.Service, maxBytes int64) echo.HandlerFunc {
+func handleComplete(svc *orders.Service, limit int64) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := pathID(c, "order")
 		if err != nil {
@@ -422,9 +422,9 @@ func handleComplete(svc *orders.Service, maxBytes int64) echo.HandlerFunc {
 		mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 		var o orders.Order
 		if mt == echo.MIMEMultipartForm {
-			o, err = completeMultipart(c, svc, id, maxBytes)
+			o, err = completeMultipart(c, svc, id, limit)
 		} else {
-			c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, maxBytes*4/3+formOverhead)
+			c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, limit)
 			var r CompleteRequest
 			if err := bindJSON(c, &r); err != nil {
 				return err
@@ -455,12 +455,12 @@ func (b base64Errors) Read(p []byte) (int, error) {
 // completeMultipart reads the completion form. The text fields come before
 // the signature part: the completion runs while the signature streams in, so
 // it must know them by then (the parts after the signature are not read).
-func completeMultipart(c echo.Context, svc *orders.Service, id uuid.UUID, maxBytes int64) (orders.Order, error) {
+func completeMultipart(c echo.Context, svc *orders.Service, id uuid.UUID, limit int64) (orders.Order, error) {
 	var (
 		o      orders.Order
 		values = map[string]string{}
 	)
-	_, sawFile, err := multipartFormUntil(c, maxBytes+formOverhead, "signature", []string{"resolution", "fixed", "labour_minutes", "signer_name"}, values,
+	_, sawFile, err := multipartFormUntil(c, limit, "signature", []string{"resolution", "fixed", "labour_minutes", "signer_name"}, values,
 		func(part *multipart.Part) error {
 			in, err := completeForm(values)
 			if err != nil {

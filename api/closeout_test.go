@@ -306,6 +306,9 @@ func closeOutEndToEnd(t *testing.T, env *apitest.Env) {
 	if res.StatusCode != http.StatusOK || bytes.Contains(body, []byte("Exif\x00\x00")) || !bytes.Contains(faultJPEG, []byte("Exif\x00\x00")) {
 		t.Fatalf("customer content still carries EXIF (status %d)", res.StatusCode)
 	}
+	if res.Header.Get("ETag") != `"`+sha(body)+`"` {
+		t.Fatalf("the stripped copy's ETag %s is not its SHA-256", res.Header.Get("ETag"))
+	}
 	if img, err := jpeg.Decode(bytes.NewReader(body)); err != nil || img.Bounds().Dx() != 64 {
 		t.Fatalf("stripped JPEG does not decode: %v", err)
 	}
@@ -315,6 +318,14 @@ func closeOutEndToEnd(t *testing.T, env *apitest.Env) {
 	}
 	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(body)); err != nil || cfg.Width > 320 || cfg.Height > 320 {
 		t.Fatalf("thumbnail: %v %+v", err, cfg)
+	}
+	thumb := body
+	res, body = get(t, env, "/v1/photos/"+a1["id"].(string)+"/content?size=thumb", c.tom) // made once, then served
+	if res.StatusCode != http.StatusOK || !bytes.Equal(body, thumb) || res.Header.Get("ETag") != `"`+sha(thumb)+`"` {
+		t.Fatalf("second thumbnail: %d, ETag %s", res.StatusCode, res.Header.Get("ETag"))
+	}
+	if n := env.Count("photo_variants"); n != 2 {
+		t.Fatalf("%d variants recorded, want 2 (the clean copy and the thumbnail)", n)
 	}
 	// a customer does not learn where the technician stood
 	list := mustStatus(t, env.Do(http.MethodGet, "/v1/orders/"+c.id+"/photos", c.alice, nil), http.StatusOK, "photos as alice")
@@ -504,6 +515,10 @@ func TestPhotoUploadsRefusedLeaveNothing(t *testing.T) {
 	if n := env.Count("photos"); n != 1 || env.Count("completions") != 0 || len(blobFiles(t, env)) != 1 {
 		t.Fatalf("refused completion left %d photos, %d records, %v", n, env.Count("completions"), blobFiles(t, env))
 	}
+	// the whole completion request is bounded (4 MiB), before anything reads it
+	huge := env.Do(http.MethodPost, "/v1/orders/"+c.id+"/complete", c.tom, map[string]any{"resolution": "x", "fixed": true,
+		"labour_minutes": 1, "signer_name": "A", "signature": strings.Repeat("A", 5<<20)}, "Idempotency-Key", "huge-1")
+	mustStatus(t, huge, http.StatusRequestEntityTooLarge, "a 5 MiB completion")
 	// the JSON form, with a base64 signature
 	r := env.Do(http.MethodPost, "/v1/orders/"+c.id+"/complete", c.tom, map[string]any{"resolution": "Replaced the pump", "fixed": true,
 		"labour_minutes": 30, "signer_name": "Alice", "signature": base64.StdEncoding.EncodeToString(signaturePNG(t))})

@@ -28,6 +28,20 @@ CREATE TABLE photos (
 CREATE INDEX photos_order ON photos (order_id, created_at, id) WHERE order_id IS NOT NULL;
 CREATE INDEX photos_asset ON photos (asset_id, created_at, id) WHERE asset_id IS NOT NULL;
 
+-- Derived copies of a photo, made on first request and kept in the blob
+-- store: "clean" (metadata stripped, what customers get) and "thumb". The
+-- SHA-256 of their bytes is their ETag.
+CREATE TABLE photo_variants (
+    photo_id      uuid NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
+    variant       text NOT NULL CHECK (variant IN ('clean', 'thumb')),
+    blob_key      text NOT NULL UNIQUE,
+    content_type  text NOT NULL,
+    size          bigint NOT NULL CHECK (size > 0),
+    sha256        text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    created_at    timestamptz NOT NULL,
+    PRIMARY KEY (photo_id, variant)
+);
+
 -- The signed record of one completed visit: the exact canonical text that was
 -- hashed (RFC 8785) and its SHA-256. Rows are never changed or removed.
 CREATE TABLE completions (

@@ -102,7 +102,7 @@ func TestModelsAgreeWithMigratedSchema(t *testing.T) {
 		&catalog.ProductModel{}, &catalog.Asset{},
 		&orders.Order{}, &orders.Event{}, &orders.Assignment{}, &orders.Appointment{}, &orders.SLAPolicy{},
 		&orders.Notification{}, &idempotency.Record{},
-		&orders.Photo{}, &orders.Completion{}, &orders.Rating{}, &orders.Complaint{}, &orders.FollowUp{},
+		&orders.Photo{}, &orders.PhotoVariant{}, &orders.Completion{}, &orders.Rating{}, &orders.Complaint{}, &orders.FollowUp{},
 	}
 	wantTables := map[string]bool{"schema_migrations": true}
 	for _, model := range models {

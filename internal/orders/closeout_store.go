@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/errs"
@@ -52,6 +53,22 @@ func (s store) assetPhotos(ctx context.Context, asset uuid.UUID, after *page.Key
 	var out []Photo
 	err := q.Order("created_at, id").Limit(n).Find(&out).Error
 	return out, err
+}
+
+// variant reads a photo's derived copy; found is false when it is not made yet.
+func (s store) variant(ctx context.Context, photo uuid.UUID, name string) (PhotoVariant, bool, error) {
+	var v PhotoVariant
+	err := s.db.WithContext(ctx).Where("photo_id = ? AND variant = ?", photo, name).Take(&v).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return v, false, nil
+	}
+	return v, err == nil, err
+}
+
+// addVariant records a derived copy; a copy recorded meanwhile by another
+// request (same bytes: derivation is deterministic) wins.
+func (s store) addVariant(ctx context.Context, v *PhotoVariant) error {
+	return s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(v).Error
 }
 
 // visitPhotos reads every photo of one visit of an order, oldest first.

@@ -73,7 +73,7 @@ func (s *Service) Complete(ctx context.Context, p auth.Principal, id uuid.UUID, 
 		}
 		asset = &a
 	}
-	sig, err := s.Stage(ctx, photoPrefix(id), signature)
+	sig, err := s.Stage(ctx, OrderPhotoPrefix(id), signature)
 	if err != nil {
 		return Order{}, fieldOf("signature", err)
 	}

@@ -43,6 +43,17 @@ type Photo struct {
 	CreatedAt   time.Time
 }
 
+// PhotoVariant is a derived copy of a photo kept in the blob store.
+type PhotoVariant struct {
+	PhotoID     uuid.UUID `gorm:"type:uuid;primaryKey"`
+	Variant     string    `gorm:"primaryKey"`
+	BlobKey     string
+	ContentType string
+	Size        int64
+	SHA256      string `gorm:"column:sha256"`
+	CreatedAt   time.Time
+}
+
 // Completion is the signed record of one visit: the canonical text that was
 // hashed and the hash. Never changed once written (a trigger refuses it).
 type Completion struct {

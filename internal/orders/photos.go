@@ -189,8 +189,8 @@ func (s *Service) Discard(st Staged) {
 	_ = s.media.Blobs.Delete(ctx, st.Key)
 }
 
-// photoPrefix is where an order's photo bytes are kept.
-func photoPrefix(orderID uuid.UUID) string { return "orders/" + orderID.String() + "/photos" }
+// OrderPhotoPrefix is where an order's photo bytes are kept.
+func OrderPhotoPrefix(orderID uuid.UUID) string { return "orders/" + orderID.String() + "/photos" }
 
 // UploadPhoto checks, stages and records a photo in one call (the caller
 // knows the fields before the bytes, as in a resumable upload).
@@ -201,7 +201,7 @@ func (s *Service) UploadPhoto(ctx context.Context, p auth.Principal, orderID uui
 	if err := s.PhotoTarget(ctx, p, orderID); err != nil {
 		return Photo{}, false, err
 	}
-	st, err := s.Stage(ctx, photoPrefix(orderID), f)
+	st, err := s.Stage(ctx, OrderPhotoPrefix(orderID), f)
 	if err != nil {
 		return Photo{}, false, err
 	}
@@ -396,30 +396,36 @@ func (s *Service) mayViewPhoto(ctx context.Context, p auth.Principal, ph Photo) 
 }
 
 // variant opens a derived copy of a photo (key: the original's + "."+name),
-// making and storing it first when it is not there yet. Derivation is
-// deterministic, so two requests racing to make it store the same bytes. Its
-// entity tag is the original's SHA-256 with the variant's name: it changes
-// exactly when the derived bytes would.
+// making, storing and recording it first when it is not there yet.
+// Derivation is deterministic, so two requests racing to make it store the
+// same bytes. Its entity tag is the SHA-256 of its bytes.
 func (s *Service) variant(ctx context.Context, ph Photo, name, contentType string, derive func(io.ReaderAt, io.Writer) error) (Content, error) {
-	key := ph.BlobKey + "." + name
-	obj, err := s.media.Blobs.Open(ctx, key)
-	var e *errs.Error
-	if errors.As(err, &e) && e.Kind == errs.NotFound {
-		if err := s.makeVariant(ctx, ph, key, derive); err != nil {
-			return Content{}, err
-		}
-		obj, err = s.media.Blobs.Open(ctx, key)
-	}
+	v, found, err := s.st.variant(ctx, ph.ID, name)
 	if err != nil {
 		return Content{}, err
 	}
-	return Content{Object: obj, ContentType: contentType, ETag: `"` + ph.SHA256 + "-" + name + `"`, ModTime: ph.CreatedAt}, nil
+	if !found {
+		v = PhotoVariant{PhotoID: ph.ID, Variant: name, BlobKey: ph.BlobKey + "." + name, ContentType: contentType, CreatedAt: s.clock.Now()}
+		info, err := s.makeVariant(ctx, ph, v.BlobKey, derive)
+		if err != nil {
+			return Content{}, err
+		}
+		v.Size, v.SHA256 = info.Size, info.SHA256
+		if err := s.st.addVariant(ctx, &v); err != nil {
+			return Content{}, err
+		}
+	}
+	obj, err := s.media.Blobs.Open(ctx, v.BlobKey)
+	if err != nil {
+		return Content{}, err
+	}
+	return Content{Object: obj, ContentType: v.ContentType, ETag: `"` + v.SHA256 + `"`, ModTime: v.CreatedAt}, nil
 }
 
-func (s *Service) makeVariant(ctx context.Context, ph Photo, key string, derive func(io.ReaderAt, io.Writer) error) error {
+func (s *Service) makeVariant(ctx context.Context, ph Photo, key string, derive func(io.ReaderAt, io.Writer) error) (blob.Info, error) {
 	src, err := s.media.Blobs.Open(ctx, ph.BlobKey)
 	if err != nil {
-		return err
+		return blob.Info{}, err
 	}
 	defer src.Close()
 	pr, pw := io.Pipe()
@@ -428,14 +434,14 @@ func (s *Service) makeVariant(ctx context.Context, ph Photo, key string, derive 
 		defer close(done)
 		pw.CloseWithError(derive(src, pw))
 	}()
-	_, err = s.media.Blobs.Put(ctx, key, pr)
+	info, err := s.media.Blobs.Put(ctx, key, pr)
 	pr.CloseWithError(errors.New("stopped")) // unblocks derive if Put stopped early
 	<-done                                   // derive reads src: wait before closing it
-	return err
+	return info, err
 }
 
-// assetPrefix is where an asset's photo bytes are kept.
-func assetPrefix(assetID uuid.UUID) string { return "assets/" + assetID.String() + "/photos" }
+// AssetPhotoPrefix is where an asset's photo bytes are kept.
+func AssetPhotoPrefix(assetID uuid.UUID) string { return "assets/" + assetID.String() + "/photos" }
 
 // AssetPhotoTarget checks, before any byte is read, that p may add a proof
 // of purchase to the asset: its customer, or staff who see every asset;
