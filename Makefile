@@ -20,6 +20,7 @@ run:
 ## the generated client (api/clienttest) is regenerated first, so it always compiles from the committed document
 test:
 	@$(CLIENTGEN)
+	@scripts/testdeps.sh
 	@set -e; if [ -z "$${DATABASE_URL:-}" ]; then url=$$($(DEVDB) start); export DATABASE_URL="$$url"; fi; \
 	$(GO) test -count=1 ./...
 
