@@ -78,6 +78,9 @@ type Env struct {
 	// configured another); tests check what was stored in it.
 	Blobs   blob.Store
 	BlobDir string
+	// UploadDir keeps unfinished resumable (tus) uploads; tests check that
+	// finished and refused ones leave nothing there.
+	UploadDir string
 }
 
 // Option changes the configuration before the server starts.
@@ -94,8 +97,9 @@ func New(t testing.TB, opts ...Option) *Env {
 // NewOn is New on a given database (e.g. one reached through a proxy).
 func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 	t.Helper()
-	blobDir := t.TempDir()
-	cfg, err := config.Load([]string{"FIELDOPS_JWT_SECRET=" + Secret, "DATABASE_URL=" + dbURL, "FIELDOPS_STORAGE_DIR=" + blobDir})
+	blobDir, uploadDir := t.TempDir(), t.TempDir()
+	cfg, err := config.Load([]string{"FIELDOPS_JWT_SECRET=" + Secret, "DATABASE_URL=" + dbURL, "FIELDOPS_STORAGE_DIR=" + blobDir,
+		"FIELDOPS_UPLOAD_DIR=" + uploadDir})
 	if err != nil {
 		t.Fatalf("apitest: config: %v", err)
 	}
@@ -130,7 +134,8 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return &Env{T: t, URL: srv.URL, DB: db, DBURL: dbURL, Clock: clk, Config: cfg, Tokens: tokens,
-		Identity: people, Catalog: cat, Orders: ord, Server: srv, Blobs: blobs, BlobDir: cfg.Storage.Dir}
+		Identity: people, Catalog: cat, Orders: ord, Server: srv, Blobs: blobs, BlobDir: cfg.Storage.Dir,
+		UploadDir: cfg.Storage.UploadDir}
 }
 
 // Response is a decoded response.
@@ -194,9 +199,16 @@ func (e *Env) Do(method, path, token string, body any, headers ...string) Respon
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	return e.send(req, sent)
+}
+
+// send runs req (whose body is sent), checks the exchange against the
+// document and decodes the response.
+func (e *Env) send(req *http.Request, sent []byte) Response {
+	e.T.Helper()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		e.T.Fatalf("apitest: %s %s: %v", method, path, err)
+		e.T.Fatalf("apitest: %s %s: %v", req.Method, req.URL.Path, err)
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)

@@ -2,8 +2,6 @@ package apitest
 
 import (
 	"bytes"
-	"encoding/json"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -53,14 +51,5 @@ func (e *Env) Form(method, path, token string, fields []string, file FilePart, h
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.T.Fatalf("apitest: %s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	Verify(e.T, req, sent, res, raw)
-	out := Response{Status: res.StatusCode, Header: res.Header, Raw: raw}
-	_ = json.Unmarshal(raw, &out.JSON)
-	return out
+	return e.send(req, sent)
 }

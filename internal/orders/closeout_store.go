@@ -19,50 +19,47 @@ var closeoutConstraints = map[string]errs.FieldError{
 	"ratings_pkey":     {Field: "score", Message: "the order is already rated"},
 }
 
+// takeOne runs q for at most one row; found is false when there is none.
+func takeOne[T any](q *gorm.DB) (row T, found bool, err error) {
+	err = q.Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return row, false, nil
+	}
+	return row, err == nil, err
+}
+
 // photo reads one photo; found is false when there is none.
 func (s store) photo(ctx context.Context, id uuid.UUID) (Photo, bool, error) {
-	var ph Photo
-	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&ph).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return ph, false, nil
-	}
-	return ph, err == nil, err
+	return takeOne[Photo](s.db.WithContext(ctx).Where("id = ?", id))
 }
 
 func (s store) addPhoto(ctx context.Context, ph *Photo) error {
 	return database.Constraint(s.db.WithContext(ctx).Create(ph).Error, closeoutConstraints)
 }
 
-// photos reads up to n photos of an order after a keyset position, oldest first.
-func (s store) photos(ctx context.Context, order uuid.UUID, after *page.Key, n int) ([]Photo, error) {
-	q := s.db.WithContext(ctx).Where("order_id = ?", order)
+// keyset reads up to n rows of q after a keyset position on (created_at, id), oldest first.
+func keyset[T any](q *gorm.DB, after *page.Key, n int) ([]T, error) {
 	if after != nil {
 		q = q.Where("(created_at, id) > (?, ?)", after.At, after.ID)
 	}
-	var out []Photo
+	var out []T
 	err := q.Order("created_at, id").Limit(n).Find(&out).Error
 	return out, err
+}
+
+// photos reads up to n photos of an order after a keyset position, oldest first.
+func (s store) photos(ctx context.Context, order uuid.UUID, after *page.Key, n int) ([]Photo, error) {
+	return keyset[Photo](s.db.WithContext(ctx).Where("order_id = ?", order), after, n)
 }
 
 // assetPhotos reads up to n photos of an asset after a keyset position, oldest first.
 func (s store) assetPhotos(ctx context.Context, asset uuid.UUID, after *page.Key, n int) ([]Photo, error) {
-	q := s.db.WithContext(ctx).Where("asset_id = ?", asset)
-	if after != nil {
-		q = q.Where("(created_at, id) > (?, ?)", after.At, after.ID)
-	}
-	var out []Photo
-	err := q.Order("created_at, id").Limit(n).Find(&out).Error
-	return out, err
+	return keyset[Photo](s.db.WithContext(ctx).Where("asset_id = ?", asset), after, n)
 }
 
 // variant reads a photo's derived copy; found is false when it is not made yet.
 func (s store) variant(ctx context.Context, photo uuid.UUID, name string) (PhotoVariant, bool, error) {
-	var v PhotoVariant
-	err := s.db.WithContext(ctx).Where("photo_id = ? AND variant = ?", photo, name).Take(&v).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return v, false, nil
-	}
-	return v, err == nil, err
+	return takeOne[PhotoVariant](s.db.WithContext(ctx).Where("photo_id = ? AND variant = ?", photo, name))
 }
 
 // addVariant records a derived copy; a copy recorded meanwhile by another
@@ -84,16 +81,11 @@ func (s store) addCompletion(ctx context.Context, c *Completion) error {
 
 // completion reads the record of one visit (visit 0 = the latest).
 func (s store) completion(ctx context.Context, order uuid.UUID, visit int) (Completion, bool, error) {
-	var c Completion
 	q := s.db.WithContext(ctx).Where("order_id = ?", order)
 	if visit > 0 {
 		q = q.Where("visit = ?", visit)
 	}
-	err := q.Order("visit DESC").Take(&c).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return c, false, nil
-	}
-	return c, err == nil, err
+	return takeOne[Completion](q.Order("visit DESC"))
 }
 
 func (s store) addRating(ctx context.Context, r *Rating) error {
@@ -101,12 +93,7 @@ func (s store) addRating(ctx context.Context, r *Rating) error {
 }
 
 func (s store) rating(ctx context.Context, order uuid.UUID) (Rating, bool, error) {
-	var r Rating
-	err := s.db.WithContext(ctx).Where("order_id = ?", order).Take(&r).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return r, false, nil
-	}
-	return r, err == nil, err
+	return takeOne[Rating](s.db.WithContext(ctx).Where("order_id = ?", order))
 }
 
 func (s store) addComplaint(ctx context.Context, c *Complaint) error {
@@ -119,11 +106,5 @@ func (s store) addFollowUp(ctx context.Context, f *FollowUp) error {
 
 // followUps reads up to n follow-up calls of an order after a keyset position, oldest first.
 func (s store) followUps(ctx context.Context, order uuid.UUID, after *page.Key, n int) ([]FollowUp, error) {
-	q := s.db.WithContext(ctx).Where("order_id = ?", order)
-	if after != nil {
-		q = q.Where("(created_at, id) > (?, ?)", after.At, after.ID)
-	}
-	var out []FollowUp
-	err := q.Order("created_at, id").Limit(n).Find(&out).Error
-	return out, err
+	return keyset[FollowUp](s.db.WithContext(ctx).Where("order_id = ?", order), after, n)
 }
