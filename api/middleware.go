@@ -67,11 +67,13 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 // cors allows the configured origins only; without any, no CORS headers are sent.
 func cors(origins []string) echo.MiddlewareFunc {
 	return middleware.CORSWithConfig(middleware.CORSConfig{
-		AllowOrigins:  origins,
-		AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
-		AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, "Idempotency-Key", "If-Match"},
-		ExposeHeaders: []string{echo.HeaderXRequestID, "ETag", "Retry-After", echo.HeaderLocation},
-		MaxAge:        600,
+		AllowOrigins: origins,
+		AllowMethods: []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+		AllowHeaders: []string{echo.HeaderAuthorization, echo.HeaderContentType, "Idempotency-Key", "If-Match",
+			"Tus-Resumable", "Upload-Length", "Upload-Metadata", "Upload-Offset"}, // tus: /v1/uploads
+		ExposeHeaders: []string{echo.HeaderXRequestID, "ETag", "Retry-After", echo.HeaderLocation,
+			"Tus-Resumable", "Tus-Version", "Tus-Extension", "Tus-Max-Size", "Upload-Offset", "Upload-Length", "Upload-Metadata", photoIDHeader},
+		MaxAge: 600,
 	})
 }
 

@@ -227,10 +227,11 @@ func TestOpenAPISecurityMatchesAuthentication(t *testing.T) {
 		if method != http.MethodGet {
 			body = map[string]any{}
 		}
-		// The authentication middleware's 401 names the header it wants.
+		// The authentication middleware's 401 names the header it wants (in
+		// its body, which a HEAD answer has not).
 		r := env.Do(method, strings.ReplaceAll(path, "{id}", "00000000-0000-0000-0000-000000000000"), "", body)
 		asksForToken := r.Status == http.StatusUnauthorized && strings.Contains(r.Header.Get("WWW-Authenticate"), "Bearer") &&
-			strings.Contains(fmt.Sprint(r.JSON["detail"]), "Authorization: Bearer")
+			(method == http.MethodHead || strings.Contains(fmt.Sprint(r.JSON["detail"]), "Authorization: Bearer"))
 		if protected && !asksForToken {
 			bad = append(bad, fmt.Sprintf("%s: without a token answered %d %s, want the authentication 401", key, r.Status, bytes.TrimSpace(r.Raw)))
 		}

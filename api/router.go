@@ -169,6 +169,16 @@ func NewServer(d Deps) *echo.Echo {
 	in.GET("/orders/:id/rating", handleGetRating(d.Orders), allow(anyone...))
 	in.GET("/orders/:id/follow-ups", handleListFollowUps(d.Orders), allow(dispatcher, manager))
 
+	// resumable photo uploads (tus 1.0, tusd): who may add photos, with the
+	// photo limit; the request that completes an upload makes it the photo
+	up := newUploads(d.Orders, d.Config.Storage, d.Config.HTTP.RequestTimeout, d.Log)
+	photographers := allow(customer, technician)
+	in.POST("/uploads", handleCreateUpload(up), photographers)
+	in.add(http.MethodOptions, "/uploads", handleUploadOptions(up), photographers)
+	in.add(http.MethodHead, "/uploads/:id", handleUploadOffset(up), photographers, up.owned)
+	in.PATCH("/uploads/:id", handleUploadChunk(up), photographers, up.owned)
+	in.DELETE("/uploads/:id", handleDeleteUpload(up), photographers, up.owned)
+
 	// inbox
 	in.GET("/notifications", handleNotifications(d.Orders), allow(anyone...))
 	in.POST("/notifications/:id/read", handleReadNotification(d.Orders), allow(anyone...))
@@ -182,6 +192,8 @@ var largeBodies = map[string]bool{
 	"/v1/orders/:id/photos":   true,
 	"/v1/assets/:id/photos":   true,
 	"/v1/orders/:id/complete": true,
+	"/v1/uploads":             true, // tus: tusd bounds the bytes by Upload-Length (at most the photo limit)
+	"/v1/uploads/:id":         true,
 }
 
 // routes registers routes under a path prefix with middleware attached to each

@@ -59,6 +59,9 @@ func loadContract(data []byte) (*contract, error) {
 	if err != nil {
 		return nil, fmt.Errorf("apitest: loading openapi.json: %w", err)
 	}
+	// tus PATCH bodies (and creation-with-upload) are raw bytes, checked
+	// against their binary schema like application/octet-stream.
+	openapi3filter.RegisterBodyDecoder("application/offset+octet-stream", openapi3filter.FileBodyDecoder)
 	// The document's server is relative ("/"); match request paths as they are.
 	doc.Servers = nil
 	for _, f := range strictify(doc) {

@@ -183,10 +183,11 @@ func addHeader(resp *openapi3.Response, name string) {
 	resp.Headers[name] = &openapi3.HeaderRef{Value: &h}
 }
 
-// addRequestExamples gives every JSON request body an example assembled from
-// the examples of its schema's properties (swag writes them from the example
-// tags), and checks that the example is valid against the schema. A required
-// property without an example is an error: the annotations must carry one.
+// addRequestExamples gives every JSON and form request body an example
+// assembled from the examples of its schema's properties (swag writes them
+// from the example tags; a form's file part is rawBytesExample), and checks
+// that the example is valid against the schema. A required property without
+// an example is an error: the annotations must carry one.
 func addRequestExamples(doc *openapi3.T) error {
 	if doc.Paths == nil {
 		return nil
@@ -199,7 +200,7 @@ func addRequestExamples(doc *openapi3.T) error {
 			}
 			for _, name := range slices.Sorted(maps.Keys(op.RequestBody.Value.Content)) {
 				mt := op.RequestBody.Value.Content[name]
-				if !strings.HasSuffix(name, "json") { // a form's file parts have no example value
+				if !strings.HasSuffix(name, "json") && name != "multipart/form-data" { // raw bytes: fixMediaTypes
 					continue
 				}
 				if mt == nil || mt.Schema == nil || mt.Example != nil || len(mt.Examples) > 0 {
@@ -269,6 +270,8 @@ func exampleOf(ref *openapi3.SchemaRef, where string, depth int) (any, bool, err
 		return []any{v}, true, nil
 	case len(s.Enum) > 0:
 		return s.Enum[0], true, nil
+	case isBinary(ref): // a form's file part
+		return rawBytesExample, true, nil
 	case s.Type.Is(openapi3.TypeBoolean):
 		return false, true, nil
 	}

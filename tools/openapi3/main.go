@@ -24,8 +24,9 @@
 //   - each closed set is one component: enum constant names lose the schema
 //     name swag prefixes them with, and inline parameter enums equal to a
 //     component's refer to it (enums.go).
-//   - every JSON request body gets an example assembled from its properties'
-//     examples and checked against its schema.
+//   - every JSON or form request body gets an example assembled from its
+//     properties' examples and checked against its schema; a raw-bytes body
+//     (a tus chunk) is binary with a placeholder example (media.go).
 //   - the markers openapi2conv leaves for a conversion back to Swagger 2
 //     (x-originalParamName, x-formData-name) are removed.
 //

@@ -14,7 +14,10 @@ import (
 //   - a response that sends binary content (a file) has no JSON media type,
 //     and a non-JSON media type of a response always is binary;
 //   - in a multipart/form-data request body, a base64 ("byte") property of
-//     the JSON form is a file part (binary).
+//     the JSON form is a file part (binary);
+//   - a request body of raw bytes (an *octet-stream media type, e.g. a tus
+//     chunk) is binary, and as it has no JSON value to show, its example
+//     says what it is.
 func fixMediaTypes(doc *openapi3.T) {
 	if doc.Paths == nil {
 		return
@@ -32,12 +35,26 @@ func fixMediaTypes(doc *openapi3.T) {
 				if mt := op.RequestBody.Value.Content["multipart/form-data"]; mt != nil && mt.Schema != nil {
 					mt.Schema = formSchema(mt.Schema)
 				}
+				for name, mt := range op.RequestBody.Value.Content {
+					if isRawBytes(name) && mt != nil {
+						mt.Schema = binary()
+						if mt.Example == nil && len(mt.Examples) == 0 {
+							mt.Example = rawBytesExample
+						}
+					}
+				}
 			}
 		}
 	}
 }
 
 func isJSON(name string) bool { return strings.HasSuffix(name, "json") }
+
+// isRawBytes reports whether a request media type is a body of bytes as they are.
+func isRawBytes(name string) bool { return strings.HasSuffix(name, "octet-stream") }
+
+// rawBytesExample stands for a raw-bytes body in the document.
+const rawBytesExample = "<the file's bytes, as they are>"
 
 func isBinary(s *openapi3.SchemaRef) bool {
 	return s != nil && s.Value != nil && s.Ref == "" && s.Value.Type.Is("string") && s.Value.Format == "binary"

@@ -97,7 +97,8 @@ type Storage struct {
 	DecodeConcurrency int `yaml:"decode_concurrency" env:"FIELDOPS_PHOTO_DECODE_CONCURRENCY"`
 	// MaxPixels refuses images larger than this many pixels before decoding.
 	MaxPixels int64 `yaml:"max_pixels" env:"FIELDOPS_PHOTO_MAX_PIXELS"`
-	// UploadDir keeps unfinished resumable uploads (tus) when Kind is local.
+	// UploadDir keeps unfinished resumable uploads (tus), whatever Kind is:
+	// an upload lives on the replica that created it (see docs/ARCHITECTURE.md).
 	UploadDir string `yaml:"upload_dir" env:"FIELDOPS_UPLOAD_DIR"`
 }
 
