@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo-contrib/echoprometheus"
@@ -154,7 +155,10 @@ func NewServer(d Deps) *echo.Echo {
 	action(orders.ActReject, handleRejectQuote(d.Orders))
 	action(orders.ActStart, handleStart(d.Orders))
 	action(orders.ActAwaitingParts, handleAwaitParts(d.Orders))
-	action(orders.ActComplete, handleComplete(d.Orders, photoMax))
+	// completion carries the signature: a larger limit than JSON bodies, but
+	// bounded before the idempotency middleware reads the body to hash it
+	in.POST("/orders/:id/"+string(orders.ActComplete), handleComplete(d.Orders, completeBodyLimit),
+		allow(orders.RolesFor(orders.ActComplete)...), middleware.BodyLimit(strconv.Itoa(completeBodyLimit/1024)+"K"), idem)
 	action(orders.ActFollowUp, handleFollowUp(d.Orders))
 	action(orders.ActCancel, handleCancel(d.Orders))
 	action(orders.ActReopen, handleReopen(d.Orders))
@@ -186,8 +190,12 @@ func NewServer(d Deps) *echo.Echo {
 	return e
 }
 
-// largeBodies are the routes that take a photo: they stream it and apply
-// the photo size limit themselves instead of the global body limit.
+// completeBodyLimit bounds a completion request (fields and the signature
+// image, base64 or a file part): a signature is far smaller than a photo.
+const completeBodyLimit = 4 << 20
+
+// largeBodies are the routes that take a photo (or a signature): they
+// apply their own limit instead of the global body limit.
 var largeBodies = map[string]bool{
 	"/v1/orders/:id/photos":   true,
 	"/v1/assets/:id/photos":   true,
