@@ -6,8 +6,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -279,7 +282,7 @@ func (u *uploads) beforeCreate(hook tusd.HookEvent) (tusd.HTTPResponse, tusd.Fil
 	p, _ := auth.FromContext(ctx)
 	f, meta, err := parseUploadMetadata(hook.HTTPRequest.Header.Get("Upload-Metadata"))
 	if err == nil {
-		err = u.photos.PhotoTarget(ctx, p, f.orderID)
+		err = u.photos.PhotoTargetOf(ctx, p, f.orderID, f.photo.Kind)
 	}
 	if err != nil {
 		return tusd.HTTPResponse{}, tusd.FileInfoChanges{}, refuse(ctx, err)
@@ -456,4 +459,35 @@ func handleUploadChunk(u *uploads) echo.HandlerFunc {
 //	@Router			/v1/uploads/{id} [delete]
 func handleDeleteUpload(u *uploads) echo.HandlerFunc {
 	return u.serve(u.tus.DelFile)
+}
+
+// PurgeUploads removes resumable uploads nobody has written to for maxAge
+// (tusd's filestore keeps <id> and <id>.info in dir) and returns how many.
+// Every replica may run it (each purges its own directory).
+func PurgeUploads(dir string, maxAge time.Duration, now time.Time) (int, error) {
+	infos, err := filepath.Glob(filepath.Join(dir, "*.info"))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, info := range infos {
+		data := strings.TrimSuffix(info, ".info")
+		last := time.Time{}
+		for _, f := range []string{info, data} {
+			if st, err := os.Stat(f); err == nil && st.ModTime().After(last) {
+				last = st.ModTime()
+			}
+		}
+		if now.Sub(last) < maxAge {
+			continue
+		}
+		if err := os.Remove(data); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return n, err
+		}
+		if err := os.Remove(info); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }

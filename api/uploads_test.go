@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/fieldops/fieldops/api"
 	"github.com/fieldops/fieldops/api/apitest"
 )
 
@@ -260,6 +262,8 @@ func TestUploadsAreScopedToTheirCreator(t *testing.T) {
 		mustProblem(t, other.patch(loc, 100, img[100:200]), http.StatusNotFound, "", who+" PATCHes tom's upload")
 		mustProblem(t, other.do(http.MethodDelete, loc, nil), http.StatusNotFound, "", who+" DELETEs tom's upload")
 	}
+	alice := tusClient{t: t, env: env, tok: c.alice}
+	mustProblem(t, alice.create(len(img), "order_id", c.id, "kind", "after"), http.StatusUnprocessableEntity, "kind", "a customer's after photo, refused at creation")
 	disp := tusClient{t: t, env: env, tok: c.disp}
 	mustProblem(t, disp.create(len(img), "order_id", c.id, "kind", "other"), http.StatusForbidden, "", "a dispatcher creates")
 	mustProblem(t, disp.do(http.MethodHead, loc, nil), http.StatusForbidden, "", "a dispatcher HEADs")
@@ -341,5 +345,35 @@ func TestUploadRefusalsAreProblems(t *testing.T) {
 	if opts.Header.Get("Tus-Version") != "1.0.0" || opts.Header.Get("Tus-Max-Size") != strconv.FormatInt(limit, 10) ||
 		!strings.Contains(opts.Header.Get("Tus-Extension"), "termination") {
 		t.Fatalf("OPTIONS headers: %v", opts.Header)
+	}
+}
+
+// An upload nobody writes to for a day is purged; a recent one stays.
+func TestAbandonedUploadsArePurged(t *testing.T) {
+	env := apitest.New(t)
+	c := inProgressOrder(t, env, "repair")
+	img := jpegOf(t, noise(100, 80, 31))
+	tom := tusClient{t: t, env: env, tok: c.tom}
+	old := mustTus(t, tom.create(len(img), "order_id", c.id, "kind", "before"), http.StatusCreated, "create old").Header.Get("Location")
+	mustTus(t, tom.patch(old, 0, img[:50]), http.StatusNoContent, "old: some bytes")
+	fresh := mustTus(t, tom.create(len(img), "order_id", c.id, "kind", "after"), http.StatusCreated, "create fresh").Header.Get("Location")
+	if n := len(uploadDirEntries(t, env)); n != 4 {
+		t.Fatalf("%d files in the upload dir, want 4 (data + info of two uploads)", n)
+	}
+	// the old one was last written 25 h ago
+	id := old[strings.LastIndex(old, "/")+1:]
+	then := time.Now().Add(-25 * time.Hour)
+	for _, f := range []string{id, id + ".info"} {
+		if err := os.Chtimes(filepath.Join(env.UploadDir, f), then, then); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := api.PurgeUploads(env.UploadDir, 24*time.Hour, time.Now())
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d (%v), want 1", n, err)
+	}
+	mustProblem(t, tom.do(http.MethodHead, old, nil), http.StatusNotFound, "", "HEAD of the purged upload")
+	if off := tom.offset(fresh); off != 0 {
+		t.Fatalf("the fresh upload's offset is %d", off)
 	}
 }

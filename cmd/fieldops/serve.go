@@ -62,7 +62,7 @@ func cmdServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 			return err
 		}
 	}
-	go purgeIdempotencyKeys(ctx, a)
+	go housekeeping(ctx, a)
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return err
@@ -92,10 +92,14 @@ func seedDemo(ctx context.Context, a *app) error {
 	return demo.SeedOrders(ctx, a.identity, a.catalog, a.orders, now)
 }
 
-// purgeIdempotencyKeys deletes expired Idempotency-Key records hourly. Every
-// replica may run it; the DELETE is idempotent. (Claim ignores expired
-// records anyway; this only bounds the table.)
-func purgeIdempotencyKeys(ctx context.Context, a *app) {
+// UploadMaxAge is how long an unfinished resumable upload may sit untouched.
+const UploadMaxAge = 24 * time.Hour
+
+// housekeeping runs hourly: it deletes expired Idempotency-Key records (every
+// replica may; the DELETE is idempotent, and Claim ignores expired records
+// anyway: this only bounds the table) and this replica's resumable uploads
+// untouched for UploadMaxAge.
+func housekeeping(ctx context.Context, a *app) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -103,6 +107,11 @@ func purgeIdempotencyKeys(ctx context.Context, a *app) {
 			a.log.Warn("purging idempotency keys", "error", err)
 		} else if n > 0 {
 			a.log.Info("purged expired idempotency keys", "count", n)
+		}
+		if n, err := api.PurgeUploads(a.cfg.Storage.UploadDir, UploadMaxAge, a.clock.Now()); err != nil {
+			a.log.Warn("purging abandoned uploads", "error", err)
+		} else if n > 0 {
+			a.log.Info("purged abandoned uploads", "count", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -58,11 +58,17 @@ type Staged struct {
 // Conflict once the order is completed, closed or cancelled (its evidence
 // is final) or when p is a technician no longer assigned to it.
 func (s *Service) PhotoTarget(ctx context.Context, p auth.Principal, orderID uuid.UUID) error {
+	return s.PhotoTargetOf(ctx, p, orderID, "")
+}
+
+// PhotoTargetOf is PhotoTarget when the kind is known before the bytes (a
+// resumable upload's metadata): a customer's non-fault photo is refused at once.
+func (s *Service) PhotoTargetOf(ctx context.Context, p auth.Principal, orderID uuid.UUID, kind string) error {
 	o, err := s.visible(ctx, p, orderID)
 	if err != nil {
 		return err
 	}
-	return photoRules(p, o, "")
+	return photoRules(p, o, kind)
 }
 
 // photoRules decides whether p may add a photo of kind ("" = any kind, for
