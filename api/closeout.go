@@ -599,6 +599,7 @@ func handleRate(svc *orders.Service) echo.HandlerFunc {
 // handleGetRating returns an order's rating.
 //
 //	@Summary		An order's rating
+//	@Description	The customer's rating of the order, for whoever sees the order; 404 until it is rated.
 //	@ID				getOrderRating
 //	@Tags			close-out
 //	@Produce		json
@@ -665,6 +666,7 @@ func handleFollowUp(svc *orders.Service) echo.HandlerFunc {
 // handleListFollowUps lists an order's follow-up calls.
 //
 //	@Summary		List an order's follow-up calls
+//	@Description	Staff's follow-up calls on the order, oldest first (reached, satisfaction, resolved, notes): staff only.
 //	@ID				listFollowUps
 //	@Tags			close-out
 //	@Produce		json

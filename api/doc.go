@@ -26,7 +26,9 @@
 //	@tag.name					orders
 //	@tag.description			Work orders: intake, lists and delta sync, timeline, slots
 //	@tag.name					order life cycle
-//	@tag.description			Transitions from triage to the start of work, cancel and reopen
+//	@tag.description			Transitions from triage to completion and the follow-up call, cancel and reopen
+//	@tag.name					close-out
+//	@tag.description			Photos and their bytes, resumable uploads (tus 1.0), the signed service report, rating, follow-up calls
 //	@tag.name					notifications
 //	@tag.description			Per-user inbox
 //	@tag.name					ops

@@ -3184,6 +3184,8 @@ type ClientInterface interface {
 
 	// ListFollowUps List an order's follow-up calls
 	//
+	// Staff's follow-up calls on the order, oldest first (reached, satisfaction, resolved, notes): staff only.
+	//
 	// Corresponds with GET /v1/orders/{id}/follow-ups (the `ListFollowUps` operationId).
 	ListFollowUps(ctx context.Context, id openapi_types.UUID, params *ListFollowUpsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -3265,6 +3267,8 @@ type ClientInterface interface {
 	RejectQuote(ctx context.Context, id openapi_types.UUID, params *RejectQuoteParams, body RejectQuoteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOrderRating An order's rating
+	//
+	// The customer's rating of the order, for whoever sees the order; 404 until it is rated.
 	//
 	// Corresponds with GET /v1/orders/{id}/rating (the `GetOrderRating` operationId).
 	GetOrderRating(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4458,6 +4462,8 @@ func (c *Client) ListOrderEvents(ctx context.Context, id openapi_types.UUID, par
 
 // ListFollowUps List an order's follow-up calls
 //
+// Staff's follow-up calls on the order, oldest first (reached, satisfaction, resolved, notes): staff only.
+//
 // Corresponds with GET /v1/orders/{id}/follow-ups (the `ListFollowUps` operationId).
 func (c *Client) ListFollowUps(ctx context.Context, id openapi_types.UUID, params *ListFollowUpsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListFollowUpsRequest(c.Server, id, params)
@@ -4639,6 +4645,8 @@ func (c *Client) RejectQuote(ctx context.Context, id openapi_types.UUID, params 
 }
 
 // GetOrderRating An order's rating
+//
+// The customer's rating of the order, for whoever sees the order; 404 until it is rated.
 //
 // Corresponds with GET /v1/orders/{id}/rating (the `GetOrderRating` operationId).
 func (c *Client) GetOrderRating(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9339,6 +9347,8 @@ type ClientWithResponsesInterface interface {
 
 	// ListFollowUpsWithResponse List an order's follow-up calls
 	//
+	// Staff's follow-up calls on the order, oldest first (reached, satisfaction, resolved, notes): staff only.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/orders/{id}/follow-ups (the `ListFollowUps` operationId).
@@ -9426,6 +9436,8 @@ type ClientWithResponsesInterface interface {
 	RejectQuoteWithResponse(ctx context.Context, id openapi_types.UUID, params *RejectQuoteParams, body RejectQuoteJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectQuoteResponse, error)
 
 	// GetOrderRatingWithResponse An order's rating
+	//
+	// The customer's rating of the order, for whoever sees the order; 404 until it is rated.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -20660,6 +20672,8 @@ func (c *ClientWithResponses) ListOrderEventsWithResponse(ctx context.Context, i
 
 // ListFollowUpsWithResponse List an order's follow-up calls
 //
+// Staff's follow-up calls on the order, oldest first (reached, satisfaction, resolved, notes): staff only.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/orders/{id}/follow-ups (the `ListFollowUps` operationId).
@@ -20807,6 +20821,8 @@ func (c *ClientWithResponses) RejectQuoteWithResponse(ctx context.Context, id op
 }
 
 // GetOrderRatingWithResponse An order's rating
+//
+// The customer's rating of the order, for whoever sees the order; 404 until it is rated.
 //
 // Returns a wrapper object for the known response body format(s).
 //
