@@ -93,8 +93,10 @@ type Storage struct {
 	S3SecretKey string `yaml:"-" env:"FIELDOPS_S3_SECRET_KEY"`
 	// PhotoMaxSize is the largest photo (or signature) accepted.
 	PhotoMaxSize string `yaml:"photo_max_size" env:"FIELDOPS_PHOTO_MAX_SIZE"`
-	// DecodeConcurrency bounds how many images are decoded at once (memory).
-	DecodeConcurrency int `yaml:"decode_concurrency" env:"FIELDOPS_PHOTO_DECODE_CONCURRENCY"`
+	// DecodeMemory is the memory budget of image decoding (a size like
+	// 48MiB): decodes run at once while their estimated allocations fit in
+	// it; one larger than the whole budget runs alone.
+	DecodeMemory string `yaml:"decode_memory" env:"FIELDOPS_PHOTO_DECODE_MEMORY"`
 	// MaxPixels refuses images larger than this many pixels before decoding.
 	MaxPixels int64 `yaml:"max_pixels" env:"FIELDOPS_PHOTO_MAX_PIXELS"`
 	// UploadDir keeps unfinished resumable uploads (tus), whatever Kind is:
@@ -108,10 +110,20 @@ func (s Storage) PhotoMaxBytes() int64 {
 	return n
 }
 
+// DecodeMemoryBytes is DecodeMemory in bytes (validated at load).
+func (s Storage) DecodeMemoryBytes() int64 {
+	n, _ := bytes.Parse(s.DecodeMemory)
+	return n
+}
+
 // Log configures structured logging.
 type Log struct {
 	Level string `yaml:"level" env:"FIELDOPS_LOG_LEVEL"`
 }
+
+// MinDecodeMemory is the smallest decode memory budget accepted: a bare
+// number is bytes, so a smaller one is a mistake (an old concurrency count).
+const MinDecodeMemory = 1 << 20
 
 // MinSecretBytes is the shortest JWT secret accepted outside dev mode.
 const MinSecretBytes = 32
@@ -140,6 +152,9 @@ func Load(environ []string) (Config, error) {
 	}
 	if err := env.ParseWithOptions(&cfg, env.Options{Environment: envMap}); err != nil {
 		return cfg, fmt.Errorf("config: environment: %w", err)
+	}
+	if _, ok := envMap["FIELDOPS_PHOTO_DECODE_CONCURRENCY"]; ok {
+		return cfg, errors.New("config: FIELDOPS_PHOTO_DECODE_CONCURRENCY was replaced by FIELDOPS_PHOTO_DECODE_MEMORY, a memory budget like 48MiB")
 	}
 	return cfg, cfg.finish()
 }
@@ -187,8 +202,11 @@ func (c *Config) finish() error {
 	if n, err := bytes.Parse(c.Storage.PhotoMaxSize); err != nil || n < 1 {
 		problems = append(problems, fmt.Sprintf("FIELDOPS_PHOTO_MAX_SIZE %q is not a size like 15MiB", c.Storage.PhotoMaxSize))
 	}
-	if c.Storage.DecodeConcurrency < 1 || c.Storage.MaxPixels < 1 {
-		problems = append(problems, "FIELDOPS_PHOTO_DECODE_CONCURRENCY and FIELDOPS_PHOTO_MAX_PIXELS must be positive")
+	if n, err := bytes.Parse(c.Storage.DecodeMemory); err != nil || n < MinDecodeMemory {
+		problems = append(problems, fmt.Sprintf("FIELDOPS_PHOTO_DECODE_MEMORY %q is not a size of at least 1MiB like 48MiB", c.Storage.DecodeMemory))
+	}
+	if c.Storage.MaxPixels < 1 {
+		problems = append(problems, "FIELDOPS_PHOTO_MAX_PIXELS must be positive")
 	}
 	if _, err := bytes.Parse(c.HTTP.BodyLimit); err != nil {
 		problems = append(problems, fmt.Sprintf("FIELDOPS_HTTP_BODY_LIMIT %q is not a size like 1MiB or 512KiB", c.HTTP.BodyLimit))

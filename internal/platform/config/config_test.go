@@ -48,6 +48,8 @@ func TestLoadDefaults(t *testing.T) {
 		{"no jwt secret", cfg.Auth.JWTSecret, ""},
 		{"migrate on start", cfg.Database.MigrateOnStart, true},
 		{"no cors origins", len(cfg.HTTP.CORSOrigins), 0},
+		{"decode memory", cfg.Storage.DecodeMemoryBytes(), int64(48 << 20)},
+		{"max pixels", cfg.Storage.MaxPixels, int64(50_000_000)},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -78,6 +80,8 @@ func TestLoadEnvironmentOverrides(t *testing.T) {
 			func(c config.Config) (any, any) { return c.Dev, true }},
 		{"FIELDOPS_JWT_SECRET comes from the environment", "FIELDOPS_JWT_SECRET=from-env",
 			func(c config.Config) (any, any) { return c.Auth.JWTSecret, "from-env" }},
+		{"FIELDOPS_PHOTO_DECODE_MEMORY takes a size", "FIELDOPS_PHOTO_DECODE_MEMORY=128MiB",
+			func(c config.Config) (any, any) { return c.Storage.DecodeMemoryBytes(), int64(128 << 20) }},
 		{"a value may contain '='", "DATABASE_URL=postgres://h/db?options=-c%20a=b",
 			func(c config.Config) (any, any) { return c.Database.URL, "postgres://h/db?options=-c%20a=b" }},
 	}
@@ -153,6 +157,18 @@ func TestLoadErrors(t *testing.T) {
 		{"a non-positive ttl is an error", func(*testing.T) []string {
 			return []string{"FIELDOPS_ACCESS_TTL=0s"}
 		}, []string{"access_ttl"}},
+		{"a decode memory that is not a size is an error", func(*testing.T) []string {
+			return []string{"FIELDOPS_PHOTO_DECODE_MEMORY=2"}
+		}, []string{"FIELDOPS_PHOTO_DECODE_MEMORY", `"2"`}},
+		{"a zero decode memory is an error", func(*testing.T) []string {
+			return []string{"FIELDOPS_PHOTO_DECODE_MEMORY=0MiB"}
+		}, []string{"FIELDOPS_PHOTO_DECODE_MEMORY"}},
+		{"the old decode concurrency variable is refused", func(*testing.T) []string {
+			return []string{"FIELDOPS_PHOTO_DECODE_CONCURRENCY=2"}
+		}, []string{"FIELDOPS_PHOTO_DECODE_CONCURRENCY", "FIELDOPS_PHOTO_DECODE_MEMORY"}},
+		{"the old decode_concurrency key is named", func(t *testing.T) []string {
+			return []string{"FIELDOPS_CONFIG=" + writeFile(t, "storage:\n  decode_concurrency: 2\n")}
+		}, []string{"decode_concurrency"}},
 		{"an unknown storage kind is an error", func(*testing.T) []string {
 			return []string{"FIELDOPS_STORAGE=ftp"}
 		}, []string{"FIELDOPS_STORAGE", "ftp"}},

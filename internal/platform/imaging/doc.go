@@ -19,8 +19,11 @@
 // two passes over an io.ReaderAt (the first reads only chunk headers to learn
 // the output size) and HEIC by copying the file with the metadata payloads
 // overwritten by zeros. Only the HEIC meta box (at most 4 MiB) is read whole.
-// Decoding holds a full bitmap, which is why Inspector bounds how many decodes
-// run at once and how many pixels one may have.
+// Decoding holds a full bitmap (and, for a progressive JPEG, every DCT
+// coefficient), which is why Inspector refuses images of too many pixels and
+// runs decodes within a memory budget: each one first takes from the budget
+// what it is estimated to allocate, from its dimensions and the layout its
+// header declares (see cost.go), and waits while the budget is taken.
 //
 // Phone cameras store JPEG pixels as the sensor reads them and say how to turn
 // them upright in the EXIF Orientation tag (1 to 8). For JPEG, the orientation

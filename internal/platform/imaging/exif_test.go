@@ -470,7 +470,7 @@ func TestThumbnailOrientationReaderFailure(t *testing.T) {
 	// The reader fails only from the third pass on: DecodeConfig and Decode
 	// succeed, reading the orientation does not.
 	r := &failAfter{data: in, passes: 2}
-	err := NewInspector(1, 100_000_000).Thumbnail(context.Background(), JPEG, r, int64(len(in)), 100, &bytes.Buffer{})
+	err := NewInspector(testBudget, 100_000_000).Thumbnail(context.Background(), JPEG, r, int64(len(in)), 100, &bytes.Buffer{})
 	if !errors.Is(err, errStorage) {
 		t.Fatalf("err = %v, want the reader's failure", err)
 	}

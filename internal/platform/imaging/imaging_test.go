@@ -17,6 +17,10 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/errs"
 )
 
+// testBudget is the memory budget of the tests' Inspectors: every test image
+// fits, none holds more than a quarter (so none forces a collection).
+const testBudget = 64 << 20
+
 // mustFixture reads a file of testdata/.
 func mustFixture(t *testing.T, name string) []byte {
 	t.Helper()

@@ -9,8 +9,10 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"runtime"
 
 	"golang.org/x/image/webp"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/fieldops/fieldops/internal/platform/errs"
 )
@@ -21,57 +23,86 @@ type Meta struct {
 	Width, Height int
 }
 
-// Inspector validates and decodes images, at most maxConcurrent at a time and
-// none with more than maxPixels pixels. It is safe for concurrent use.
+// Inspector validates and decodes images within a memory budget: before a
+// decode it estimates, from the image's header, how many bytes the decode
+// will allocate (decodeCost) and takes that many from the budget, waiting
+// while other decodes hold it; images of more than maxPixels pixels are
+// refused without decoding. An image whose estimate exceeds the whole budget
+// is not refused: it takes the whole budget and so decodes alone. It is safe
+// for concurrent use.
 type Inspector struct {
-	slots     chan struct{}
-	maxPixels int64
+	// budget is golang.org/x/sync/semaphore's Weighted. x/sync is one of
+	// the Go team's golang.org/x modules, well kept (maintained and
+	// released by the Go team, small, without dependencies) and already in
+	// go.sum through other modules. Weighted serves its waiters in order,
+	// so a large image waiting for the whole budget is not starved by small
+	// ones arriving after it.
+	budget      *semaphore.Weighted
+	budgetBytes int64
+	maxPixels   int64
 
-	// Test hooks: waiting runs when a call finds every slot taken and starts
-	// to wait; holding runs while a call holds a slot, before it decodes.
+	// Test hooks: waiting runs when a call finds too little of the budget
+	// free and starts to wait; holding runs while a call holds its share,
+	// before it decodes, with the bytes it holds.
 	waiting func()
-	holding func()
+	holding func(n int64)
 }
 
-// NewInspector returns an Inspector running at most maxConcurrent decodes at
-// once and refusing images of more than maxPixels pixels (width × height).
-// Both must be positive; NewInspector panics otherwise, as they come from
-// configuration checked at start-up.
-func NewInspector(maxConcurrent int, maxPixels int64) *Inspector {
-	if maxConcurrent < 1 || maxPixels < 1 {
-		panic(fmt.Sprintf("imaging: NewInspector(%d, %d): both limits must be positive", maxConcurrent, maxPixels))
+// NewInspector returns an Inspector whose decodes together hold at most
+// budgetBytes of estimated memory, and that refuses images of more than
+// maxPixels pixels (width × height). Both must be positive; NewInspector
+// panics otherwise, as they come from configuration checked at start-up.
+func NewInspector(budgetBytes int64, maxPixels int64) *Inspector {
+	if budgetBytes < 1 || maxPixels < 1 {
+		panic(fmt.Sprintf("imaging: NewInspector(%d, %d): both limits must be positive", budgetBytes, maxPixels))
 	}
-	return &Inspector{slots: make(chan struct{}, maxConcurrent), maxPixels: maxPixels}
+	return &Inspector{budget: semaphore.NewWeighted(budgetBytes), budgetBytes: budgetBytes, maxPixels: maxPixels}
 }
 
-// acquire takes a decode slot, waiting for one unless ctx ends first.
-func (in *Inspector) acquire(ctx context.Context) (release func(), err error) {
+// gcShare: after a decode that held more than 1/gcShare of the budget, its
+// memory is collected at once (see release).
+const gcShare = 4
+
+// acquire takes n bytes of the budget (all of it when n is more), waiting
+// for them unless ctx ends first. The returned release gives them back.
+func (in *Inspector) acquire(ctx context.Context, n int64) (release func(), err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	select {
-	case in.slots <- struct{}{}:
-	default:
+	n = min(max(n, 1), in.budgetBytes)
+	if !in.budget.TryAcquire(n) {
 		if in.waiting != nil {
 			in.waiting()
 		}
-		select {
-		case in.slots <- struct{}{}:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		if err := in.budget.Acquire(ctx, n); err != nil {
+			return nil, err
 		}
 	}
 	if in.holding != nil {
-		in.holding()
+		in.holding(n)
 	}
-	return func() { <-in.slots }, nil
+	return func() {
+		if n > in.budgetBytes/gcShare {
+			// The decode's bitmap (and a progressive JPEG's coefficients)
+			// is garbage now. Left to the pacer, the heap would grow to
+			// twice the live heap (GOGC=100) before collecting it, and the
+			// next decode would allocate beside it; collecting before the
+			// budget is released keeps the process near the budget.
+			// Collecting after releasing does not: the next decode starts
+			// at once and allocates while the collection runs. See
+			// docs/PERFORMANCE.md.
+			runtime.GC()
+		}
+		in.budget.Release(n)
+	}, nil
 }
 
 // Inspect fully validates the image of format f and the given size read
 // through r and returns its dimensions. JPEG, PNG and WebP are decoded
-// completely after their declared dimensions passed the pixel limit; HEIC's
-// container is parsed strictly (see the package comment). It waits for a
-// decode slot, returning ctx.Err() if ctx ends first. An invalid image is
+// completely after their declared dimensions passed the pixel limit, within
+// the memory budget; HEIC's container is parsed strictly (see the package
+// comment), within the budget too, for its meta box. It waits for its share
+// of the budget, returning ctx.Err() if ctx ends first. An invalid image is
 // errs.UnsupportedMedia.
 func (in *Inspector) Inspect(ctx context.Context, f Format, r io.ReaderAt, size int64) (Meta, error) {
 	if !f.known() {
@@ -80,13 +111,16 @@ func (in *Inspector) Inspect(ctx context.Context, f Format, r io.ReaderAt, size 
 	if size <= 0 {
 		return Meta{}, unsupported("the file is empty")
 	}
-	release, err := in.acquire(ctx)
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return Meta{}, err
 	}
-	defer release()
 
 	if f == HEIC {
+		release, err := in.acquire(ctx, min(size, maxMetaSize)+decodeOverhead)
+		if err != nil {
+			return Meta{}, err
+		}
+		defer release()
 		c, err := parseHEIC(r, size)
 		if err != nil {
 			return Meta{}, err
@@ -96,7 +130,23 @@ func (in *Inspector) Inspect(ctx context.Context, f Format, r io.ReaderAt, size 
 		}
 		return Meta{Format: f, Width: c.width, Height: c.height}, nil
 	}
-	img, err := in.decode(f, r, size)
+	cfg, err := in.config(f, r, size)
+	if err != nil {
+		return Meta{}, err
+	}
+	release, err := in.acquire(ctx, decodeCost(f, r, size, cfg.Width, cfg.Height))
+	if err != nil {
+		return Meta{}, err
+	}
+	defer release()
+	// The image is dropped before release runs: decodeMeta keeps only its size.
+	return in.decodeMeta(f, r, size, cfg)
+}
+
+// decodeMeta decodes the image and returns its Meta; the caller holds its
+// share of the budget.
+func (in *Inspector) decodeMeta(f Format, r io.ReaderAt, size int64, cfg image.Config) (Meta, error) {
+	img, err := in.decode(f, r, size, cfg)
 	if err != nil {
 		return Meta{}, err
 	}
@@ -115,31 +165,45 @@ func (in *Inspector) checkPixels(f Format, width, height int) error {
 	return nil
 }
 
-// decode decodes a JPEG, PNG or WebP image completely, after checking its
-// declared dimensions. The caller holds a slot.
-func (in *Inspector) decode(f Format, r io.ReaderAt, size int64) (image.Image, error) {
-	var (
-		decodeConfig func(io.Reader) (image.Config, error)
-		decode       func(io.Reader) (image.Image, error)
-	)
+// codec returns the functions of image/jpeg, image/png or x/image/webp for f.
+func codec(f Format) (decodeConfig func(io.Reader) (image.Config, error), decode func(io.Reader) (image.Image, error), ok bool) {
 	switch f {
 	case JPEG:
-		decodeConfig, decode = jpeg.DecodeConfig, jpeg.Decode
+		return jpeg.DecodeConfig, jpeg.Decode, true
 	case PNG:
-		decodeConfig, decode = png.DecodeConfig, png.Decode
+		return png.DecodeConfig, png.Decode, true
 	case WebP:
-		decodeConfig, decode = webp.DecodeConfig, webp.Decode
-	default:
-		return nil, unsupported("the %s image cannot be decoded", f.name())
+		return webp.DecodeConfig, webp.Decode, true
+	}
+	return nil, nil, false
+}
+
+// config reads the declared dimensions of a JPEG, PNG or WebP image and
+// checks them against the pixel limit, without decoding the pixels.
+func (in *Inspector) config(f Format, r io.ReaderAt, size int64) (image.Config, error) {
+	decodeConfig, _, ok := codec(f)
+	if !ok {
+		return image.Config{}, unsupported("the %s image cannot be decoded", f.name())
 	}
 	src := &readerAt{r: r}
 	cfg, err := decodeConfig(bufio.NewReader(io.NewSectionReader(src, 0, size)))
 	if err != nil {
-		return nil, src.blame(f, err)
+		return image.Config{}, src.blame(f, err)
 	}
 	if err := in.checkPixels(f, cfg.Width, cfg.Height); err != nil {
-		return nil, err
+		return image.Config{}, err
 	}
+	return cfg, nil
+}
+
+// decode decodes a JPEG, PNG or WebP image completely and checks that it has
+// the dimensions config read. The caller holds its share of the budget.
+func (in *Inspector) decode(f Format, r io.ReaderAt, size int64, cfg image.Config) (image.Image, error) {
+	_, decode, ok := codec(f)
+	if !ok {
+		return nil, unsupported("the %s image cannot be decoded", f.name())
+	}
+	src := &readerAt{r: r}
 	img, err := decode(bufio.NewReader(io.NewSectionReader(src, 0, size)))
 	if err != nil {
 		return nil, src.blame(f, err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"io"
 	"runtime"
 	"testing"
 )
@@ -15,7 +16,7 @@ func inspect(t *testing.T, in *Inspector, f Format, b []byte) (Meta, error) {
 }
 
 func TestInspectDimensions(t *testing.T) {
-	in := NewInspector(2, 100_000_000)
+	in := NewInspector(testBudget, 100_000_000)
 	tests := []struct {
 		name string
 		f    Format
@@ -46,7 +47,7 @@ func TestInspectDimensions(t *testing.T) {
 }
 
 func TestInspectRefusesBrokenFiles(t *testing.T) {
-	in := NewInspector(2, 100_000_000)
+	in := NewInspector(testBudget, 100_000_000)
 
 	jpg := mustJPEG(t, testImage(320, 240))
 	pngData := mustPNG(t, testImage(64, 64))
@@ -94,7 +95,7 @@ func TestInspectRefusesTooManyPixelsWithoutDecoding(t *testing.T) {
 	bomb = append(bomb, pngChunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})...)
 	bomb = append(bomb, pngChunk("IEND", nil)...)
 
-	in := NewInspector(1, 100_000_000)
+	in := NewInspector(testBudget, 100_000_000)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	_, err := inspect(t, in, PNG, bomb)
@@ -105,13 +106,25 @@ func TestInspectRefusesTooManyPixelsWithoutDecoding(t *testing.T) {
 	}
 
 	// The same limit holds for a HEIC's declared size.
-	_, err = inspect(t, NewInspector(1, 64*48-1), HEIC, mustFixture(t, "photo.heic"))
+	_, err = inspect(t, NewInspector(testBudget, 64*48-1), HEIC, mustFixture(t, "photo.heic"))
 	wantUnsupported(t, err, "64×48")
 }
 
-func TestInspectConcurrencyBound(t *testing.T) {
-	data := mustPNG(t, testImage(16, 16))
-	run := func(in *Inspector, ctx context.Context) chan error {
+func TestInspectMemoryBudget(t *testing.T) {
+	small := mustPNG(t, testImage(16, 16))
+	large := mustPNG(t, testImage(400, 300))
+	cost := func(data []byte) int64 {
+		cfg, err := NewInspector(testBudget, 100_000_000).config(PNG, bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return decodeCost(PNG, bytes.NewReader(data), int64(len(data)), cfg.Width, cfg.Height)
+	}
+	smallCost, largeCost := cost(small), cost(large)
+	if largeCost <= 2*smallCost {
+		t.Fatalf("the large image's estimate (%d) should exceed two small ones (%d)", largeCost, 2*smallCost)
+	}
+	run := func(in *Inspector, ctx context.Context, data []byte) chan error {
 		done := make(chan error, 1)
 		go func() {
 			_, err := in.Inspect(ctx, PNG, bytes.NewReader(data), int64(len(data)))
@@ -119,44 +132,112 @@ func TestInspectConcurrencyBound(t *testing.T) {
 		}()
 		return done
 	}
-
-	t.Run("a second call waits until the first one is done", func(t *testing.T) {
-		in := NewInspector(1, 100_000_000)
-		holding, release, waiting := make(chan struct{}, 2), make(chan struct{}), make(chan struct{}, 2)
-		in.holding = func() { holding <- struct{}{}; <-release }
+	// hooks makes every call report the bytes it holds on holding and wait
+	// for release before decoding, and report on waiting when it waits.
+	hooks := func(in *Inspector) (holding chan int64, release, waiting chan struct{}) {
+		holding, release, waiting = make(chan int64, 3), make(chan struct{}), make(chan struct{}, 3)
+		in.holding = func(n int64) { holding <- n; <-release }
 		in.waiting = func() { waiting <- struct{}{} }
-
-		first := run(in, context.Background())
-		<-holding // the first call holds the only slot
-		second := run(in, context.Background())
-		<-waiting // the second one found it taken
+		return holding, release, waiting
+	}
+	notYet := func(t *testing.T, holding chan int64, done chan error) {
+		t.Helper()
 		select {
-		case <-holding:
-			t.Fatal("the second call got a slot while the first one held it")
-		case err := <-second:
-			t.Fatalf("the second call returned while the first one held the slot: %v", err)
+		case n := <-holding:
+			t.Fatalf("a waiting call got %d bytes of the budget", n)
+		case err := <-done:
+			t.Fatalf("a waiting call returned: %v", err)
 		default:
 		}
+	}
+
+	t.Run("with a budget that fits one image, a second call waits until the first one is done", func(t *testing.T) {
+		in := NewInspector(smallCost*3/2, 100_000_000)
+		holding, release, waiting := hooks(in)
+
+		first := run(in, context.Background(), small)
+		if n := <-holding; n != smallCost {
+			t.Fatalf("the first call holds %d bytes, want its estimate %d", n, smallCost)
+		}
+		second := run(in, context.Background(), small)
+		<-waiting // the second one found too little left
+		notYet(t, holding, second)
 		close(release)
 		if err := <-first; err != nil {
 			t.Fatal(err)
 		}
-		<-holding // the second call gets the slot only now
+		<-holding // the second call gets its share only now
 		if err := <-second; err != nil {
 			t.Fatal(err)
 		}
 	})
 
-	t.Run("a waiting call gives up when its context ends", func(t *testing.T) {
-		in := NewInspector(1, 100_000_000)
-		holding, release, waiting := make(chan struct{}, 2), make(chan struct{}), make(chan struct{}, 2)
-		in.holding = func() { holding <- struct{}{}; <-release }
-		in.waiting = func() { waiting <- struct{}{} }
+	t.Run("with a budget that fits two images, two calls run at once", func(t *testing.T) {
+		in := NewInspector(2*smallCost, 100_000_000)
+		holding, release := make(chan int64, 2), make(chan struct{})
+		in.holding = func(n int64) { holding <- n; <-release }
+		in.waiting = func() { t.Error("a call waited although the budget had room") }
 
-		first := run(in, context.Background())
+		first, second := run(in, context.Background(), small), run(in, context.Background(), small)
+		<-holding
+		<-holding // both hold their share at the same time
+		close(release)
+		for _, done := range []chan error{first, second} {
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+
+	t.Run("an image over the budget takes the whole budget and runs alone", func(t *testing.T) {
+		budget := 2 * smallCost // fits two small images, not the large one
+		in := NewInspector(budget, 100_000_000)
+		holding, release, waiting := hooks(in)
+
+		big := run(in, context.Background(), large)
+		if n := <-holding; n != budget {
+			t.Fatalf("the large image holds %d bytes, want the whole budget %d", n, budget)
+		}
+		second := run(in, context.Background(), small)
+		<-waiting
+		notYet(t, holding, second)
+		close(release)
+		if err := <-big; err != nil {
+			t.Fatalf("the image over the budget was refused: %v", err)
+		}
+		<-holding
+		if err := <-second; err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("an image over the budget waits until the budget is free", func(t *testing.T) {
+		in := NewInspector(2*smallCost, 100_000_000)
+		holding, release, waiting := hooks(in)
+
+		first := run(in, context.Background(), small)
+		<-holding
+		big := run(in, context.Background(), large)
+		<-waiting // half the budget is free, the large image needs all of it
+		notYet(t, holding, big)
+		close(release)
+		if err := <-first; err != nil {
+			t.Fatal(err)
+		}
+		<-holding
+		if err := <-big; err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("a waiting call gives up when its context ends", func(t *testing.T) {
+		in := NewInspector(smallCost, 100_000_000)
+		holding, release, waiting := hooks(in)
+
+		first := run(in, context.Background(), small)
 		<-holding
 		ctx, cancel := context.WithCancel(context.Background())
-		second := run(in, ctx)
+		second := run(in, ctx, small)
 		<-waiting
 		cancel()
 		if err := <-second; !errors.Is(err, context.Canceled) {
@@ -169,32 +250,33 @@ func TestInspectConcurrencyBound(t *testing.T) {
 		if len(holding) != 0 {
 			t.Fatal("the cancelled call decoded")
 		}
-	})
-
-	t.Run("maxConcurrent calls run at once", func(t *testing.T) {
-		in := NewInspector(2, 100_000_000)
-		holding, release := make(chan struct{}, 2), make(chan struct{})
-		in.holding = func() { holding <- struct{}{}; <-release }
-		in.waiting = func() { t.Error("a call waited although a slot was free") }
-
-		first, second := run(in, context.Background()), run(in, context.Background())
-		<-holding
-		<-holding // both hold a slot at the same time
-		close(release)
-		for _, done := range []chan error{first, second} {
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
+		// The cancelled call left the budget whole: an image of the whole
+		// budget gets it at once.
+		in.holding, in.waiting = nil, func() { t.Error("the budget was not whole again") }
+		if err := <-run(in, context.Background(), small); err != nil {
+			t.Fatal(err)
 		}
 	})
 
 	t.Run("an ended context is refused before decoding", func(t *testing.T) {
-		in := NewInspector(1, 100_000_000)
-		in.holding = func() { t.Error("decoded with an ended context") }
+		in := NewInspector(testBudget, 100_000_000)
+		in.holding = func(int64) { t.Error("decoded with an ended context") }
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if err := <-run(in, ctx); !errors.Is(err, context.Canceled) {
+		if err := <-run(in, ctx, small); !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+	})
+
+	t.Run("a thumbnail holds the decode's estimate and the resize buffers", func(t *testing.T) {
+		in := NewInspector(testBudget, 100_000_000)
+		var held int64
+		in.holding = func(n int64) { held = n }
+		if err := in.Thumbnail(context.Background(), PNG, bytes.NewReader(large), int64(len(large)), 64, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		if want := largeCost + thumbnailCost(400, 300, 64); held != want {
+			t.Fatalf("the thumbnail held %d bytes, want %d", held, want)
 		}
 	})
 }
@@ -207,7 +289,7 @@ var errStorage = errors.New("storage is down")
 func (failingReader) ReadAt([]byte, int64) (int, error) { return 0, errStorage }
 
 func TestInspectReportsReaderFailuresAsThemselves(t *testing.T) {
-	in := NewInspector(1, 100_000_000)
+	in := NewInspector(testBudget, 100_000_000)
 	for _, f := range []Format{JPEG, PNG, WebP, HEIC} {
 		_, err := in.Inspect(context.Background(), f, failingReader{}, 1000)
 		if !errors.Is(err, errStorage) {

@@ -179,7 +179,7 @@ func TestStripHEIC(t *testing.T) {
 		t.Fatalf("only %d bytes were zeroed", changed)
 	}
 
-	meta, err := inspect(t, NewInspector(1, 100_000_000), HEIC, out)
+	meta, err := inspect(t, NewInspector(testBudget, 100_000_000), HEIC, out)
 	if err != nil {
 		t.Fatalf("the stripped HEIC is refused: %v", err)
 	}

@@ -20,7 +20,8 @@ var ErrNoThumbnail = errors.New("imaging: no thumbnail for HEIC images")
 const thumbnailQuality = 80
 
 // Thumbnail decodes the image of format f and the given size read through r
-// (waiting for a decode slot like Inspect) and writes to w a JPEG whose longer
+// (waiting for its share of the memory budget like Inspect, the decode's
+// estimate plus the resize buffers) and writes to w a JPEG whose longer
 // side is at most maxSide pixels, keeping the aspect ratio; smaller images are
 // not enlarged. Transparent areas become white. A JPEG's EXIF orientation is
 // applied to the pixels, so the thumbnail (which has no EXIF) shows upright,
@@ -38,13 +39,27 @@ func (in *Inspector) Thumbnail(ctx context.Context, f Format, r io.ReaderAt, siz
 	case size <= 0:
 		return unsupported("the file is empty")
 	}
-	release, err := in.acquire(ctx)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	cfg, err := in.config(f, r, size)
+	if err != nil {
+		return err
+	}
+	cost := decodeCost(f, r, size, cfg.Width, cfg.Height) + thumbnailCost(cfg.Width, cfg.Height, maxSide)
+	release, err := in.acquire(ctx, cost)
 	if err != nil {
 		return err
 	}
 	defer release()
+	// The decoded image and the resize buffers are garbage when release runs.
+	return in.thumbnail(f, r, size, cfg, maxSide, w)
+}
 
-	img, err := in.decode(f, r, size)
+// thumbnail decodes, resizes and encodes; the caller holds its share of the
+// budget.
+func (in *Inspector) thumbnail(f Format, r io.ReaderAt, size int64, cfg image.Config, maxSide int, w io.Writer) error {
+	img, err := in.decode(f, r, size, cfg)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 func thumbnail(t *testing.T, f Format, data []byte, maxSide int) (image.Image, error) {
 	t.Helper()
 	var out bytes.Buffer
-	err := NewInspector(1, 100_000_000).Thumbnail(context.Background(), f, bytes.NewReader(data), int64(len(data)), maxSide, &out)
+	err := NewInspector(testBudget, 100_000_000).Thumbnail(context.Background(), f, bytes.NewReader(data), int64(len(data)), maxSide, &out)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func TestThumbnailRefusals(t *testing.T) {
 	_, err := thumbnail(t, JPEG, jpg[:len(jpg)/2], 64)
 	wantUnsupported(t, err, "not a valid JPEG image")
 
-	in := NewInspector(1, 1000)
+	in := NewInspector(testBudget, 1000)
 	data := mustPNG(t, testImage(40, 30))
 	err = in.Thumbnail(context.Background(), PNG, bytes.NewReader(data), int64(len(data)), 16, &bytes.Buffer{})
 	wantUnsupported(t, err, "more than the 1000 pixels")
