@@ -153,9 +153,6 @@ func Load(environ []string) (Config, error) {
 	if err := env.ParseWithOptions(&cfg, env.Options{Environment: envMap}); err != nil {
 		return cfg, fmt.Errorf("config: environment: %w", err)
 	}
-	if _, ok := envMap["FIELDOPS_PHOTO_DECODE_CONCURRENCY"]; ok {
-		return cfg, errors.New("config: FIELDOPS_PHOTO_DECODE_CONCURRENCY was replaced by FIELDOPS_PHOTO_DECODE_MEMORY, a memory budget like 48MiB")
-	}
 	return cfg, cfg.finish()
 }
 

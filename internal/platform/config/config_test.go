@@ -163,12 +163,6 @@ func TestLoadErrors(t *testing.T) {
 		{"a zero decode memory is an error", func(*testing.T) []string {
 			return []string{"FIELDOPS_PHOTO_DECODE_MEMORY=0MiB"}
 		}, []string{"FIELDOPS_PHOTO_DECODE_MEMORY"}},
-		{"the old decode concurrency variable is refused", func(*testing.T) []string {
-			return []string{"FIELDOPS_PHOTO_DECODE_CONCURRENCY=2"}
-		}, []string{"FIELDOPS_PHOTO_DECODE_CONCURRENCY", "FIELDOPS_PHOTO_DECODE_MEMORY"}},
-		{"the old decode_concurrency key is named", func(t *testing.T) []string {
-			return []string{"FIELDOPS_CONFIG=" + writeFile(t, "storage:\n  decode_concurrency: 2\n")}
-		}, []string{"decode_concurrency"}},
 		{"an unknown storage kind is an error", func(*testing.T) []string {
 			return []string{"FIELDOPS_STORAGE=ftp"}
 		}, []string{"FIELDOPS_STORAGE", "ftp"}},
