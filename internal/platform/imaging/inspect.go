@@ -63,11 +63,20 @@ func NewInspector(budgetBytes int64, maxPixels int64) *Inspector {
 // memory is collected at once (see release).
 const gcShare = 4
 
+// maxOverBudget: an image whose estimate is more than this many budgets is
+// refused (415) rather than decoded alone — the one case the budget alone
+// would not bound (e.g. a 50 MP progressive 4:4:4 JPEG, ~716 MiB).
+const maxOverBudget = 8
+
 // acquire takes n bytes of the budget (all of it when n is more), waiting
 // for them unless ctx ends first. The returned release gives them back.
 func (in *Inspector) acquire(ctx context.Context, n int64) (release func(), err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if n > maxOverBudget*in.budgetBytes {
+		return nil, unsupported("checking this image would take about %d MiB of memory, more than this server allows (%d MiB); send a smaller image or a baseline JPEG",
+			n>>20, (maxOverBudget*in.budgetBytes)>>20)
 	}
 	n = min(max(n, 1), in.budgetBytes)
 	if !in.budget.TryAcquire(n) {

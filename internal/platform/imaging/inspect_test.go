@@ -8,6 +8,8 @@ import (
 	"io"
 	"runtime"
 	"testing"
+
+	"github.com/fieldops/fieldops/internal/platform/errs"
 )
 
 func inspect(t *testing.T, in *Inspector, f Format, b []byte) (Meta, error) {
@@ -295,5 +297,28 @@ func TestInspectReportsReaderFailuresAsThemselves(t *testing.T) {
 		if !errors.Is(err, errStorage) {
 			t.Errorf("%s: err = %v, want the reader's error", f, err)
 		}
+	}
+}
+
+// An image that would need more than maxOverBudget budgets is refused before
+// decoding, with a clear 415; one that needs less decodes alone.
+func TestInspectRefusesImagesFarOverTheBudget(t *testing.T) {
+	in := NewInspector(1<<20, 100_000_000)    // 1 MiB budget: at most 8 MiB per image
+	small := mustPNG(t, testImage(1000, 500)) // ~2 MiB decoded: over the budget, runs alone
+	if m, err := inspect(t, in, PNG, small); err != nil || m.Width != 1000 {
+		t.Fatalf("an image of about two budgets: %v %+v", err, m)
+	}
+	big := mustPNG(t, testImage(3000, 3000)) // ~36 MiB decoded
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := inspect(t, in, PNG, big)
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Kind != errs.UnsupportedMedia || !bytes.Contains([]byte(e.Message), []byte("MiB of memory")) {
+		t.Fatalf("an image of ~36 budgets: %v", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 4<<20 {
+		t.Fatalf("refusing it allocated %d bytes: it was decoded", grew)
 	}
 }
