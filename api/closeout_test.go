@@ -637,3 +637,35 @@ func TestAssetProofOfPurchase(t *testing.T) {
 		t.Fatalf("%d photos, files %v", n, blobFiles(t, env))
 	}
 }
+
+// A technician who declined the job is as good as a stranger to its photos:
+// 404 on the list, the content and the upload — until assigned again.
+func TestDeclinedTechnicianLosesThePhotos(t *testing.T) {
+	env := apitest.New(t)
+	alice, disp, tom := env.Token("alice@example.com"), env.Token("dispatcher@fieldops.test"), env.Token("tom@fieldops.test")
+	o := mustStatus(t, env.Do(http.MethodPost, "/v1/orders", alice, map[string]any{
+		"type": "repair", "description": "AC drips water", "asset_id": aliceAsset(t, env, alice),
+		"address": map[string]any{"line1": "12 Harbour Road", "city": "Northport", "region": "north"},
+	}), http.StatusCreated, "create").JSON
+	c := closeOut{env: env, id: o["id"].(string), tom: tom, alice: alice, disp: disp}
+	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+c.id+"/triage", disp, map[string]any{}), http.StatusOK, "triage")
+	assign := func() {
+		mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+c.id+"/assign", disp, map[string]any{"technician_id": env.UserID("tom@fieldops.test")}), http.StatusOK, "assign")
+	}
+	assign()
+	fault := withExifGPS(jpegOf(t, noise(40, 40, 41)))
+	ph := mustStatus(t, c.photo(t, alice, "fault", "f.jpg", "image/jpeg", fault, "lat", "31.2", "lng", "121.5"), http.StatusCreated, "fault photo").JSON
+	mustStatus(t, env.Do(http.MethodGet, "/v1/orders/"+c.id+"/photos", tom, nil), http.StatusOK, "assigned tom lists")
+	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+c.id+"/decline", tom, map[string]any{"reason": "too far"}), http.StatusOK, "decline")
+
+	mustStatus(t, env.Do(http.MethodGet, "/v1/orders/"+c.id+"/photos", tom, nil), http.StatusNotFound, "declined tom lists")
+	if res, _ := get(t, env, "/v1/photos/"+ph["id"].(string)+"/content", tom); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("declined tom reads the content: %d", res.StatusCode)
+	}
+	mustStatus(t, c.photo(t, tom, "before", "b.jpg", "image/jpeg", jpegOf(t, noise(20, 20, 42))), http.StatusNotFound, "declined tom uploads")
+
+	assign()
+	if l := mustStatus(t, env.Do(http.MethodGet, "/v1/orders/"+c.id+"/photos", tom, nil), http.StatusOK, "reassigned tom lists").Items(t); len(l) != 1 {
+		t.Fatalf("reassigned tom sees %d photos", len(l))
+	}
+}

@@ -47,9 +47,32 @@ func keyset[T any](q *gorm.DB, after *page.Key, n int) ([]T, error) {
 	return out, err
 }
 
-// photos reads up to n photos of an order after a keyset position, oldest first.
-func (s store) photos(ctx context.Context, order uuid.UUID, after *page.Key, n int) ([]Photo, error) {
-	return keyset[Photo](s.db.WithContext(ctx).Where("order_id = ?", order), after, n)
+// photos reads up to n photos of an order after a keyset position, oldest
+// first; with only set, just that technician's own and those of the visits
+// they completed.
+func (s store) photos(ctx context.Context, order uuid.UUID, only *uuid.UUID, after *page.Key, n int) ([]Photo, error) {
+	q := s.db.WithContext(ctx).Where("order_id = ?", order)
+	if only != nil {
+		q = q.Where("(uploaded_by = ? OR visit IN (SELECT visit FROM completions WHERE order_id = ? AND technician_id = ?))", *only, order, *only)
+	}
+	return keyset[Photo](q, after, n)
+}
+
+// workedOn reports whether a technician took photos on, or completed a
+// visit of, the order.
+func (s store) workedOn(ctx context.Context, order, tech uuid.UUID) (bool, error) {
+	var ok bool
+	err := s.db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM photos WHERE order_id = ? AND uploaded_by = ?)
+		OR EXISTS (SELECT 1 FROM completions WHERE order_id = ? AND technician_id = ?)`, order, tech, order, tech).Scan(&ok).Error
+	return ok, err
+}
+
+// completedVisit reports whether a technician completed that visit of the order.
+func (s store) completedVisit(ctx context.Context, order uuid.UUID, visit int, tech uuid.UUID) (bool, error) {
+	var ok bool
+	err := s.db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM completions WHERE order_id = ? AND visit = ? AND technician_id = ?)`,
+		order, visit, tech).Scan(&ok).Error
+	return ok, err
 }
 
 // assetPhotos reads up to n photos of an asset after a keyset position, oldest first.

@@ -54,9 +54,9 @@ type Staged struct {
 }
 
 // PhotoTarget checks, before any byte is read, that p may add photos to the
-// order now: NotFound when p cannot see it, Forbidden for staff roles,
-// Conflict once the order is completed, closed or cancelled (its evidence
-// is final) or when p is a technician no longer assigned to it.
+// order now: NotFound when p cannot see it or is a technician not assigned
+// to it now, Forbidden for staff roles, Conflict once the order is
+// completed, closed or cancelled (its evidence is final).
 func (s *Service) PhotoTarget(ctx context.Context, p auth.Principal, orderID uuid.UUID) error {
 	return s.PhotoTargetOf(ctx, p, orderID, "")
 }
@@ -83,9 +83,8 @@ func photoRules(p auth.Principal, o Order, kind string) error {
 			return errs.Field("kind", "customers add fault photos only")
 		}
 	case auth.RoleTechnician:
-		if o.TechnicianID == nil || *o.TechnicianID != p.UserID {
-			return &errs.Error{Kind: errs.Conflict, Message: "the order is assigned to another technician",
-				Extra: map[string]any{"current_status": o.Status}}
+		if !assignedTo(p, o) { // a technician who declined or was taken off: as if unknown
+			return errs.NotFoundf("order")
 		}
 	default:
 		return errs.E(errs.Forbidden, "only the order's customer and its technician add photos")
@@ -304,12 +303,25 @@ type PhotoPage struct {
 }
 
 // Photos lists an order's photos (every visit, the signatures included).
-// A customer sees where and when a photo was taken only for their own.
+// A customer sees where and when a photo was taken only for their own. A
+// technician sees them all while assigned; afterwards only their own and
+// those of the visits they completed, and a technician who did neither (who
+// declined, or was taken off before working) gets NotFound.
 func (s *Service) Photos(ctx context.Context, p auth.Principal, orderID uuid.UUID, pr page.Request) (PhotoPage, error) {
-	if _, err := s.visible(ctx, p, orderID); err != nil {
+	o, err := s.visible(ctx, p, orderID)
+	if err != nil {
 		return PhotoPage{}, err
 	}
-	rows, err := s.st.photos(ctx, orderID, pr.After, pr.Limit+1)
+	var only *uuid.UUID // a former technician: their own photos and those of visits they completed
+	if p.Role == auth.RoleTechnician && !assignedTo(p, o) {
+		if ok, err := s.st.workedOn(ctx, orderID, p.UserID); err != nil {
+			return PhotoPage{}, err
+		} else if !ok {
+			return PhotoPage{}, errs.NotFoundf("order")
+		}
+		only = &p.UserID
+	}
+	rows, err := s.st.photos(ctx, orderID, only, pr.After, pr.Limit+1)
 	if err != nil {
 		return PhotoPage{}, err
 	}
@@ -385,12 +397,20 @@ func (s *Service) PhotoContent(ctx context.Context, p auth.Principal, id uuid.UU
 	return Content{Object: obj, ContentType: ph.ContentType, ETag: `"` + ph.SHA256 + `"`, ModTime: ph.CreatedAt}, nil
 }
 
-// mayViewPhoto is NotFound unless p may see the photo's order or asset.
+// mayViewPhoto is NotFound unless p may see the photo's order (a former
+// technician: their own photo, or one of a visit they completed) or asset.
 func (s *Service) mayViewPhoto(ctx context.Context, p auth.Principal, ph Photo) error {
 	var err error
 	switch {
 	case ph.OrderID != nil:
-		_, err = s.visible(ctx, p, *ph.OrderID)
+		var o Order
+		o, err = s.visible(ctx, p, *ph.OrderID)
+		if err == nil && p.Role == auth.RoleTechnician && !assignedTo(p, o) && ph.UploadedBy != p.UserID {
+			var ok bool
+			if ok, err = s.st.completedVisit(ctx, *ph.OrderID, *ph.Visit, p.UserID); err == nil && !ok {
+				err = errs.NotFoundf("photo")
+			}
+		}
 	case ph.AssetID != nil:
 		_, err = s.catalog.GetAsset(ctx, p, *ph.AssetID)
 	}
@@ -516,4 +536,9 @@ func (s *Service) AssetPhotos(ctx context.Context, p auth.Principal, assetID uui
 	}
 	items, next := page.Cut(rows, pr.Limit, func(ph Photo) page.Key { return page.Key{At: ph.CreatedAt, ID: ph.ID} })
 	return PhotoPage{Items: items, NextCursor: next}, nil
+}
+
+// assignedTo reports whether p is the order's technician now.
+func assignedTo(p auth.Principal, o Order) bool {
+	return o.TechnicianID != nil && *o.TechnicianID == p.UserID
 }
