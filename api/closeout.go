@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -9,9 +10,11 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -32,7 +35,7 @@ import (
 const formOverhead = 64 << 10
 
 // multipartForm reads a multipart/form-data body part by part, never holding
-// a file in memory: text fields (at most 1 KiB each, names in fields) are
+// a file in memory: text fields (UTF-8, at most 4 KiB each, names in fields) are
 // collected, and the one file part named fileField is handed to file as a
 // stream when it comes. Unknown parts are Invalid naming them.
 func multipartForm(c echo.Context, limit int64, fileField string, fields []string, file func(p *multipart.Part) error) (map[string]string, bool, error) {
@@ -60,7 +63,7 @@ func readForm(c echo.Context, limit int64, fileField string, fields []string, va
 			break
 		}
 		if err != nil {
-			return nil, sawFile, bodyError(err)
+			return nil, sawFile, readError(err)
 		}
 		name := part.FormName()
 		switch {
@@ -77,13 +80,16 @@ func readForm(c echo.Context, limit int64, fileField string, fields []string, va
 			if stopAfterFile {
 				return values, sawFile, nil
 			}
-		case contains(fields, name):
-			b, err := io.ReadAll(io.LimitReader(part, 1025))
+		case slices.Contains(fields, name):
+			b, err := io.ReadAll(io.LimitReader(part, 4097))
 			if err != nil {
-				return nil, sawFile, bodyError(err)
+				return nil, sawFile, readError(err)
 			}
-			if len(b) > 1024 {
-				return nil, sawFile, errs.Field(name, "must be at most 1024 bytes")
+			if len(b) > 4096 {
+				return nil, sawFile, errs.Field(name, "must be at most 4096 bytes")
+			}
+			if !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
+				return nil, sawFile, errs.Field(name, "must be UTF-8 text without NUL characters")
 			}
 			if _, dup := values[name]; dup {
 				return nil, sawFile, errs.Field(name, "must be sent once")
@@ -97,29 +103,31 @@ func readForm(c echo.Context, limit int64, fileField string, fields []string, va
 	return values, sawFile, nil
 }
 
-func contains(set []string, s string) bool {
-	for _, v := range set {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-// bodyError maps a failure to read the body (over the limit, cut off) to a problem.
-func bodyError(err error) error {
-	if err == nil {
-		return nil
-	}
+// readError maps a failure to read the form itself: over the limit 413,
+// anything else (cut off, malformed) 400.
+func readError(err error) error {
 	var mbe *http.MaxBytesError
-	var e *errs.Error
-	switch {
-	case errors.As(err, &e):
-		return err
-	case errors.As(err, &mbe):
+	if errors.As(err, &mbe) {
 		return errs.E(errs.TooLarge, "the body is larger than %d bytes", mbe.Limit)
 	}
 	return &errs.Error{Kind: errs.BadRequest, Message: "the multipart body could not be read", Err: err}
+}
+
+// streamError maps the error of whatever consumed a file part (staging a
+// photo, completing with a signature): the body over the limit is 413, the
+// body cut off 400; every other error (a refusal, or the database failing:
+// 5xx, which frees an Idempotency-Key for a retry) passes unchanged.
+func streamError(err error) error {
+	var mbe *http.MaxBytesError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &mbe):
+		return errs.E(errs.TooLarge, "the body is larger than %d bytes", mbe.Limit)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &errs.Error{Kind: errs.BadRequest, Message: "the body ends before the form does", Err: err}
+	}
+	return err
 }
 
 // photoFields reads the text fields of a photo form into a PhotoInput.
@@ -211,7 +219,7 @@ func photoUpload(maxBytes int64, what string, fields []string, svc *orders.Servi
 				st, err := svc.Stage(ctx, prefix(id), orders.FileInput{Body: part,
 					Filename: part.FileName(), DeclaredType: part.Header.Get(echo.HeaderContentType)})
 				if err != nil {
-					return bodyError(err)
+					return streamError(err)
 				}
 				staged = &st
 				return nil
@@ -468,7 +476,7 @@ func completeMultipart(c echo.Context, svc *orders.Service, id uuid.UUID, limit 
 			}
 			o, err = svc.Complete(c.Request().Context(), principal(c), id, in, orders.FileInput{Body: part,
 				Filename: part.FileName(), DeclaredType: part.Header.Get(echo.HeaderContentType)})
-			return bodyError(err)
+			return streamError(err)
 		})
 	if err == nil && !sawFile {
 		err = errs.Field("signature", "is required (a PNG file part after the text fields)")

@@ -512,6 +512,12 @@ func TestPhotoUploadsRefusedLeaveNothing(t *testing.T) {
 		[]string{"resolution", "done", "fixed", "true", "labour_minutes", "10", "signer_name", "Alice"},
 		apitest.FilePart{Field: "signature", Filename: "sig.jpg", ContentType: "image/jpeg", Data: jpg})
 	mustStatus(t, bad, http.StatusUnsupportedMediaType, "a JPEG signature")
+	latin1 := c.env.Form(http.MethodPost, "/v1/orders/"+c.id+"/complete", c.tom,
+		[]string{"resolution", "r\xe9par\xe9", "fixed", "true", "labour_minutes", "10", "signer_name", "Alice"},
+		apitest.FilePart{Field: "signature", Filename: "sig.png", ContentType: "image/png", Data: signaturePNG(t)})
+	if mustStatus(t, latin1, http.StatusUnprocessableEntity, "a Latin-1 resolution"); !strings.Contains(string(latin1.Raw), `"field":"resolution"`) {
+		t.Fatalf("the problem does not name resolution: %s", latin1.Raw)
+	}
 	if n := env.Count("photos"); n != 1 || env.Count("completions") != 0 || len(blobFiles(t, env)) != 1 {
 		t.Fatalf("refused completion left %d photos, %d records, %v", n, env.Count("completions"), blobFiles(t, env))
 	}
