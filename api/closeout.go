@@ -22,7 +22,6 @@ import (
 	"github.com/fieldops/fieldops/internal/evidence"
 	"github.com/fieldops/fieldops/internal/orders"
 	"github.com/fieldops/fieldops/internal/platform/auth"
-	"github.com/fieldops/fieldops/internal/platform/blob"
 	"github.com/fieldops/fieldops/internal/platform/errs"
 	"github.com/fieldops/fieldops/internal/platform/page"
 )
@@ -355,7 +354,10 @@ func photoList(what string, list func(context.Context, auth.Principal, uuid.UUID
 //	@Security		BearerAuth
 //	@Param			id		path		string	true	"photo id"	Format(uuid)
 //	@Param			size	query		string	false	"thumb for a thumbnail"	Enums(original, thumb)
-//	@Param			Range	header		string	false	"a byte range (RFC 9110)"
+//	@Param			Range		header		string	false	"a byte range (RFC 9110)"
+//	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
+//	@Param			If-Range	header		string	false	"resume only if the ETag still matches"
+//	@Param			If-Match	header		string	false	"serve only if the ETag matches"
 //	@Success		200		{file}		binary
 //	@Header			200		{string}	ETag	"the SHA-256 of the bytes served (quoted)"
 //	@Success		206		{file}		binary	"the requested range"
@@ -364,10 +366,32 @@ func photoList(what string, list func(context.Context, auth.Principal, uuid.UUID
 //	@Header			304		{string}	ETag	"the SHA-256 of the bytes (quoted)"
 //	@Failure		401		{object}	Problem
 //	@Failure		404		{object}	Problem
+//	@Failure		412		{object}	Problem	"If-Match does not match"
 //	@Failure		416		{object}	Problem	"the range is outside the image"
 //	@Failure		422		{object}	Problem
 //	@Router			/v1/photos/{id}/content [get]
 func handlePhotoContent(svc *orders.Service) echo.HandlerFunc {
+	return servePhoto(svc)
+}
+
+// headPhotoContent documents HEAD on a photo's bytes (handlePhotoContent serves it).
+//
+//	@Summary		A photo's size and ETag
+//	@Description	The headers GET would send (Content-Length, Content-Type, ETag, Accept-Ranges), without the bytes: for clients that resume downloads.
+//	@ID				headPhotoContent
+//	@Tags			close-out
+//	@Security		BearerAuth
+//	@Param			id		path		string	true	"photo id"	Format(uuid)
+//	@Param			size	query		string	false	"thumb for a thumbnail"	Enums(original, thumb)
+//	@Success		200		"the headers of the bytes"
+//	@Header			200		{string}	ETag	"the SHA-256 of the bytes (quoted)"
+//	@Failure		401		{object}	Problem
+//	@Failure		404		{object}	Problem
+//	@Failure		422		{object}	Problem
+//	@Router			/v1/photos/{id}/content [head]
+func headPhotoContent() {}
+
+func servePhoto(svc *orders.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := pathID(c, "photo")
 		if err != nil {
@@ -385,14 +409,8 @@ func handlePhotoContent(svc *orders.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		defer ct.Object.Close()
-		h := c.Response().Header()
-		h.Set(echo.HeaderContentType, ct.ContentType)
-		h.Set("ETag", ct.ETag)
-		h.Set("Cache-Control", "private, no-cache")
-		h.Set(echo.HeaderContentDisposition, "inline")
-		http.ServeContent(c.Response(), c.Request(), "", ct.ModTime, ct.Object)
-		return nil
+		c.Response().Header().Set("Cache-Control", "private, no-cache")
+		return serveContent(c, ct, "inline")
 	}
 }
 
@@ -517,14 +535,14 @@ func completeForm(v map[string]string) (orders.CompleteInput, error) {
 //	@Produce		application/pdf
 //	@Security		BearerAuth
 //	@Param			id		path		string	true	"order id"	Format(uuid)
-//	@Param			visit	query		int		false	"visit number (default: the latest completed)"	minimum(1)
+//	@Param			visit	query		int		false	"visit number (default: the latest completed)"	minimum(1)	maximum(10000)
 //	@Param			format	query		string	false	"pdf for the printable sheet"	Enums(json, pdf)
 //	@Success		200		{object}	ReportResponse
 //	@Failure		401		{object}	Problem
 //	@Failure		404		{object}	Problem
 //	@Failure		422		{object}	Problem
 //	@Router			/v1/orders/{id}/report [get]
-func handleReport(svc *orders.Service, blobs blob.Store) echo.HandlerFunc {
+func handleReport(svc *orders.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := pathID(c, "order")
 		if err != nil {
@@ -541,20 +559,16 @@ func handleReport(svc *orders.Service, blobs blob.Store) echo.HandlerFunc {
 			return errs.Field("format", "must be json or pdf")
 		}
 		ctx := c.Request().Context()
-		rep, err := svc.Report(ctx, principal(c), id, visit)
-		if err != nil {
-			return err
-		}
 		if format == "pdf" {
-			sig, err := blobs.Open(ctx, rep.BlobKey)
+			ct, rep, err := svc.ReportSheet(ctx, principal(c), id, visit)
 			if err != nil {
 				return err
 			}
-			defer sig.Close()
-			c.Response().Header().Set(echo.HeaderContentType, "application/pdf")
-			c.Response().Header().Set(echo.HeaderContentDisposition, `inline; filename="report-`+rep.Record.Order.Number+`-`+strconv.Itoa(rep.Visit)+`.pdf"`)
-			c.Response().WriteHeader(http.StatusOK)
-			return evidence.RenderSheet(c.Response(), rep.Record, rep.Hash, sig)
+			return serveContent(c, ct, `inline; filename="report-`+rep.Record.Order.Number+`-`+strconv.Itoa(rep.Visit)+`.pdf"`)
+		}
+		rep, err := svc.Report(ctx, principal(c), id, visit)
+		if err != nil {
+			return err
 		}
 		var rec ReportRecord
 		if err := json.Unmarshal([]byte(rep.Canonical), &rec); err != nil {

@@ -98,6 +98,13 @@ type closeOut struct {
 
 func inProgressOrder(t *testing.T, env *apitest.Env, typ string) closeOut {
 	t.Helper()
+	return inProgressQuoted(t, env, typ, nil)
+}
+
+// inProgressQuoted is inProgressOrder with a quote the customer approves
+// (when items is not nil) instead of warranty work started without one.
+func inProgressQuoted(t *testing.T, env *apitest.Env, typ string, items []map[string]any) closeOut {
+	t.Helper()
 	alice, disp, tom := env.Token("alice@example.com"), env.Token("dispatcher@fieldops.test"), env.Token("tom@fieldops.test")
 	o := mustStatus(t, env.Do(http.MethodPost, "/v1/orders", alice, map[string]any{
 		"type": typ, "description": "AC drips water", "asset_id": aliceAsset(t, env, alice),
@@ -112,7 +119,12 @@ func inProgressOrder(t *testing.T, env *apitest.Env, typ string) closeOut {
 	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/appointment", alice, map[string]any{"start": first["start"], "end": first["end"]}), http.StatusOK, "book")
 	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/depart", tom, nil), http.StatusOK, "depart")
 	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/arrive", tom, map[string]any{"lat": 31.24, "lng": 121.49}), http.StatusOK, "arrive")
-	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/start", tom, nil), http.StatusOK, "start")
+	if items == nil {
+		mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/start", tom, nil), http.StatusOK, "start")
+	} else {
+		mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/quote", tom, map[string]any{"items": items}), http.StatusOK, "quote")
+		mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/quote/approve", alice, nil), http.StatusOK, "approve")
+	}
 	return closeOut{env: env, id: id, tom: tom, alice: alice, disp: disp}
 }
 
@@ -146,6 +158,20 @@ func get(t *testing.T, env *apitest.Env, path, tok string, headers ...string) (*
 	b.ReadFrom(res.Body)
 	apitest.Verify(t, req, nil, res, b.Bytes())
 	return res, b.Bytes()
+}
+
+// mustHead sends HEAD, checked against the document.
+func mustHead(t *testing.T, env *apitest.Env, path, tok string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodHead, env.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	apitest.Verify(t, req, nil, res, nil)
+	return res
 }
 
 // canonicalJSON is an independent RFC 8785 canonical form for the values a
@@ -257,7 +283,11 @@ func TestCloseOutEndToEnd(t *testing.T) {
 }
 
 func closeOutEndToEnd(t *testing.T, env *apitest.Env) {
-	c := inProgressOrder(t, env, "repair")
+	c := inProgressQuoted(t, env, "repair", []map[string]any{
+		{"kind": "part", "description": "Drain pump", "qty": 1, "unit_price": 12900, "covered": true},
+		{"kind": "labour", "description": "Replace the pump", "qty": 2, "unit_price": 4000, "covered": false},
+		{"kind": "fee", "description": "Call-out", "qty": 1, "unit_price": 1500, "covered": false},
+	})
 
 	// Alice shows the fault with a phone photo carrying EXIF GPS.
 	faultJPEG := withExifGPS(jpegOf(t, noise(64, 48, 1)))
@@ -297,6 +327,14 @@ func closeOutEndToEnd(t *testing.T, env *apitest.Env) {
 	res, body = get(t, env, "/v1/photos/"+fault["id"].(string)+"/content", c.tom, "Range", "bytes=0-9")
 	if res.StatusCode != http.StatusPartialContent || !bytes.Equal(body, faultJPEG[:10]) {
 		t.Fatalf("range: %d %x", res.StatusCode, body)
+	}
+	res, body = get(t, env, "/v1/photos/"+fault["id"].(string)+"/content", c.tom, "Range", "bytes=999999-")
+	if res.StatusCode != http.StatusRequestedRangeNotSatisfiable || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/problem+json") {
+		t.Fatalf("a range past the end: %d %q %s", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
+	head := mustHead(t, env, "/v1/photos/"+fault["id"].(string)+"/content", c.tom)
+	if head.StatusCode != http.StatusOK || head.ContentLength != int64(len(faultJPEG)) || head.Header.Get("ETag") != `"`+sha(faultJPEG)+`"` {
+		t.Fatalf("HEAD: %d, length %d, ETag %s", head.StatusCode, head.ContentLength, head.Header.Get("ETag"))
 	}
 	res, _ = get(t, env, "/v1/photos/"+fault["id"].(string)+"/content", c.tom, "If-None-Match", `"`+sha(faultJPEG)+`"`)
 	if res.StatusCode != http.StatusNotModified {
@@ -362,6 +400,18 @@ func closeOutEndToEnd(t *testing.T, env *apitest.Env) {
 		t.Fatalf("record parties: %v", rec)
 	}
 	hash := rep["hash"]
+	// the priced lines and sums signed are the order's
+	ch := rec["charges"].(map[string]any)
+	if len(ch["items"].([]any)) != 3 || ch["amount_due"] != json.Number("9500") || ch["covered"] != json.Number("12900") ||
+		ch["labour"] != json.Number("8000") || ch["fees"] != json.Number("1500") || ch["parts"] != json.Number("0") || ch["currency"] != "CNY" {
+		t.Fatalf("record charges: %v", ch)
+	}
+	if oc := done["charges"].(map[string]any); oc["amount_due"] != float64(9500) || oc["covered"] != float64(12900) {
+		t.Fatalf("order charges: %v", oc)
+	}
+	if line := ch["items"].([]any)[1].(map[string]any); line["kind"] != "labour" || line["qty"] != json.Number("2") || line["amount"] != json.Number("8000") || line["part_id"] != nil {
+		t.Fatalf("record line: %v", line)
+	}
 
 	// The printable sheet: its first page rendered is not blank.
 	res, pdf := get(t, env, "/v1/orders/"+c.id+"/report?format=pdf", c.disp)
@@ -370,6 +420,9 @@ func closeOutEndToEnd(t *testing.T, env *apitest.Env) {
 	}
 	if dark := renderedInk(t, pdf); dark < 0.01 {
 		t.Fatalf("the PDF's first page is blank (%.4f of pixels inked)", dark)
+	}
+	if _, again := get(t, env, "/v1/orders/"+c.id+"/report?format=pdf", c.alice); !bytes.Equal(again, pdf) {
+		t.Fatal("the sheet changed between two requests")
 	}
 
 	// Tampering is refused, and the record is unchanged.
@@ -504,6 +557,13 @@ func TestPhotoUploadsRefusedLeaveNothing(t *testing.T) {
 				t.Fatalf("bytes left in the store: %v", files)
 			}
 		})
+	}
+	// a signature is a PNG of at most 2048 pixels a side
+	wide := c.env.Form(http.MethodPost, "/v1/orders/"+c.id+"/complete", c.tom,
+		[]string{"resolution", "done", "fixed", "true", "labour_minutes", "10", "signer_name", "Alice"},
+		apitest.FilePart{Field: "signature", Filename: "sig.png", ContentType: "image/png", Data: pngOf(t, image.NewGray(image.Rect(0, 0, 3000, 20)))})
+	if mustStatus(t, wide, http.StatusUnprocessableEntity, "a 3000 px signature"); !strings.Contains(string(wide.Raw), `"field":"signature"`) {
+		t.Fatalf("the problem does not name signature: %s", wide.Raw)
 	}
 	// completion needs an after photo for a repair, and a PNG signature
 	mustStatus(t, c.complete(t, signaturePNG(t)), http.StatusConflict, "repair without an after photo")

@@ -20,7 +20,7 @@ import (
 // Its extension members (RFC 9457 §3.2) sit at the top level and are all
 // declared here, so the document lists every member a client can meet.
 type Problem struct {
-	Type      string            `json:"type" enums:"/problems/invalid,/problems/bad_request,/problems/unauthorized,/problems/forbidden,/problems/not_found,/problems/conflict,/problems/precondition_failed,/problems/too_large,/problems/unsupported_media_type,/problems/too_many,/problems/unavailable,/problems/internal,/problems/method_not_allowed" example:"/problems/invalid"` // what went wrong, one per error kind
+	Type      string            `json:"type" enums:"/problems/invalid,/problems/bad_request,/problems/unauthorized,/problems/forbidden,/problems/not_found,/problems/conflict,/problems/precondition_failed,/problems/too_large,/problems/unsupported_media_type,/problems/too_many,/problems/range_not_satisfiable,/problems/unavailable,/problems/internal,/problems/method_not_allowed" example:"/problems/invalid"` // what went wrong, one per error kind
 	Title     string            `json:"title" example:"Unprocessable Entity"`
 	Status    int               `json:"status" minimum:"400" maximum:"599" example:"422"`
 	Detail    string            `json:"detail,omitempty" example:"the request has invalid fields"`
@@ -43,18 +43,19 @@ type Problem struct {
 
 // statusOf is the one kind → HTTP status table.
 var statusOf = map[errs.Kind]int{
-	errs.Invalid:            http.StatusUnprocessableEntity,
-	errs.BadRequest:         http.StatusBadRequest,
-	errs.Unauthorized:       http.StatusUnauthorized,
-	errs.Forbidden:          http.StatusForbidden,
-	errs.NotFound:           http.StatusNotFound,
-	errs.Conflict:           http.StatusConflict,
-	errs.PreconditionFailed: http.StatusPreconditionFailed,
-	errs.TooLarge:           http.StatusRequestEntityTooLarge,
-	errs.UnsupportedMedia:   http.StatusUnsupportedMediaType,
-	errs.TooMany:            http.StatusTooManyRequests,
-	errs.Unavailable:        http.StatusServiceUnavailable,
-	errs.Internal:           http.StatusInternalServerError,
+	errs.Invalid:             http.StatusUnprocessableEntity,
+	errs.BadRequest:          http.StatusBadRequest,
+	errs.Unauthorized:        http.StatusUnauthorized,
+	errs.Forbidden:           http.StatusForbidden,
+	errs.NotFound:            http.StatusNotFound,
+	errs.Conflict:            http.StatusConflict,
+	errs.PreconditionFailed:  http.StatusPreconditionFailed,
+	errs.TooLarge:            http.StatusRequestEntityTooLarge,
+	errs.UnsupportedMedia:    http.StatusUnsupportedMediaType,
+	errs.TooMany:             http.StatusTooManyRequests,
+	errs.RangeNotSatisfiable: http.StatusRequestedRangeNotSatisfiable,
+	errs.Unavailable:         http.StatusServiceUnavailable,
+	errs.Internal:            http.StatusInternalServerError,
 }
 
 // kindOfStatus maps echo's own HTTP errors (404 route, 405, 413, …) back to kinds.

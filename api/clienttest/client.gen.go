@@ -474,6 +474,7 @@ const (
 	ProblemTypeProblemsmethodNotAllowed     ProblemType = "/problems/method_not_allowed"
 	ProblemTypeProblemsnotFound             ProblemType = "/problems/not_found"
 	ProblemTypeProblemspreconditionFailed   ProblemType = "/problems/precondition_failed"
+	ProblemTypeProblemsrangeNotSatisfiable  ProblemType = "/problems/range_not_satisfiable"
 	ProblemTypeProblemstooLarge             ProblemType = "/problems/too_large"
 	ProblemTypeProblemstooMany              ProblemType = "/problems/too_many"
 	ProblemTypeProblemsunauthorized         ProblemType = "/problems/unauthorized"
@@ -499,6 +500,8 @@ func (e ProblemType) Valid() bool {
 	case ProblemTypeProblemsnotFound:
 		return true
 	case ProblemTypeProblemspreconditionFailed:
+		return true
+	case ProblemTypeProblemsrangeNotSatisfiable:
 		return true
 	case ProblemTypeProblemstooLarge:
 		return true
@@ -737,6 +740,24 @@ func (e GetPhotoContentParamsSize) Valid() bool {
 	case GetPhotoContentParamsSizeOriginal:
 		return true
 	case GetPhotoContentParamsSizeThumb:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HeadPhotoContentParamsSize.
+const (
+	HeadPhotoContentParamsSizeOriginal HeadPhotoContentParamsSize = "original"
+	HeadPhotoContentParamsSizeThumb    HeadPhotoContentParamsSize = "thumb"
+)
+
+// Valid indicates whether the value is a known member of the HeadPhotoContentParamsSize enum.
+func (e HeadPhotoContentParamsSize) Valid() bool {
+	switch e {
+	case HeadPhotoContentParamsSizeOriginal:
+		return true
+	case HeadPhotoContentParamsSizeThumb:
 		return true
 	default:
 		return false
@@ -2479,10 +2500,28 @@ type GetPhotoContentParams struct {
 
 	// Range a byte range (RFC 9110)
 	Range *string `json:"Range,omitempty"`
+
+	// IfNoneMatch ETag of a cached copy
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+
+	// IfRange resume only if the ETag still matches
+	IfRange *string `json:"If-Range,omitempty"`
+
+	// IfMatch serve only if the ETag matches
+	IfMatch *string `json:"If-Match,omitempty"`
 }
 
 // GetPhotoContentParamsSize defines parameters for GetPhotoContent.
 type GetPhotoContentParamsSize string
+
+// HeadPhotoContentParams defines parameters for HeadPhotoContent.
+type HeadPhotoContentParams struct {
+	// Size thumb for a thumbnail
+	Size *HeadPhotoContentParamsSize `form:"size,omitempty" json:"size,omitempty"`
+}
+
+// HeadPhotoContentParamsSize defines parameters for HeadPhotoContent.
+type HeadPhotoContentParamsSize string
 
 // ListProductModelsParams defines parameters for ListProductModels.
 type ListProductModelsParams struct {
@@ -3372,6 +3411,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/photos/{id}/content (the `GetPhotoContent` operationId).
 	GetPhotoContent(ctx context.Context, id openapi_types.UUID, params *GetPhotoContentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HeadPhotoContent A photo's size and ETag
+	//
+	// The headers GET would send (Content-Length, Content-Type, ETag, Accept-Ranges), without the bytes: for clients that resume downloads.
+	//
+	// Corresponds with HEAD /v1/photos/{id}/content (the `HeadPhotoContent` operationId).
+	HeadPhotoContent(ctx context.Context, id openapi_types.UUID, params *HeadPhotoContentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListProductModels List product models
 	//
@@ -4871,6 +4917,23 @@ func (c *Client) UnassignOrder(ctx context.Context, id openapi_types.UUID, param
 // Corresponds with GET /v1/photos/{id}/content (the `GetPhotoContent` operationId).
 func (c *Client) GetPhotoContent(ctx context.Context, id openapi_types.UUID, params *GetPhotoContentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPhotoContentRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HeadPhotoContent A photo's size and ETag
+//
+// The headers GET would send (Content-Length, Content-Type, ETag, Accept-Ranges), without the bytes: for clients that resume downloads.
+//
+// Corresponds with HEAD /v1/photos/{id}/content (the `HeadPhotoContent` operationId).
+func (c *Client) HeadPhotoContent(ctx context.Context, id openapi_types.UUID, params *HeadPhotoContentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHeadPhotoContentRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8000,6 +8063,100 @@ func NewGetPhotoContentRequest(server string, id openapi_types.UUID, params *Get
 			req.Header.Set("Range", headerParam0)
 		}
 
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
+		}
+
+		if params.IfRange != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "If-Range", *params.IfRange, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Range", headerParam2)
+		}
+
+		if params.IfMatch != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam3)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewHeadPhotoContentRequest constructs an http.Request for the HeadPhotoContent method
+func NewHeadPhotoContentRequest(server string, id openapi_types.UUID, params *HeadPhotoContentParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/photos/%s/content", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Size != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "size", *params.Size, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodHead, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -9551,6 +9708,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/photos/{id}/content (the `GetPhotoContent` operationId).
 	GetPhotoContentWithResponse(ctx context.Context, id openapi_types.UUID, params *GetPhotoContentParams, reqEditors ...RequestEditorFn) (*GetPhotoContentResponse, error)
+
+	// HeadPhotoContentWithResponse A photo's size and ETag
+	//
+	// The headers GET would send (Content-Length, Content-Type, ETag, Accept-Ranges), without the bytes: for clients that resume downloads.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with HEAD /v1/photos/{id}/content (the `HeadPhotoContent` operationId).
+	HeadPhotoContentWithResponse(ctx context.Context, id openapi_types.UUID, params *HeadPhotoContentParams, reqEditors ...RequestEditorFn) (*HeadPhotoContentResponse, error)
 
 	// ListProductModelsWithResponse List product models
 	//
@@ -17464,6 +17630,11 @@ type GetPhotoContentResponse404Headers struct {
 	XRequestId *string
 }
 
+// GetPhotoContentResponse412Headers the declared response headers of an HTTP 412 response for GetPhotoContent
+type GetPhotoContentResponse412Headers struct {
+	XRequestId *string
+}
+
 // GetPhotoContentResponse413Headers the declared response headers of an HTTP 413 response for GetPhotoContent
 type GetPhotoContentResponse413Headers struct {
 	XRequestId *string
@@ -17497,6 +17668,8 @@ type GetPhotoContentResponse struct {
 	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON416 the response for an HTTP 416 `application/problem+json` response
@@ -17517,6 +17690,8 @@ type GetPhotoContentResponse struct {
 	Headers401 *GetPhotoContentResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetPhotoContentResponse404Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *GetPhotoContentResponse412Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *GetPhotoContentResponse413Headers
 	// Headers416 the parsed response headers for an HTTP 416 response
@@ -17537,6 +17712,11 @@ func (r GetPhotoContentResponse) GetApplicationproblemJSON401() *Problem {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r GetPhotoContentResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r GetPhotoContentResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -17587,6 +17767,134 @@ func (r GetPhotoContentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetPhotoContentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// HeadPhotoContentResponse200Headers the declared response headers of an HTTP 200 response for HeadPhotoContent
+type HeadPhotoContentResponse200Headers struct {
+	ETag       *string
+	XRequestId *string
+}
+
+// HeadPhotoContentResponse401Headers the declared response headers of an HTTP 401 response for HeadPhotoContent
+type HeadPhotoContentResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestId      *string
+}
+
+// HeadPhotoContentResponse404Headers the declared response headers of an HTTP 404 response for HeadPhotoContent
+type HeadPhotoContentResponse404Headers struct {
+	XRequestId *string
+}
+
+// HeadPhotoContentResponse413Headers the declared response headers of an HTTP 413 response for HeadPhotoContent
+type HeadPhotoContentResponse413Headers struct {
+	XRequestId *string
+}
+
+// HeadPhotoContentResponse422Headers the declared response headers of an HTTP 422 response for HeadPhotoContent
+type HeadPhotoContentResponse422Headers struct {
+	XRequestId *string
+}
+
+// HeadPhotoContentResponse500Headers the declared response headers of an HTTP 500 response for HeadPhotoContent
+type HeadPhotoContentResponse500Headers struct {
+	XRequestId *string
+}
+
+// HeadPhotoContentResponse503Headers the declared response headers of an HTTP 503 response for HeadPhotoContent
+type HeadPhotoContentResponse503Headers struct {
+	RetryAfter *int
+	XRequestId *string
+}
+
+type HeadPhotoContentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *HeadPhotoContentResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *HeadPhotoContentResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *HeadPhotoContentResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *HeadPhotoContentResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *HeadPhotoContentResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *HeadPhotoContentResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *HeadPhotoContentResponse503Headers
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r HeadPhotoContentResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r HeadPhotoContentResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r HeadPhotoContentResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r HeadPhotoContentResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r HeadPhotoContentResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r HeadPhotoContentResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r HeadPhotoContentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HeadPhotoContentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HeadPhotoContentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HeadPhotoContentResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -21013,6 +21321,21 @@ func (c *ClientWithResponses) GetPhotoContentWithResponse(ctx context.Context, i
 		return nil, err
 	}
 	return ParseGetPhotoContentResponse(rsp)
+}
+
+// HeadPhotoContentWithResponse A photo's size and ETag
+//
+// The headers GET would send (Content-Length, Content-Type, ETag, Accept-Ranges), without the bytes: for clients that resume downloads.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with HEAD /v1/photos/{id}/content (the `HeadPhotoContent` operationId).
+func (c *ClientWithResponses) HeadPhotoContentWithResponse(ctx context.Context, id openapi_types.UUID, params *HeadPhotoContentParams, reqEditors ...RequestEditorFn) (*HeadPhotoContentResponse, error) {
+	rsp, err := c.HeadPhotoContent(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHeadPhotoContentResponse(rsp)
 }
 
 // ListProductModelsWithResponse List product models
@@ -31397,6 +31720,13 @@ func ParseGetPhotoContentResponse(rsp *http.Response) (*GetPhotoContentResponse,
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -31513,6 +31843,16 @@ func ParseGetPhotoContentResponse(rsp *http.Response) (*GetPhotoContentResponse,
 			headers.XRequestId = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 412:
+		var headers GetPhotoContentResponse412Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers412 = &headers
 	case rsp.StatusCode == 413:
 		var headers GetPhotoContentResponse413Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -31555,6 +31895,164 @@ func ParseGetPhotoContentResponse(rsp *http.Response) (*GetPhotoContentResponse,
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetPhotoContentResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseHeadPhotoContentResponse parses an HTTP response from a HeadPhotoContentWithResponse call
+func ParseHeadPhotoContentResponse(rsp *http.Response) (*HeadPhotoContentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HeadPhotoContentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers HeadPhotoContentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers HeadPhotoContentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers HeadPhotoContentResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers HeadPhotoContentResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers HeadPhotoContentResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers HeadPhotoContentResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers HeadPhotoContentResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -1,8 +1,10 @@
 package orders
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -19,6 +21,10 @@ import (
 // FollowUpAfter is when, after completion, the follow-up call becomes due
 // (SPEC §4: 24–72 h after completion).
 const FollowUpAfter = 24 * time.Hour
+
+// SignatureMaxSide bounds a signature image's width and height, in pixels
+// (a signature pad is a few hundred; the printable sheet decodes it).
+const SignatureMaxSide = 2048
 
 // CompleteInput is the technician's close-out of a visit; the signature
 // (a PNG) comes as a file.
@@ -80,6 +86,10 @@ func (s *Service) Complete(ctx context.Context, p auth.Principal, id uuid.UUID, 
 	if sig.Meta.Format != imaging.PNG {
 		s.Discard(sig)
 		return Order{}, errs.E(errs.UnsupportedMedia, "the signature must be a PNG image")
+	}
+	if sig.Meta.Width > SignatureMaxSide || sig.Meta.Height > SignatureMaxSide {
+		s.Discard(sig)
+		return Order{}, errs.Field("signature", "must be at most "+itoa(SignatureMaxSide)+"×"+itoa(SignatureMaxSide)+" pixels")
 	}
 	out, err := s.transition(ctx, p, id, ActComplete, func(c *change) error {
 		o := c.o
@@ -228,4 +238,45 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, id uuid.UUID, vi
 	}
 	return Report{Record: rec, Canonical: c.Canonical, Hash: c.Hash, Visit: c.Visit, SignaturePhotoID: c.SignaturePhotoID,
 		BlobKey: sig.BlobKey}, nil
+}
+
+// ReportSheet returns the printable service sheet (PDF) of a visit (0 = the
+// latest) for p, with the scope of Report. The sheet is rendered once, from
+// the stored record and signature, into memory (so a failure is an error,
+// never half a document) and kept in the blob store next to the photos; a
+// record never changes, so neither does its sheet.
+func (s *Service) ReportSheet(ctx context.Context, p auth.Principal, id uuid.UUID, visit int) (Content, Report, error) {
+	rep, err := s.Report(ctx, p, id, visit)
+	if err != nil {
+		return Content{}, Report{}, err
+	}
+	if s.media.Blobs == nil {
+		return Content{}, Report{}, errs.E(errs.Unavailable, "report storage is not configured")
+	}
+	key := "orders/" + id.String() + "/reports/visit-" + itoa(rep.Visit) + ".pdf"
+	obj, err := s.media.Blobs.Open(ctx, key)
+	var e *errs.Error
+	if errors.As(err, &e) && e.Kind == errs.NotFound {
+		if err = s.renderSheet(ctx, rep, key); err == nil {
+			obj, err = s.media.Blobs.Open(ctx, key)
+		}
+	}
+	if err != nil {
+		return Content{}, Report{}, err
+	}
+	return Content{Object: obj, ContentType: "application/pdf", ModTime: obj.Info().ModTime}, rep, nil
+}
+
+func (s *Service) renderSheet(ctx context.Context, rep Report, key string) error {
+	sig, err := s.media.Blobs.Open(ctx, rep.BlobKey)
+	if err != nil {
+		return err
+	}
+	defer sig.Close()
+	var buf bytes.Buffer
+	if err := evidence.RenderSheet(&buf, rep.Record, rep.Hash, sig); err != nil {
+		return errs.Wrap(errs.Internal, err, "the service sheet could not be rendered")
+	}
+	_, err = s.media.Blobs.Put(ctx, key, &buf)
+	return err
 }

@@ -218,6 +218,11 @@ func (s *Service) Arrive(ctx context.Context, p auth.Principal, id uuid.UUID, la
 	})
 }
 
+// MaxQuoteItems bounds a quote: with qty ≤ 10 000 and unit prices ≤ 10^8
+// minor units, every sum stays far below 2^53, so amounts are exact in any
+// JSON reader (and in the signed record).
+const MaxQuoteItems = 100
+
 // QuoteInput is one quote line as the technician enters it.
 type QuoteInput struct {
 	Kind        string
@@ -231,8 +236,8 @@ type QuoteInput struct {
 // Quote prices the work for the customer's approval. Covered lines cost 0
 // while the order is in warranty; out of warranty nothing is covered.
 func (s *Service) Quote(ctx context.Context, p auth.Principal, id uuid.UUID, lines []QuoteInput) (Order, error) {
-	if len(lines) == 0 {
-		return Order{}, errs.Field("items", "at least one item is required")
+	if len(lines) == 0 || len(lines) > MaxQuoteItems {
+		return Order{}, errs.Field("items", "between 1 and "+itoa(MaxQuoteItems)+" items are required")
 	}
 	var fe []errs.FieldError
 	for i, l := range lines {
@@ -288,7 +293,8 @@ func (s *Service) ApproveQuote(ctx context.Context, p auth.Principal, id uuid.UU
 func (s *Service) RejectQuote(ctx context.Context, p auth.Principal, id uuid.UUID, reason string) (Order, error) {
 	return s.transition(ctx, p, id, ActReject, func(c *change) error {
 		fixed := false
-		c.o.QuoteStatus, c.o.Fixed, c.o.CompletedAt = "rejected", &fixed, &c.now
+		due := c.now.Add(FollowUpAfter) // the customer is called all the same
+		c.o.QuoteStatus, c.o.Fixed, c.o.CompletedAt, c.o.FollowUpDueAt = "rejected", &fixed, &c.now, &due
 		c.o.Resolution = "quote rejected by the customer"
 		if r := strings.TrimSpace(reason); r != "" {
 			c.o.Resolution += ": " + r

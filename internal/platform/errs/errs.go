@@ -14,18 +14,19 @@ type Kind string
 
 // The kinds, each with one HTTP status (see api/problem.go).
 const (
-	Invalid            Kind = "invalid"                // the request is well-formed but a field is wrong (422)
-	BadRequest         Kind = "bad_request"            // the request cannot be read (400)
-	Unauthorized       Kind = "unauthorized"           // no or bad credentials (401)
-	Forbidden          Kind = "forbidden"              // authenticated, but the role may not do this (403)
-	NotFound           Kind = "not_found"              // absent, or not visible to the caller (404)
-	Conflict           Kind = "conflict"               // state or uniqueness conflict (409)
-	PreconditionFailed Kind = "precondition_failed"    // If-Match did not match (412)
-	TooLarge           Kind = "too_large"              // body over the limit (413)
-	UnsupportedMedia   Kind = "unsupported_media_type" // the body's Content-Type is not accepted (415)
-	TooMany            Kind = "too_many"               // throttled (429)
-	Unavailable        Kind = "unavailable"            // a dependency is down (503)
-	Internal           Kind = "internal"               // a bug or an unexpected failure (500)
+	Invalid             Kind = "invalid"                // the request is well-formed but a field is wrong (422)
+	BadRequest          Kind = "bad_request"            // the request cannot be read (400)
+	Unauthorized        Kind = "unauthorized"           // no or bad credentials (401)
+	Forbidden           Kind = "forbidden"              // authenticated, but the role may not do this (403)
+	NotFound            Kind = "not_found"              // absent, or not visible to the caller (404)
+	Conflict            Kind = "conflict"               // state or uniqueness conflict (409)
+	PreconditionFailed  Kind = "precondition_failed"    // If-Match did not match (412)
+	TooLarge            Kind = "too_large"              // body over the limit (413)
+	UnsupportedMedia    Kind = "unsupported_media_type" // the body's Content-Type is not accepted (415)
+	TooMany             Kind = "too_many"               // throttled (429)
+	RangeNotSatisfiable Kind = "range_not_satisfiable"  // a byte range outside the content (416)
+	Unavailable         Kind = "unavailable"            // a dependency is down (503)
+	Internal            Kind = "internal"               // a bug or an unexpected failure (500)
 )
 
 // FieldError names one offending field of a request.
