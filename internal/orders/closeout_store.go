@@ -58,6 +58,13 @@ func (s store) photos(ctx context.Context, order uuid.UUID, only *uuid.UUID, aft
 	return keyset[Photo](q, after, n)
 }
 
+// blobInUse reports whether a photo row references the blob key.
+func (s store) blobInUse(ctx context.Context, key string) (bool, error) {
+	var used bool
+	err := s.db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM photos WHERE blob_key = ?)`, key).Scan(&used).Error
+	return used, err
+}
+
 // workedOn reports whether a technician took photos on, or completed a
 // visit of, the order.
 func (s store) workedOn(ctx context.Context, order, tech uuid.UUID) (bool, error) {

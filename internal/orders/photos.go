@@ -184,13 +184,19 @@ func (s *Service) Stage(ctx context.Context, prefix string, f FileInput) (Staged
 }
 
 // Discard removes a staged file that did not become a photo. It runs with its
-// own short deadline so that a cancelled request still cleans up.
+// own short deadline so that a cancelled request still cleans up. When the
+// database cannot say that no photo row references the file (a commit whose
+// outcome is unknown), the file is kept: an orphan costs bytes, a photo
+// without its bytes would break a signed record.
 func (s *Service) Discard(st Staged) {
 	if st.Key == "" || s.media.Blobs == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if used, err := s.st.blobInUse(ctx, st.Key); err != nil || used {
+		return
+	}
 	_ = s.media.Blobs.Delete(ctx, st.Key)
 }
 
