@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"io/fs"
@@ -14,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -28,6 +30,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/auth"
 	"github.com/fieldops/fieldops/internal/platform/config"
 	"github.com/fieldops/fieldops/internal/platform/errs"
+	"github.com/fieldops/fieldops/internal/platform/imaging"
 )
 
 // Resumable photo uploads (tus 1.0, served by tusd). An upload is created
@@ -35,7 +38,10 @@ import (
 // PATCH requests that may break off and resume from the offset HEAD reports,
 // and the request that delivers the last byte makes it a photo of the order
 // (orders.Service.UploadPhoto: the checks of POST /v1/orders/{id}/photos)
-// and removes it, so the bytes are kept once, in the blob store.
+// and removes it, so the bytes are kept once, in the blob store. The first
+// bytes are sniffed as they arrive (checkedUpload), so an upload that is not
+// an accepted image is refused and removed at its start, and a user has at
+// most maxOpenUploads unfinished uploads on a replica.
 //
 // Unfinished uploads live in cfg.Storage.UploadDir on this process's disk
 // and are locked in its memory: with several replicas, every request of an
@@ -69,12 +75,15 @@ type uploads struct {
 
 // newUploads configures tusd: uploads need an Upload-Length up to the photo
 // limit (no deferred length, no concatenation, no download), and the
-// termination extension is on.
+// termination extension is on. tusd reaches the filestore through
+// checkedStore: at most maxOpenUploads per user, and the first bytes sniffed
+// as they arrive.
 func newUploads(svc *orders.Service, st config.Storage, timeout time.Duration, log *slog.Logger) *uploads {
 	u := &uploads{store: filestore.New(st.UploadDir), photos: svc, timeout: timeout, log: log}
+	checked := &checkedStore{files: u.store, log: log}
 	composer := tusd.NewStoreComposer()
-	composer.UseCore(u.store)
-	composer.UseTerminater(u.store)
+	composer.UseCore(checked)
+	composer.UseTerminater(checked)
 	memorylocker.New().UseIn(composer)
 	h, err := tusd.NewUnroutedHandler(tusd.Config{
 		StoreComposer:        composer,
@@ -126,7 +135,8 @@ func (u *uploads) serve(h http.HandlerFunc) echo.HandlerFunc {
 			return nil
 		}
 		c.Response().Header().Del(echo.HeaderContentLength)
-		if call.err != nil {
+		if call.err != nil { // a refused upload is gone (or was never created)
+			c.Response().Header().Del(echo.HeaderLocation)
 			return call.err
 		}
 		return tusError(w.status, w.body.String())
@@ -332,10 +342,190 @@ func (u *uploads) remove(up tusd.Upload, id string) {
 	}
 }
 
+// maxOpenUploads is how many unfinished uploads one user may keep on a
+// replica (each may hold up to the photo limit on its disk until it is
+// finished, deleted or purged).
+const maxOpenUploads = 10
+
+// checkedStore is the filestore as tusd sees it: creating an upload counts
+// its owner's unfinished ones, and the first bytes of an upload are sniffed
+// as they arrive (checkedUpload).
+type checkedStore struct {
+	files filestore.FileStore
+	log   *slog.Logger
+	mu    sync.Mutex // counting a user's uploads and creating one are one step
+}
+
+// NewUpload creates an upload unless its owner (metaOwner, set by
+// beforeCreate) already has maxOpenUploads unfinished ones: 409.
+func (s *checkedStore) NewUpload(ctx context.Context, info tusd.FileInfo) (tusd.Upload, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, err := openUploads(s.files.Path, info.MetaData[metaOwner])
+	if err != nil {
+		return nil, err
+	}
+	if n >= maxOpenUploads {
+		return nil, refuse(ctx, errs.E(errs.Conflict, "you have %d unfinished uploads: finish or delete one", n))
+	}
+	up, err := s.files.NewUpload(ctx, info)
+	if err != nil {
+		return nil, err
+	}
+	return &checkedUpload{Upload: up, store: s}, nil
+}
+
+func (s *checkedStore) GetUpload(ctx context.Context, id string) (tusd.Upload, error) {
+	up, err := s.files.GetUpload(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &checkedUpload{Upload: up, store: s}, nil
+}
+
+func (s *checkedStore) AsTerminatableUpload(up tusd.Upload) tusd.TerminatableUpload {
+	if c, ok := up.(*checkedUpload); ok {
+		up = c.Upload
+	}
+	return s.files.AsTerminatableUpload(up)
+}
+
+// openUploads counts owner's unfinished uploads in dir, whose .info files
+// hold tusd's FileInfo as JSON (the metadata with metaOwner). There are few:
+// finished uploads are removed, abandoned ones purged (PurgeUploads). An
+// upload removed meanwhile, or without its data file, does not count.
+func openUploads(dir, owner string) (int, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), ".info")
+		if !ok || e.IsDir() {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		var info struct{ MetaData map[string]string }
+		if json.Unmarshal(data, &info) != nil || info.MetaData[metaOwner] != owner {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, id)); err == nil {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// checkedUpload is an upload whose first bytes are checked as they arrive.
+type checkedUpload struct {
+	tusd.Upload
+	store *checkedStore
+}
+
+// WriteChunk reads the first imaging.SniffLen bytes of the file (all of it
+// when shorter), with those an earlier request left, before writing any of
+// them: bytes that are not an accepted image agreeing with the filetype and
+// filename metadata are the photo endpoint's 415, and the upload is removed
+// (tusd holds its lock). While fewer have arrived, they are refused only when
+// they cannot begin any accepted format; the request that completes them, or
+// the last byte's check (finish), decides. The bytes read are written ahead
+// of the rest of src, so tusd's offset and length accounting is unchanged.
+func (up *checkedUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (int64, error) {
+	info, err := up.GetInfo(ctx)
+	if err != nil {
+		return 0, err
+	}
+	window := min(int64(imaging.SniffLen), info.Size)
+	if offset >= window {
+		return up.Upload.WriteChunk(ctx, offset, src)
+	}
+	head := make([]byte, window)
+	if offset > 0 {
+		if err := up.readKept(ctx, head[:offset]); err != nil {
+			return 0, err
+		}
+	}
+	n, readErr := io.ReadFull(src, head[offset:])
+	head = head[:offset+int64(n)]
+	if err := checkHead(head, int64(len(head)) == window, info.MetaData); err != nil {
+		if terr := up.store.AsTerminatableUpload(up).Terminate(context.WithoutCancel(ctx)); terr != nil {
+			up.store.log.Warn("removing a refused upload", "upload", info.ID, "error", terr)
+		}
+		return 0, refuse(ctx, err)
+	}
+	if readErr != nil { // the body ended or broke within the window: keep what came
+		written, err := up.Upload.WriteChunk(ctx, offset, bytes.NewReader(head[offset:]))
+		if err == nil && !errors.Is(readErr, io.EOF) && !errors.Is(readErr, io.ErrUnexpectedEOF) {
+			err = readErr
+		}
+		return written, err
+	}
+	return up.Upload.WriteChunk(ctx, offset, io.MultiReader(bytes.NewReader(head[offset:]), src))
+}
+
+// readKept reads the upload's first len(p) bytes, which it holds.
+func (up *checkedUpload) readKept(ctx context.Context, p []byte) error {
+	r, err := up.GetReader(ctx)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	_, err = io.ReadFull(r, p)
+	return err
+}
+
+// checkHead judges an upload's first bytes: complete when they are all that
+// imaging.Sniff needs (or the whole file), with the checks of the photo
+// endpoint; otherwise only whether they may begin an accepted image.
+func checkHead(head []byte, complete bool, meta map[string]string) error {
+	if !complete {
+		if mayStartImage(head) {
+			return nil
+		}
+		_, err := imaging.Sniff(head)
+		return err
+	}
+	format, err := imaging.Sniff(head)
+	if err != nil {
+		return err
+	}
+	return imaging.Agrees(format, meta["filetype"], meta["filename"])
+}
+
+// imageStarts are how imaging.Sniff recognises the accepted formats ('?' is
+// any byte): JPEG, PNG, WebP (RIFF…WEBP) and HEIC (an ftyp box, whose brands
+// follow).
+var imageStarts = []string{"\xFF\xD8\xFF", "\x89PNG\r\n\x1a\n", "RIFF????WEBP", "????ftyp"}
+
+// mayStartImage reports whether head is the beginning of one of imageStarts
+// (or has one at its beginning).
+func mayStartImage(head []byte) bool {
+	for _, start := range imageStarts {
+		fits := true
+		for i := 0; i < len(head) && i < len(start) && fits; i++ {
+			fits = start[i] == '?' || head[i] == start[i]
+		}
+		if fits {
+			return true
+		}
+	}
+	return false
+}
+
 // handleCreateUpload starts a resumable photo upload.
 //
 //	@Summary		Start a resumable photo upload (tus 1.0)
-//	@Description	tus 1.0 creation (https://tus.io/protocols/resumable-upload) for photos over unreliable networks. Upload-Length is required (at most the photo limit, default 15 MiB; larger is 413; Upload-Defer-Length is not supported). Upload-Metadata carries the photo's fields as tus key/base64-value pairs: order_id and kind (fault, before, after, other) are required; filename, filetype, id (the client's photo id, a UUID: a retried upload is stored once), taken_at, lat and lng are optional; other keys are ignored. The order is checked now: 404 when the caller cannot see it, 409 when it takes no more photos. The answer's Location is the upload's URL for HEAD, PATCH and DELETE, which only its creator reaches. With creation-with-upload the body (application/offset+octet-stream) carries the first bytes. The request that delivers the last byte turns the upload into the photo with the checks of POST /v1/orders/{id}/photos (type from the bytes: 415 for anything but a whole JPEG, PNG, WebP or HEIC agreeing with filename and filetype; 422; 409) and says which photo in FieldOps-Photo-Id; the upload is then gone, accepted or not. OPTIONS /v1/uploads answers the server's tus capabilities (Tus-Version, Tus-Extension: creation, creation-with-upload, termination; Tus-Max-Size).
+//	@Description	tus 1.0 creation (https://tus.io/protocols/resumable-upload) for photos over unreliable networks. Upload-Length is required (at most the photo limit, default 15 MiB; larger is 413; Upload-Defer-Length is not supported). Upload-Metadata carries the photo's fields as tus key/base64-value pairs: order_id and kind (fault, before, after, other) are required; filename, filetype, id (the client's photo id, a UUID: a retried upload is stored once), taken_at, lat and lng are optional; other keys are ignored. The order is checked now: 404 when the caller cannot see it, 409 when it takes no more photos. A user may have at most 10 unfinished uploads on the server (finished and deleted ones do not count; abandoned ones are removed after 24 h): the 11th is 409. The answer's Location is the upload's URL for HEAD, PATCH and DELETE, which only its creator reaches. With creation-with-upload the body (application/offset+octet-stream) carries the first bytes. The first 64 bytes of the file (the whole file when shorter) are checked as soon as they arrive, here or in the PATCH that brings them: when they are not the start of a JPEG, PNG, WebP or HEIC image agreeing with filename and filetype, the answer is the photo endpoint's 415 and the upload is removed; fewer bytes are refused only when they cannot begin any of these formats. The request that delivers the last byte turns the upload into the photo with the checks of POST /v1/orders/{id}/photos (type from the bytes: 415 for anything but a whole JPEG, PNG, WebP or HEIC agreeing with filename and filetype; 422; 409) and says which photo in FieldOps-Photo-Id; the upload is then gone, accepted or not. OPTIONS /v1/uploads answers the server's tus capabilities (Tus-Version, Tus-Extension: creation, creation-with-upload, termination; Tus-Max-Size).
 //	@ID				createUpload
 //	@Tags			close-out
 //	@Accept			application/offset+octet-stream
@@ -354,10 +544,10 @@ func (u *uploads) remove(up tusd.Upload, id string) {
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
 //	@Failure		404				{object}	Problem	"no such order, or not visible to the caller"
-//	@Failure		409				{object}	Problem	"the order takes no more photos, or the caller is not its technician"
+//	@Failure		409				{object}	Problem	"the order takes no more photos, or the caller is not its technician, or the caller has 10 unfinished uploads (finish or delete one)"
 //	@Failure		412				{object}	Problem	"Tus-Resumable is missing or not 1.0.0"
 //	@Failure		413				{object}	Problem	"Upload-Length over the photo limit"
-//	@Failure		415				{object}	Problem	"completed by the body, and not an accepted image"
+//	@Failure		415				{object}	Problem	"the body's first bytes, or the whole file it completed, not an accepted image agreeing with filename and filetype (the upload is removed)"
 //	@Failure		422				{object}	Problem	"a metadata key is missing or invalid (errors names it)"
 //	@Router			/v1/uploads [post]
 func handleCreateUpload(u *uploads) echo.HandlerFunc {
@@ -414,7 +604,7 @@ func handleUploadOffset(u *uploads) echo.HandlerFunc {
 // handleUploadChunk appends bytes to an upload.
 //
 //	@Summary		Send bytes of an upload
-//	@Description	tus 1.0 PATCH: the body (application/offset+octet-stream) continues the file at Upload-Offset, which must equal the server's offset (409 otherwise: ask HEAD). If the body breaks off, the bytes that arrived are kept. The request that completes the file turns it into the photo (see POST /v1/uploads): 204 with FieldOps-Photo-Id, or the photo endpoint's problem (415, 422, 409, 404); either way the upload is then gone.
+//	@Description	tus 1.0 PATCH: the body (application/offset+octet-stream) continues the file at Upload-Offset, which must equal the server's offset (409 otherwise: ask HEAD). If the body breaks off, the bytes that arrived are kept. The file's first 64 bytes are checked as they arrive (see POST /v1/uploads): 415 and the upload is removed when they are not an accepted image agreeing with filename and filetype. The request that completes the file turns it into the photo (see POST /v1/uploads): 204 with FieldOps-Photo-Id, or the photo endpoint's problem (415, 422, 409, 404); either way the upload is then gone.
 //	@ID				patchUpload
 //	@Tags			close-out
 //	@Accept			application/offset+octet-stream
@@ -434,7 +624,7 @@ func handleUploadOffset(u *uploads) echo.HandlerFunc {
 //	@Failure		409				{object}	Problem	"Upload-Offset is not the server's offset; or, on completion, the order takes no more photos or the photo id is taken"
 //	@Failure		412				{object}	Problem	"Tus-Resumable is missing or not 1.0.0"
 //	@Failure		413				{object}	Problem	"more bytes than Upload-Length"
-//	@Failure		415				{object}	Problem	"on completion: not an accepted image, or not the declared type"
+//	@Failure		415				{object}	Problem	"at the first bytes or on completion: not an accepted image, or not the declared type (the upload is removed)"
 //	@Failure		422				{object}	Problem	"on completion: an empty file or invalid photo fields"
 //	@Router			/v1/uploads/{id} [patch]
 func handleUploadChunk(u *uploads) echo.HandlerFunc {

@@ -280,17 +280,88 @@ func TestUploadsAreScopedToTheirCreator(t *testing.T) {
 	}
 }
 
-// A file that is not an image is refused when its last byte arrives, with
-// the photo endpoint's 415, and leaves nothing: no blob, no row, no upload.
-func TestUploadOfTextIsRefusedAndLeavesNothing(t *testing.T) {
+// A file that is not an image is refused by its first bytes, with the photo
+// endpoint's 415, before the rest is sent: the first PATCH of a 1 MB text
+// file, a creating request that carries text, and text that follows two
+// bytes that could begin a JPEG. Nothing stays: no upload, blob or row.
+func TestUploadOfTextIsRefusedAtItsFirstBytes(t *testing.T) {
 	env := apitest.New(t)
 	c := inProgressOrder(t, env, "repair")
-	text := []byte(strings.Repeat("these are my notes, not a photo\n", 200))
+	text := []byte(strings.Repeat("these are my notes, not a photo\n", 1<<15)) // 1 MiB
 	tom := tusClient{t: t, env: env, tok: c.tom}
-	loc := mustTus(t, tom.create(len(text), "order_id", c.id, "kind", "after", "filename", "notes.jpg", "filetype", "image/jpeg"),
+	meta := []string{"order_id", c.id, "kind", "after", "filename", "notes.jpg", "filetype", "image/jpeg"}
+	nothingLeft := func(what string) {
+		t.Helper()
+		if n, files, left := env.Count("photos"), blobFiles(t, env), uploadDirEntries(t, env); n != 0 || len(files) != 0 || len(left) != 0 {
+			t.Fatalf("%s left %d photos, blobs %v, uploads %v", what, n, files, left)
+		}
+	}
+
+	loc := mustTus(t, tom.create(len(text), meta...), http.StatusCreated, "create").Header.Get("Location")
+	first := tom.patch(loc, 0, text[:64<<10])
+	mustProblem(t, first, http.StatusUnsupportedMediaType, "", "the first 64 KiB of 1 MiB")
+	if !strings.Contains(first.JSON["detail"].(string), "not a JPEG, PNG, WebP or HEIC") {
+		t.Fatalf("detail %q", first.JSON["detail"])
+	}
+	nothingLeft("a refused first PATCH")
+	mustProblem(t, tom.do(http.MethodHead, loc, nil), http.StatusNotFound, "", "HEAD of the refused upload")
+	mustProblem(t, tom.patch(loc, 0, text[:64<<10]), http.StatusNotFound, "", "PATCH of the refused upload")
+
+	post := tom.do(http.MethodPost, "/v1/uploads", text[:4096], "Upload-Length", strconv.Itoa(len(text)), "Upload-Metadata", tusMetadata(meta...))
+	mustProblem(t, post, http.StatusUnsupportedMediaType, "", "creation-with-upload of text")
+	if post.Header.Get("Location") != "" {
+		t.Fatalf("a refused creation named an upload: %s", post.Header.Get("Location"))
+	}
+	nothingLeft("a refused creation-with-upload")
+
+	// two bytes that may begin a JPEG are kept; the text after them is not
+	loc = mustTus(t, tom.create(len(text), meta...), http.StatusCreated, "create again").Header.Get("Location")
+	mustTus(t, tom.patch(loc, 0, []byte{0xFF, 0xD8}), http.StatusNoContent, "two bytes of a JPEG start")
+	mustProblem(t, tom.patch(loc, 2, text[:1000]), http.StatusUnsupportedMediaType, "", "text after them")
+	nothingLeft("text after a JPEG start")
+}
+
+// An image whose first bytes disagree with its name is refused there: a PNG
+// named .jpg, with the photo endpoint's message.
+func TestUploadOfAPNGNamedJPGIsRefusedAtItsFirstBytes(t *testing.T) {
+	env := apitest.New(t)
+	c := inProgressOrder(t, env, "repair")
+	img := pngOf(t, noise(300, 200, 23))
+	tom := tusClient{t: t, env: env, tok: c.tom}
+	loc := mustTus(t, tom.create(len(img), "order_id", c.id, "kind", "before", "filename", "before.jpg"),
 		http.StatusCreated, "create").Header.Get("Location")
-	mustTus(t, tom.patch(loc, 0, text[:1000]), http.StatusNoContent, "first part")
-	last := tom.patch(loc, 1000, text[1000:])
+	a := tom.patch(loc, 0, img[:len(img)/4])
+	mustProblem(t, a, http.StatusUnsupportedMediaType, "", "the first quarter of a PNG named .jpg")
+	if d := a.JSON["detail"].(string); !strings.Contains(d, "PNG") || !strings.Contains(d, ".jpg") {
+		t.Fatalf("detail %q does not name both sides", d)
+	}
+	if n, files, left := env.Count("photos"), blobFiles(t, env), uploadDirEntries(t, env); n != 0 || len(files) != 0 || len(left) != 0 {
+		t.Fatalf("a refused upload left %d photos, blobs %v, uploads %v", n, files, left)
+	}
+
+	// named .png, the same bytes become the photo
+	loc = mustTus(t, tom.create(len(img), "order_id", c.id, "kind", "before", "filename", "before.png", "filetype", "image/png"),
+		http.StatusCreated, "create as .png").Header.Get("Location")
+	mustTus(t, tom.patch(loc, 0, img[:10]), http.StatusNoContent, "ten bytes")
+	mustTus(t, tom.patch(loc, 10, img[10:len(img)/2]), http.StatusNoContent, "the first half")
+	done := mustTus(t, tom.patch(loc, len(img)/2, img[len(img)/2:]), http.StatusNoContent, "the rest")
+	if done.Header.Get("FieldOps-Photo-Id") == "" || env.Count("photos") != 1 {
+		t.Fatalf("the PNG did not become a photo: %v", done.Header)
+	}
+}
+
+// A file that begins like a JPEG but is not one passes the first-bytes check
+// and is refused when its last byte arrives, with the photo endpoint's 415,
+// leaving nothing: no blob, no row, no upload.
+func TestUploadOfAFakeJPEGIsRefusedAtTheEndAndLeavesNothing(t *testing.T) {
+	env := apitest.New(t)
+	c := inProgressOrder(t, env, "repair")
+	fake := append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, strings.Repeat("these are my notes, not a photo\n", 200)...)
+	tom := tusClient{t: t, env: env, tok: c.tom}
+	loc := mustTus(t, tom.create(len(fake), "order_id", c.id, "kind", "after", "filename", "notes.jpg", "filetype", "image/jpeg"),
+		http.StatusCreated, "create").Header.Get("Location")
+	mustTus(t, tom.patch(loc, 0, fake[:1000]), http.StatusNoContent, "first part")
+	last := tom.patch(loc, 1000, fake[1000:])
 	mustProblem(t, last, http.StatusUnsupportedMediaType, "", "the last part")
 	if last.Header.Get("FieldOps-Photo-Id") != "" {
 		t.Fatal("a refused upload named a photo")
@@ -299,6 +370,41 @@ func TestUploadOfTextIsRefusedAndLeavesNothing(t *testing.T) {
 		t.Fatalf("a refused upload left %d photos, blobs %v, uploads %v", n, files, left)
 	}
 	mustProblem(t, tom.do(http.MethodHead, loc, nil), http.StatusNotFound, "", "HEAD of the refused upload")
+}
+
+// A user has at most 10 unfinished uploads: the 11th is 409 while another
+// user still creates theirs, and deleting one makes room again.
+func TestUnfinishedUploadsPerUserAreCapped(t *testing.T) {
+	env := apitest.New(t)
+	c := inProgressOrder(t, env, "repair")
+	tom := tusClient{t: t, env: env, tok: c.tom}
+	var locs []string
+	for i := range 10 {
+		a := mustTus(t, tom.create(1000, "order_id", c.id, "kind", "after"), http.StatusCreated, "upload "+strconv.Itoa(i+1))
+		locs = append(locs, a.Header.Get("Location"))
+	}
+	eleventh := tom.create(1000, "order_id", c.id, "kind", "after")
+	mustProblem(t, eleventh, http.StatusConflict, "", "the 11th unfinished upload")
+	if d := eleventh.JSON["detail"]; d != "you have 10 unfinished uploads: finish or delete one" {
+		t.Fatalf("detail %q", d)
+	}
+	if eleventh.Header.Get("Location") != "" {
+		t.Fatalf("a refused creation named an upload: %s", eleventh.Header.Get("Location"))
+	}
+	// the whole file in the creating request is refused too, before any byte is kept
+	img := jpegOf(t, noise(64, 48, 24))
+	mustProblem(t, tom.do(http.MethodPost, "/v1/uploads", img, "Upload-Length", strconv.Itoa(len(img)),
+		"Upload-Metadata", tusMetadata("order_id", c.id, "kind", "after")), http.StatusConflict, "", "creation-with-upload beyond the cap")
+	if n := len(uploadDirEntries(t, env)); n != 20 {
+		t.Fatalf("%d files in the upload dir, want 20 (data + info of ten uploads)", n)
+	}
+
+	alice := tusClient{t: t, env: env, tok: c.alice}
+	mustTus(t, alice.create(1000, "order_id", c.id, "kind", "fault"), http.StatusCreated, "another user's upload")
+
+	mustTus(t, tom.do(http.MethodDelete, locs[3], nil), http.StatusNoContent, "tom deletes one")
+	mustTus(t, tom.create(1000, "order_id", c.id, "kind", "after"), http.StatusCreated, "after deleting one")
+	mustProblem(t, tom.create(1000, "order_id", c.id, "kind", "after"), http.StatusConflict, "", "the 11th again")
 }
 
 // What tusd or the metadata check refuses is a problem too: the size limit,
