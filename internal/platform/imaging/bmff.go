@@ -11,12 +11,12 @@ import (
 
 // This file reads ISO BMFF (ISO/IEC 14496-12) boxes, the container of HEIF.
 
-// readAt reads n bytes at off; running out of bytes is UnsupportedMedia.
-func readAt(r io.ReaderAt, off, n int64) ([]byte, error) {
-	buf := make([]byte, n)
-	got, err := r.ReadAt(buf, off)
-	if got == len(buf) {
-		return buf, nil
+// readAt reads n bytes at off through w; running out of bytes is
+// UnsupportedMedia. The bytes are valid until w's next read.
+func readAt(w *window, off, n int64) ([]byte, error) {
+	b, err := w.at(off, int(n))
+	if err == nil && int64(len(b)) == n {
+		return b, nil
 	}
 	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return nil, malformedHEIC("the file is truncated")

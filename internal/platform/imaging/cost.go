@@ -1,7 +1,6 @@
 package imaging
 
 import (
-	"bufio"
 	"encoding/binary"
 	"io"
 	"runtime"
@@ -16,11 +15,23 @@ import (
 // upper bounds for the layouts the header declares, close to exact for the
 // common ones (a baseline 4:2:0 JPEG, an 8-bit PNG).
 
-// decodeOverhead covers what a decode allocates besides the pixels: the
-// decoder's state and tables (JPEG Huffman tables, the zlib window and
-// Huffman decoders of PNG, VP8L's Huffman groups and colour cache) and the
-// read buffers.
+// decodeOverhead covers what a decode allocates besides the pixels and the
+// read buffers: the decoder's state and tables (JPEG Huffman tables, the zlib
+// window and Huffman decoders of PNG, VP8L's Huffman groups and colour cache)
+// and its small buffers.
 const decodeOverhead = 256 << 10
+
+// readBuffers is what reading a file of size bytes for Inspect or Thumbnail
+// allocates in buffers (io.go): the header readers of config, of decodeCost
+// and of the EXIF orientation scan, and the decode's sequential reader (up to
+// 1.75 MiB; less for a file smaller than the chunks).
+func readBuffers(size int64) int64 {
+	return 3*bufferSize(size, headerChunk) + bufferSize(size, readChunk)
+}
+
+// overhead is what Inspect or Thumbnail allocate for a file of size bytes
+// besides the pixels and what the pixels need.
+func overhead(size int64) int64 { return decodeOverhead + readBuffers(size) }
 
 // decodeCost estimates the bytes that decoding the w×h image of format f in
 // r allocates. It reads the file's header (JPEG markers before the first
@@ -31,18 +42,18 @@ func decodeCost(f Format, r io.ReaderAt, size int64, w, h int) int64 {
 	px := int64(w) * int64(h)
 	switch f {
 	case JPEG:
-		fr, ok := readJPEGFrame(io.NewSectionReader(r, 0, size))
+		fr, ok := readJPEGFrame(r, size)
 		if !ok {
 			// Four components, 4:4:4, progressive, converted to CMYK.
-			return px*(4*5+4) + decodeOverhead
+			return px*(4*5+4) + overhead(size)
 		}
-		return fr.cost(w, h) + decodeOverhead
+		return fr.cost(w, h) + overhead(size)
 	case PNG:
-		return pngCost(r, size, w, h) + decodeOverhead
+		return pngCost(r, size, w, h) + overhead(size)
 	case WebP:
-		return webpCost(r, size, w, h) + decodeOverhead
+		return webpCost(r, size, w, h) + overhead(size)
 	}
-	return decodeOverhead
+	return overhead(size)
 }
 
 // jpegFrame is what the header of a JPEG says about its decoded size.
@@ -60,10 +71,11 @@ type jpegFrame struct {
 // (SOS) and returns its frame header (SOFn) and the colour hints (JFIF APP0,
 // Adobe APP14) that decide image/jpeg's output. A frame is progressive when
 // its SOF marker is one of the progressive ones (SOF2, SOF6, SOF10, SOF14),
-// wherever it stands before the first scan. It holds 4 KiB of buffer.
-func readJPEGFrame(r io.Reader) (jpegFrame, bool) {
+// wherever it stands before the first scan. It reads the first size bytes of
+// r through a header reader (io.go): one ReadAt for nearly every file.
+func readJPEGFrame(r io.ReaderAt, size int64) (jpegFrame, bool) {
 	var fr jpegFrame
-	br := bufio.NewReader(r)
+	br := header(r, size)
 	var soi [2]byte
 	if _, err := io.ReadFull(br, soi[:]); err != nil || soi != [2]byte{0xFF, 0xD8} {
 		return fr, false
@@ -188,21 +200,24 @@ const (
 // a tRNS chunk before IDAT, since a tRNS turns an 8-bit grey image into
 // NRGBA (4 bytes a pixel, not 1) and a 16-bit one into NRGBA64 (8, not 2);
 // image/png's DecodeConfig does not look for tRNS in non-paletted images.
+// The chunks are read through a window (io.go): one ReadAt for nearly every
+// file.
 func pngCost(r io.ReaderAt, size int64, w, h int) int64 {
 	px := int64(w) * int64(h)
 	worst := 2*8*px + 2*(8*int64(w)+1)
-	var ihdr [13]byte
 	if size < 33 {
 		return worst
 	}
-	if _, err := r.ReadAt(ihdr[:], 16); err != nil {
+	win := newWindow(r, size)
+	ihdr, err := win.at(16, 13)
+	if err != nil || len(ihdr) < 13 {
 		return worst
 	}
 	depth, colorType, interlaced := int64(ihdr[8]), ihdr[9], ihdr[12] == 1
 	trns := false
 	for pos, chunks := int64(33), 0; pos+8 <= size && chunks < maxPNGHeaderChunks; chunks++ {
-		var ch [8]byte
-		if _, err := r.ReadAt(ch[:], pos); err != nil {
+		ch, err := win.at(pos, 8)
+		if err != nil || len(ch) < 8 {
 			return worst
 		}
 		typ := string(ch[4:])
@@ -255,16 +270,18 @@ const maxPNGHeaderChunks = 1024
 //   - an alpha channel (ALPH): 1 byte a pixel, plus, when it is compressed,
 //     the whole lossless decode of a w×h image it is extracted from.
 //
-// The layout is read from the chunks up to the image data.
+// The layout is read from the chunks up to the image data, through a window
+// (io.go): one ReadAt for nearly every file.
 func webpCost(r io.ReaderAt, size int64, w, h int) int64 {
 	px := int64(w) * int64(h)
 	const lossless = 7
 	lossy := 3*((int64(w)+15)/16*16)*((int64(h)+15)/16*16)/2 + size
 	worst := lossy + (1+lossless)*px
+	win := newWindow(r, size)
 	for pos, chunks := int64(12), 0; pos+8 <= size && chunks < maxWebPChunks; chunks++ {
-		var ch [9]byte
-		n, err := r.ReadAt(ch[:], pos)
-		if n < 8 || err != nil && err != io.EOF {
+		ch, err := win.at(pos, 9)
+		n := len(ch)
+		if n < 8 || err != nil {
 			return worst
 		}
 		switch string(ch[:4]) {

@@ -25,6 +25,13 @@
 // what it is estimated to allocate, from its dimensions and the layout its
 // header declares (see cost.go), and waits while the budget is taken.
 //
+// Reads are few and large, because on the S3 blob backend every ReadAt of the
+// io.ReaderAt is an HTTP range request: a pass over the whole file (a decode,
+// Strip's copy) reads 1 MiB a call, and a scan of a header (DecodeConfig, the
+// decode estimate, the EXIF orientation, the WebP and HEIC container walks)
+// 256 KiB a call, which nearly every header fits in (see io.go). Inspecting a
+// 3 MiB JPEG takes five calls, stripping it three, its thumbnail six.
+//
 // Phone cameras store JPEG pixels as the sensor reads them and say how to turn
 // them upright in the EXIF Orientation tag (1 to 8). For JPEG, the orientation
 // that counts is the one in IFD0 of the first Exif APP1 segment before the

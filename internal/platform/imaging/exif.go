@@ -1,7 +1,6 @@
 package imaging
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"image"
@@ -120,10 +119,11 @@ func exifByteOrder(payload []byte) binary.AppendByteOrder {
 // jpegOrientation walks the marker segments of a JPEG's header, up to the
 // first SOS, and returns the Orientation of its first Exif APP1 segment: 1
 // when there is none, it has no Orientation or it is malformed. This is the
-// segment, and the rule, that stripJPEG uses to decide what it keeps. At most
-// one segment (64 KiB) is held in memory.
-func jpegOrientation(r io.Reader) int {
-	br := bufio.NewReader(r)
+// segment, and the rule, that stripJPEG uses to decide what it keeps. It reads
+// the first size bytes of r through a header reader (io.go), one ReadAt for
+// nearly every file, and holds at most one segment (64 KiB) besides.
+func jpegOrientation(r io.ReaderAt, size int64) int {
+	br := header(r, size)
 	var soi [2]byte
 	if _, err := io.ReadFull(br, soi[:]); err != nil || soi != [2]byte{0xFF, 0xD8} {
 		return 1

@@ -317,8 +317,8 @@ func TestStripJPEGOnlyTheFirstExifCounts(t *testing.T) {
 			case tt.want != 0:
 				wantOrientationOnly(t, app1[0], le, tt.want)
 			}
-			if got := max(tt.want, 1); jpegOrientation(bytes.NewReader(in)) != got {
-				t.Errorf("Thumbnail would use orientation %d, Strip kept %d", jpegOrientation(bytes.NewReader(in)), got)
+			if got := max(tt.want, 1); jpegOrientation(bytes.NewReader(in), int64(len(in))) != got {
+				t.Errorf("Thumbnail would use orientation %d, Strip kept %d", jpegOrientation(bytes.NewReader(in), int64(len(in))), got)
 			}
 		})
 	}
@@ -337,7 +337,7 @@ func TestStripJPEGOnlyTheFirstExifCounts(t *testing.T) {
 	if bytes.Contains(out, []byte("Exif\x00\x00")) {
 		t.Error("the Exif segment between the scans was kept")
 	}
-	if o := jpegOrientation(bytes.NewReader(late)); o != 1 {
+	if o := jpegOrientation(bytes.NewReader(late), int64(len(late))); o != 1 {
 		t.Errorf("orientation %d from an Exif after the first scan, want 1", o)
 	}
 }
@@ -467,9 +467,10 @@ func TestThumbnailAppliesJPEGOrientation(t *testing.T) {
 
 func TestThumbnailOrientationReaderFailure(t *testing.T) {
 	in := withSegments(mustJPEG(t, quadrants()), exifAPP1(exifTIFF(binary.BigEndian, 6)))
-	// The reader fails only from the third pass on: DecodeConfig and Decode
-	// succeed, reading the orientation does not.
-	r := &failAfter{data: in, passes: 2}
+	// The reader fails only from the fourth pass on: DecodeConfig, the
+	// decode cost's header scan and Decode succeed, reading the orientation
+	// does not.
+	r := &failAfter{data: in, passes: 3}
 	err := NewInspector(testBudget, 100_000_000).Thumbnail(context.Background(), JPEG, r, int64(len(in)), 100, &bytes.Buffer{})
 	if !errors.Is(err, errStorage) {
 		t.Fatalf("err = %v, want the reader's failure", err)

@@ -52,7 +52,9 @@ func malformedHEIC(detail string) error {
 // parseHEIC parses the ISO BMFF container of an HEIC image strictly: ftyp
 // first, one meta box with a 'pict' handler, a primary item of HEVC coding
 // (hvc1, or a grid of hvc1 tiles) with its ispe dimensions, and item extents
-// inside the file. Only the meta box is held in memory.
+// inside the file. Only the meta box is held in memory. The boxes are read
+// through a window (io.go): the ftyp and meta boxes and the header of the mdat
+// box that follows, at the start of the file, in one ReadAt.
 func parseHEIC(r io.ReaderAt, size int64) (*heifFile, error) {
 	src := &readerAt{r: r}
 	h, err := parseHEICContainer(src, size)
@@ -67,12 +69,13 @@ func parseHEIC(r io.ReaderAt, size int64) (*heifFile, error) {
 
 func parseHEICContainer(r io.ReaderAt, size int64) (*heifFile, error) {
 	h := &heifFile{size: size}
+	win := newWindow(r, size)
 	var seenMeta bool
 	for off, n := int64(0), 0; off < size; n++ {
 		if n == maxTopLevelBoxes {
 			return nil, malformedHEIC("too many boxes")
 		}
-		head, err := readAt(r, off, min(16, size-off))
+		head, err := readAt(win, off, min(16, size-off))
 		if err != nil {
 			return nil, err
 		}
@@ -103,7 +106,7 @@ func parseHEICContainer(r io.ReaderAt, size int64) (*heifFile, error) {
 			if payloadLen < 8 || payloadLen > maxFtypSize || (payloadLen-8)%4 != 0 {
 				return nil, malformedHEIC("bad ftyp box")
 			}
-			body, err := readAt(r, off+headLen, payloadLen)
+			body, err := readAt(win, off+headLen, payloadLen)
 			if err != nil {
 				return nil, err
 			}
@@ -122,7 +125,7 @@ func parseHEICContainer(r io.ReaderAt, size int64) (*heifFile, error) {
 			if payloadLen > maxMetaSize {
 				return nil, unsupported("the HEIC image carries more than %d MiB of metadata", maxMetaSize>>20)
 			}
-			body, err := readAt(r, off+headLen, payloadLen)
+			body, err := readAt(win, off+headLen, payloadLen)
 			if err != nil {
 				return nil, err
 			}

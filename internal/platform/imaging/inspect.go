@@ -1,7 +1,6 @@
 package imaging
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -125,7 +124,7 @@ func (in *Inspector) Inspect(ctx context.Context, f Format, r io.ReaderAt, size 
 	}
 
 	if f == HEIC {
-		release, err := in.acquire(ctx, min(size, maxMetaSize)+decodeOverhead)
+		release, err := in.acquire(ctx, min(size, maxMetaSize)+decodeOverhead+bufferSize(size, headerChunk))
 		if err != nil {
 			return Meta{}, err
 		}
@@ -188,14 +187,15 @@ func codec(f Format) (decodeConfig func(io.Reader) (image.Config, error), decode
 }
 
 // config reads the declared dimensions of a JPEG, PNG or WebP image and
-// checks them against the pixel limit, without decoding the pixels.
+// checks them against the pixel limit, without decoding the pixels. It reads
+// only the header, through a header reader (io.go).
 func (in *Inspector) config(f Format, r io.ReaderAt, size int64) (image.Config, error) {
 	decodeConfig, _, ok := codec(f)
 	if !ok {
 		return image.Config{}, unsupported("the %s image cannot be decoded", f.name())
 	}
 	src := &readerAt{r: r}
-	cfg, err := decodeConfig(bufio.NewReader(io.NewSectionReader(src, 0, size)))
+	cfg, err := decodeConfig(header(src, size))
 	if err != nil {
 		return image.Config{}, src.blame(f, err)
 	}
@@ -206,14 +206,15 @@ func (in *Inspector) config(f Format, r io.ReaderAt, size int64) (image.Config, 
 }
 
 // decode decodes a JPEG, PNG or WebP image completely and checks that it has
-// the dimensions config read. The caller holds its share of the budget.
+// the dimensions config read, reading the file in readChunk pieces (io.go).
+// The caller holds its share of the budget.
 func (in *Inspector) decode(f Format, r io.ReaderAt, size int64, cfg image.Config) (image.Image, error) {
 	_, decode, ok := codec(f)
 	if !ok {
 		return nil, unsupported("the %s image cannot be decoded", f.name())
 	}
 	src := &readerAt{r: r}
-	img, err := decode(bufio.NewReader(io.NewSectionReader(src, 0, size)))
+	img, err := decode(sequential(src, 0, size))
 	if err != nil {
 		return nil, src.blame(f, err)
 	}

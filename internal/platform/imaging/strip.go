@@ -29,17 +29,18 @@ import (
 //   - HEIC: the payloads of Exif items and of XMP (mime application/rdf+xml)
 //     items are overwritten with zeros, so every offset in the file stays valid.
 //
-// Everything else is copied byte for byte, streaming, in bounded memory. Strip
-// checks structure only, not pixels: call Inspect first. A malformed file is
+// Everything else is copied byte for byte, streaming, in bounded memory (a
+// read buffer of 1 MiB: r is read in large chunks, see io.go). Strip checks
+// structure only, not pixels: call Inspect first. A malformed file is
 // errs.UnsupportedMedia; w may then have received part of the output.
 func Strip(f Format, r io.ReaderAt, size int64, w io.Writer) error {
 	src, dst := &readerAt{r: r}, &writer{w: w}
 	var err error
 	switch f {
 	case JPEG:
-		err = stripJPEG(bufio.NewReaderSize(io.NewSectionReader(src, 0, size), 32<<10), dst)
+		err = stripJPEG(sequential(src, 0, size), dst)
 	case PNG:
-		err = stripPNG(bufio.NewReaderSize(io.NewSectionReader(src, 0, size), 32<<10), dst)
+		err = stripPNG(sequential(src, 0, size), dst)
 	case WebP:
 		err = stripWebP(src, size, dst)
 	case HEIC:
@@ -187,7 +188,7 @@ func stripJPEG(br *bufio.Reader, w io.Writer) error {
 		if _, err := w.Write([]byte{0xFF, marker, length[0], length[1]}); err != nil {
 			return err
 		}
-		if _, err := io.CopyN(w, br, int64(n)); err != nil {
+		if err := copyN(w, br, int64(n)); err != nil {
 			return err
 		}
 		inScan = marker == 0xDA // SOS: entropy-coded data follows
@@ -238,7 +239,7 @@ func stripPNG(br *bufio.Reader, w io.Writer) error {
 		}
 		rest := int64(length) + 4 // data and CRC
 		if droppedPNGChunks[typ] {
-			if _, err := io.CopyN(io.Discard, br, rest); err != nil {
+			if err := discard(br, rest); err != nil {
 				return err
 			}
 			continue
@@ -246,7 +247,7 @@ func stripPNG(br *bufio.Reader, w io.Writer) error {
 		if _, err := w.Write(head[:]); err != nil {
 			return err
 		}
-		if _, err := io.CopyN(w, br, rest); err != nil {
+		if err := copyN(w, br, rest); err != nil {
 			return err
 		}
 		if typ == "IEND" {
@@ -267,12 +268,18 @@ type webpChunk struct {
 	total  int64 // header, payload and padding
 }
 
-// stripWebP reads the chunk headers, then writes the RIFF header with the new
-// size and copies the chunks that stay.
+// stripWebP reads the chunk headers (through a window, so chunks next to each
+// other cost one read), then writes the RIFF header with the new size and
+// copies the chunks that stay, in one sequential pass.
 func stripWebP(r io.ReaderAt, size int64, w io.Writer) error {
+	win := newWindow(r, size)
 	var head [12]byte
-	if _, err := r.ReadAt(head[:], 0); err != nil {
+	b, err := win.at(0, len(head))
+	if err != nil {
 		return err
+	}
+	if copy(head[:], b) < len(head) {
+		return errMalformed
 	}
 	riffSize := int64(binary.LittleEndian.Uint32(head[4:8]))
 	if string(head[:4]) != "RIFF" || string(head[8:]) != "WEBP" || riffSize < 4 || 8+riffSize > size {
@@ -285,11 +292,11 @@ func stripWebP(r io.ReaderAt, size int64, w io.Writer) error {
 		if len(kept) == maxWebPChunks {
 			return unsupported("the WebP image has too many chunks")
 		}
-		var ch [8]byte
 		if end-pos < 8 {
 			return errMalformed
 		}
-		if _, err := r.ReadAt(ch[:], pos); err != nil {
+		ch, err := win.at(pos, 8)
+		if err != nil {
 			return err
 		}
 		payload := int64(binary.LittleEndian.Uint32(ch[4:]))
@@ -315,11 +322,17 @@ func stripWebP(r io.ReaderAt, size int64, w io.Writer) error {
 	if _, err := w.Write(head[:]); err != nil {
 		return err
 	}
+	// The chunks are in file order; the dropped ones between them are read
+	// through, which costs less than a request of its own.
+	br, pos := sequential(r, 12, end-12), int64(12)
 	for _, c := range kept {
-		section, rest := io.NewSectionReader(r, c.offset, c.total), c.total
+		if err := discard(br, c.offset-pos); err != nil {
+			return err
+		}
+		rest := c.total
 		if c.fourCC == "VP8X" {
 			var vp8x [18]byte // header, flags, reserved, canvas size
-			if _, err := io.ReadFull(section, vp8x[:]); err != nil {
+			if _, err := io.ReadFull(br, vp8x[:]); err != nil {
 				return err
 			}
 			vp8x[8] &^= webpFlagsMeta
@@ -328,14 +341,16 @@ func stripWebP(r io.ReaderAt, size int64, w io.Writer) error {
 			}
 			rest -= int64(len(vp8x))
 		}
-		if _, err := io.CopyN(w, section, rest); err != nil {
+		if err := copyN(w, br, rest); err != nil {
 			return err
 		}
+		pos = c.offset + c.total
 	}
 	return nil
 }
 
-// stripHEIC copies the file with the payloads of its metadata items zeroed.
+// stripHEIC copies the file with the payloads of its metadata items zeroed,
+// in one sequential pass (the zeroed payloads are read through, like the rest).
 func stripHEIC(r io.ReaderAt, size int64, w io.Writer) error {
 	h, err := parseHEICContainer(r, size)
 	if err != nil {
@@ -344,13 +359,16 @@ func stripHEIC(r io.ReaderAt, size int64, w io.Writer) error {
 	ranges := h.metadataRanges()
 	slices.SortFunc(ranges, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
 	var zeros [4096]byte
-	pos := int64(0)
+	br, pos := sequential(r, 0, size), int64(0)
 	for _, rg := range ranges {
 		start, end := max(rg[0], pos), rg[1]
 		if end <= start {
 			continue
 		}
-		if _, err := io.CopyN(w, io.NewSectionReader(r, pos, start-pos), start-pos); err != nil {
+		if err := copyN(w, br, start-pos); err != nil {
+			return err
+		}
+		if err := discard(br, end-start); err != nil {
 			return err
 		}
 		for n := end - start; n > 0; {
@@ -362,6 +380,5 @@ func stripHEIC(r io.ReaderAt, size int64, w io.Writer) error {
 		}
 		pos = end
 	}
-	_, err = io.CopyN(w, io.NewSectionReader(r, pos, size-pos), size-pos)
-	return err
+	return copyN(w, br, size-pos)
 }

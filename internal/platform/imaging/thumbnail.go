@@ -66,7 +66,7 @@ func (in *Inspector) thumbnail(f Format, r io.ReaderAt, size int64, cfg image.Co
 	orientation := 1
 	if f == JPEG {
 		src := &readerAt{r: r}
-		orientation = jpegOrientation(io.NewSectionReader(src, 0, size))
+		orientation = jpegOrientation(src, size)
 		if src.err != nil {
 			return fmt.Errorf("imaging: reading the JPEG image: %w", src.err)
 		}
