@@ -489,7 +489,7 @@ func (up *checkedUpload) readKept(ctx context.Context, p []byte) error {
 // endpoint; otherwise only whether they may begin an accepted image.
 func checkHead(head []byte, complete bool, meta map[string]string) error {
 	if !complete {
-		if mayStartImage(head) {
+		if imaging.MayStart(head) {
 			return nil
 		}
 		_, err := imaging.Sniff(head)
@@ -500,26 +500,6 @@ func checkHead(head []byte, complete bool, meta map[string]string) error {
 		return err
 	}
 	return imaging.Agrees(format, meta["filetype"], meta["filename"])
-}
-
-// imageStarts are how imaging.Sniff recognises the accepted formats ('?' is
-// any byte): JPEG, PNG, WebP (RIFF…WEBP) and HEIC (an ftyp box, whose brands
-// follow).
-var imageStarts = []string{"\xFF\xD8\xFF", "\x89PNG\r\n\x1a\n", "RIFF????WEBP", "????ftyp"}
-
-// mayStartImage reports whether head is the beginning of one of imageStarts
-// (or has one at its beginning).
-func mayStartImage(head []byte) bool {
-	for _, start := range imageStarts {
-		fits := true
-		for i := 0; i < len(head) && i < len(start) && fits; i++ {
-			fits = start[i] == '?' || head[i] == start[i]
-		}
-		if fits {
-			return true
-		}
-	}
-	return false
 }
 
 // handleCreateUpload starts a resumable photo upload.

@@ -86,6 +86,27 @@ func Sniff(head []byte) (Format, error) {
 	return "", unsupported("the file is not a JPEG, PNG, WebP or HEIC image")
 }
 
+// starts are the fixed bytes Sniff recognises at the start of each accepted
+// format ('?' is any byte): JPEG, PNG, WebP (RIFF…WEBP), HEIC (an ftyp box,
+// whose brands follow; its 32-bit size is far below 64 KiB in any real file,
+// so its first two bytes are zero).
+var starts = []string{"\xFF\xD8\xFF", string(pngSignature), "RIFF????WEBP", "\x00\x00??ftyp"}
+
+// MayStart reports whether head, fewer bytes than Sniff needs, can still be
+// the beginning of an accepted image (a resumable upload's first bytes).
+func MayStart(head []byte) bool {
+	for _, start := range starts {
+		fits := true
+		for i := 0; i < len(head) && i < len(start) && fits; i++ {
+			fits = start[i] == '?' || head[i] == start[i]
+		}
+		if fits {
+			return true
+		}
+	}
+	return false
+}
+
 // ftypBrands reads the brands of an ftyp box that starts head (as much of the
 // box as head holds).
 func ftypBrands(head []byte) (major string, compatible []string) {

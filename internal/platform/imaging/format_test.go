@@ -86,3 +86,30 @@ func TestAgrees(t *testing.T) {
 		})
 	}
 }
+
+// MayStart agrees with Sniff: every prefix of an accepted file may start an
+// image, and a prefix no accepted format has may not.
+func TestMayStartAgreesWithSniff(t *testing.T) {
+	for _, name := range []string{"photo_gps.jpg", "photo.webp", "photo.heic"} {
+		b := mustFixture(t, name)
+		for n := 1; n <= SniffLen; n++ {
+			if !MayStart(b[:n]) {
+				t.Fatalf("%s: its first %d bytes were refused", name, n)
+			}
+		}
+	}
+	png := mustPNG(t, testImage(4, 4))
+	for n := 1; n <= 8; n++ {
+		if !MayStart(png[:n]) {
+			t.Fatalf("PNG: its first %d bytes were refused", n)
+		}
+	}
+	for _, head := range []string{"h", "he", "hello", "\xFF\xD8\x00", "RIFF\x00\x00\x00\x00WAVE", "GIF89a"} {
+		if MayStart([]byte(head)) {
+			t.Errorf("%q may start an image", head)
+		}
+		if _, err := Sniff([]byte(head)); err == nil {
+			t.Errorf("Sniff accepted %q", head)
+		}
+	}
+}
