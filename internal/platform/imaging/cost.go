@@ -1,6 +1,7 @@
 package imaging
 
 import (
+	"bufio"
 	"encoding/binary"
 	"io"
 	"runtime"
@@ -67,6 +68,43 @@ type jpegFrame struct {
 	transform   byte
 }
 
+// jpegHeader starts reading a JPEG's header (after its SOI marker) through a
+// header reader (io.go); ok is false when r is not a JPEG.
+func jpegHeader(r io.ReaderAt, size int64) (*bufio.Reader, bool) {
+	br := header(r, size)
+	var soi [2]byte
+	if _, err := io.ReadFull(br, soi[:]); err != nil || soi != [2]byte{0xFF, 0xD8} {
+		return nil, false
+	}
+	return br, true
+}
+
+// nextJPEGMarker reads up to the next marker of a JPEG header (skipping fill
+// bytes) and, for a segment, its payload length n; n is -1 for the markers
+// without a payload (RSTn, TEM) and for those that end a header walk (SOS,
+// EOI, SOI, 0x00). ok is false on a read error or a malformed length.
+func nextJPEGMarker(br *bufio.Reader) (marker byte, n int, ok bool) {
+	b, err := br.ReadByte()
+	for err == nil && b != 0xFF {
+		b, err = br.ReadByte()
+	}
+	for err == nil && b == 0xFF {
+		b, err = br.ReadByte()
+	}
+	switch {
+	case err != nil:
+		return 0, 0, false
+	case b == 0x01 || 0xD0 <= b && b <= 0xD7 || b == 0xDA || b == 0xD9 || b == 0xD8 || b == 0x00:
+		return b, -1, true
+	}
+	var length [2]byte
+	if _, err := io.ReadFull(br, length[:]); err != nil {
+		return b, 0, false
+	}
+	n = int(binary.BigEndian.Uint16(length[:])) - 2
+	return b, n, n >= 0
+}
+
 // readJPEGFrame walks the marker segments of a JPEG up to its first scan
 // (SOS) and returns its frame header (SOFn) and the colour hints (JFIF APP0,
 // Adobe APP14) that decide image/jpeg's output. A frame is progressive when
@@ -75,37 +113,19 @@ type jpegFrame struct {
 // r through a header reader (io.go): one ReadAt for nearly every file.
 func readJPEGFrame(r io.ReaderAt, size int64) (jpegFrame, bool) {
 	var fr jpegFrame
-	br := header(r, size)
-	var soi [2]byte
-	if _, err := io.ReadFull(br, soi[:]); err != nil || soi != [2]byte{0xFF, 0xD8} {
+	br, ok := jpegHeader(r, size)
+	if !ok {
 		return fr, false
 	}
 	for {
-		b, err := br.ReadByte()
-		for err == nil && b != 0xFF {
-			b, err = br.ReadByte()
-		}
-		for err == nil && b == 0xFF {
-			b, err = br.ReadByte()
-		}
-		if err != nil {
+		b, n, ok := nextJPEGMarker(br)
+		switch {
+		case !ok || b == 0xD9 || b == 0x00 || b == 0xD8: // EOI, invalid
 			return fr, false
-		}
-		switch marker := b; {
-		case marker == 0xDA: // SOS: the header is over
+		case b == 0xDA: // SOS: the header is over
 			return fr, fr.n > 0
-		case marker == 0xD9 || marker == 0x00 || marker == 0xD8: // EOI, invalid
-			return fr, false
-		case marker == 0x01 || 0xD0 <= marker && marker <= 0xD7: // no payload
+		case n < 0: // no payload
 			continue
-		}
-		var length [2]byte
-		if _, err := io.ReadFull(br, length[:]); err != nil {
-			return fr, false
-		}
-		n := int(binary.BigEndian.Uint16(length[:])) - 2
-		if n < 0 {
-			return fr, false
 		}
 		isSOF := 0xC0 <= b && b <= 0xCF && b != 0xC4 && b != 0xC8 && b != 0xCC // not DHT, JPG, DAC
 		if !isSOF && b != 0xE0 && b != 0xEE {

@@ -123,35 +123,17 @@ func exifByteOrder(payload []byte) binary.AppendByteOrder {
 // the first size bytes of r through a header reader (io.go), one ReadAt for
 // nearly every file, and holds at most one segment (64 KiB) besides.
 func jpegOrientation(r io.ReaderAt, size int64) int {
-	br := header(r, size)
-	var soi [2]byte
-	if _, err := io.ReadFull(br, soi[:]); err != nil || soi != [2]byte{0xFF, 0xD8} {
+	br, ok := jpegHeader(r, size)
+	if !ok {
 		return 1
 	}
 	for {
-		b, err := br.ReadByte()
-		for err == nil && b != 0xFF {
-			b, err = br.ReadByte()
-		}
-		for err == nil && b == 0xFF {
-			b, err = br.ReadByte()
-		}
-		if err != nil {
+		b, n, ok := nextJPEGMarker(br)
+		switch {
+		case !ok || b == 0xDA || b == 0xD9 || b == 0x00 || b == 0xD8: // SOS, EOI, invalid
 			return 1
-		}
-		switch marker := b; {
-		case marker == 0xDA || marker == 0xD9 || marker == 0x00 || marker == 0xD8: // SOS, EOI, invalid
-			return 1
-		case marker == 0x01 || 0xD0 <= marker && marker <= 0xD7: // no payload
+		case n < 0: // no payload
 			continue
-		}
-		var length [2]byte
-		if _, err := io.ReadFull(br, length[:]); err != nil {
-			return 1
-		}
-		n := int(binary.BigEndian.Uint16(length[:])) - 2
-		if n < 0 {
-			return 1
 		}
 		if b != 0xE1 {
 			if _, err := br.Discard(n); err != nil {
