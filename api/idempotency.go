@@ -9,8 +9,10 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
 
 	"github.com/fieldops/fieldops/internal/platform/auth"
+	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/errs"
 	"github.com/fieldops/fieldops/internal/platform/idempotency"
 )
@@ -71,6 +73,8 @@ func idempotent(store *idempotency.Store) echo.MiddlewareFunc {
 				return errs.Field(IdempotencyHeader, "was already used with a different request; use a new key")
 			case idempotency.InFlight:
 				return &errs.Error{Kind: errs.Conflict, Message: "a request with this Idempotency-Key is still being processed; retry later"}
+			case idempotency.Committed:
+				return &errs.Error{Kind: errs.Conflict, Message: "a request with this Idempotency-Key was carried out, but its response was lost; read the resource instead of retrying"}
 			case idempotency.Replay:
 				res := c.Response()
 				res.Header().Set("Idempotent-Replayed", "true")
@@ -94,6 +98,11 @@ func idempotent(store *idempotency.Store) echo.MiddlewareFunc {
 					panic(r)
 				}
 			}()
+			// the key is marked committed in the handler's business
+			// transaction: a crash after that commit can never run it again
+			c.SetRequest(c.Request().WithContext(database.WithCommitHook(ctx, func(tx *gorm.DB) error {
+				return store.MarkCommitted(tx, caller, key)
+			})))
 			herr := next(c)
 			if herr != nil {
 				c.Error(herr) // render the problem now, so it is recorded too

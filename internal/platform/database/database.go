@@ -95,9 +95,28 @@ func Close(db *gorm.DB) {
 	}
 }
 
-// WithTx runs fn in one transaction: committed when fn returns nil, rolled back otherwise.
+// WithTx runs fn in one transaction: committed when fn returns nil, rolled
+// back otherwise. A hook that ctx carries (WithCommitHook) runs in the
+// transaction after fn, so what it writes commits with fn's changes or not at all.
 func WithTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
-	return db.WithContext(ctx).Transaction(fn)
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if hook, ok := ctx.Value(commitHookKey{}).(func(*gorm.DB) error); ok {
+			return hook(tx)
+		}
+		return nil
+	})
+}
+
+type commitHookKey struct{}
+
+// WithCommitHook returns ctx whose transactions (WithTx) also run hook, last,
+// before they commit. The Idempotency-Key middleware uses it to mark its key
+// in the request's business transaction.
+func WithCommitHook(ctx context.Context, hook func(tx *gorm.DB) error) context.Context {
+	return context.WithValue(ctx, commitHookKey{}, hook)
 }
 
 // Constraint maps a unique/foreign-key/check violation to an errs error.

@@ -19,7 +19,7 @@ type Record struct {
 	Caller         string `gorm:"primaryKey"`
 	Key            string `gorm:"primaryKey"`
 	RequestHash    []byte
-	State          string // in_flight, done
+	State          string // in_flight, committed (its business transaction committed), done (response stored)
 	ResponseStatus *int
 	ResponseType   *string
 	ResponseBody   []byte
@@ -38,10 +38,11 @@ type Outcome int
 
 // The outcomes.
 const (
-	Claimed  Outcome = iota // run the request, then Complete or Release
-	Replay                  // return the stored response
-	Mismatch                // same key, different request: 422
-	InFlight                // the first request is still running: 409
+	Claimed   Outcome = iota // run the request, then Complete or Release
+	Replay                   // return the stored response
+	Mismatch                 // same key, different request: 422
+	InFlight                 // the first request is still running: 409
+	Committed                // the first request changed data, but its response was lost (the process died): 409
 )
 
 // Store keeps records for TTL; an in-flight claim older than Lease may be
@@ -92,10 +93,20 @@ func (s *Store) Claim(ctx context.Context, caller, key string, hash []byte) (Out
 	switch {
 	case string(cur.RequestHash) != string(hash):
 		return Mismatch, cur, nil
-	case cur.State == "in_flight":
+	case cur.State == "in_flight", cur.State == "committed" && cur.LockedUntil.After(now):
 		return InFlight, cur, nil
+	case cur.State == "committed":
+		return Committed, cur, nil
 	}
 	return Replay, cur, nil
+}
+
+// MarkCommitted records, inside the request's business transaction tx, that
+// the claimed key's request has changed data: from then on the key never
+// runs again, even when the process dies before Complete.
+func (s *Store) MarkCommitted(tx *gorm.DB, caller, key string) error {
+	return tx.Model(&Record{}).Where("caller = ? AND key = ? AND state = 'in_flight'", caller, key).
+		Update("state", "committed").Error
 }
 
 // Response is what Complete stores and a replay sends again: the status,
@@ -109,13 +120,13 @@ type Response struct {
 
 // Complete stores the response of a claimed key.
 func (s *Store) Complete(ctx context.Context, caller, key string, r Response) error {
-	return s.db.WithContext(ctx).Model(&Record{}).Where("caller = ? AND key = ? AND state = 'in_flight'", caller, key).
+	return s.db.WithContext(ctx).Model(&Record{}).Where("caller = ? AND key = ? AND state IN ('in_flight', 'committed')", caller, key).
 		Updates(map[string]any{"state": "done", "response_status": r.Status, "response_type": r.ContentType,
 			"response_body": r.Body, "location": r.Location, "etag": r.ETag}).Error
 }
 
 // Release forgets a claim whose request failed on the server side, so the
-// client may retry it.
+// client may retry it — unless its business transaction committed.
 func (s *Store) Release(ctx context.Context, caller, key string) error {
 	return s.db.WithContext(ctx).Where("caller = ? AND key = ? AND state = 'in_flight'", caller, key).Delete(&Record{}).Error
 }
