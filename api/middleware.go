@@ -91,12 +91,13 @@ func ipExtractor(trusted []string) echo.IPExtractor {
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
-// ActiveCheck reports whether a user may still act (exists and is active).
-type ActiveCheck func(ctx context.Context, user uuid.UUID) (bool, error)
+// CurrentPrincipal returns who a user is now (role, provider) and whether
+// they may still act (exists and is active).
+type CurrentPrincipal func(ctx context.Context, user uuid.UUID) (auth.Principal, bool, error)
 
 // authenticate requires a valid bearer access token of an active user and
 // puts its principal into the request context.
-func authenticate(tokens *auth.Issuer, active ActiveCheck) echo.MiddlewareFunc {
+func authenticate(tokens *auth.Issuer, current CurrentPrincipal) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Request().Header.Get(echo.HeaderAuthorization)
@@ -108,7 +109,10 @@ func authenticate(tokens *auth.Issuer, active ActiveCheck) echo.MiddlewareFunc {
 			if err != nil {
 				return errs.Wrap(errs.Unauthorized, err, "the access token is invalid or expired")
 			}
-			if live, err := active(c.Request().Context(), p.UserID); err != nil {
+			// the token proves who; the role and provider are read now, so a
+			// change takes effect at once, not when the token expires
+			p, live, err := current(c.Request().Context(), p.UserID)
+			if err != nil {
 				return err
 			} else if !live {
 				return errs.E(errs.Unauthorized, "the account is deactivated")

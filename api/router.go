@@ -106,7 +106,7 @@ func NewServer(d Deps) *echo.Echo {
 	v1.POST("/auth/login", handleLogin(d.Identity))
 	v1.POST("/auth/refresh", handleRefresh(d.Identity))
 
-	in := v1.Group("", authenticate(d.Tokens, d.Identity.Active))
+	in := v1.Group("", authenticate(d.Tokens, d.Identity.Current))
 	in.POST("/auth/logout", handleLogout(d.Identity), allow(anyone...))
 	in.GET("/me", handleMe(d.Identity), allow(anyone...))
 	in.PUT("/me/duty", handleDuty(d.Identity), allow(technician))

@@ -1,0 +1,34 @@
+package identity
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/google/uuid"
+
+	"github.com/fieldops/fieldops/internal/platform/auth"
+	"github.com/fieldops/fieldops/internal/platform/database"
+)
+
+// Current returns who the holder of an access token for user id is now: the
+// role and provider stored for them, whatever the token (issued up to its
+// lifetime ago) says, so a role change, a move to another provider or a
+// deactivation takes effect on the next request. live is false when the
+// account is gone or deactivated. One indexed read, on the hot path of
+// every authenticated request.
+func (s *Service) Current(ctx context.Context, id uuid.UUID) (p auth.Principal, live bool, err error) {
+	var provider uuid.NullUUID
+	err = database.Row(ctx, s.db, `SELECT role, provider_id FROM users WHERE id = $1 AND active`, id).Scan(&p.Role, &provider)
+	if errors.Is(err, sql.ErrNoRows) {
+		return auth.Principal{}, false, nil
+	}
+	if err != nil {
+		return auth.Principal{}, false, err
+	}
+	p.UserID = id
+	if provider.Valid {
+		p.ProviderID = &provider.UUID
+	}
+	return p, true, nil
+}
