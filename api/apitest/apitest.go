@@ -127,7 +127,8 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 		}
 	}
 	ord := orders.New(db, cat, people, clk, orders.Media{Blobs: blobs, MaxBytes: cfg.Storage.PhotoMaxBytes(),
-		Images: imaging.NewInspector(cfg.Storage.DecodeMemoryBytes(), cfg.Storage.MaxPixels)})
+		Images: imaging.NewInspector(cfg.Storage.DecodeMemoryBytes(), cfg.Storage.MaxPixels)},
+		orders.WithCheckInMaxDistance(cfg.CheckIn.MaxDistanceM))
 	idem := idempotency.NewStore(db, 24*time.Hour, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)
 	e := api.NewServer(api.Deps{Config: cfg, Log: log, DB: db, Tokens: tokens, Identity: people, Catalog: cat,
 		Orders: ord, Blobs: blobs, Idempotency: idem, Now: clk.Now})

@@ -76,7 +76,7 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 	media := orders.Media{Blobs: blobs, MaxBytes: cfg.Storage.PhotoMaxBytes(),
 		Images: imaging.NewInspector(cfg.Storage.DecodeMemoryBytes(), cfg.Storage.MaxPixels)}
 	return &app{cfg: cfg, log: log, db: db, tokens: tokens, identity: people, catalog: cat, blobs: blobs,
-		orders: orders.New(db, cat, people, clk, media), clock: clk,
+		orders: orders.New(db, cat, people, clk, media, orders.WithCheckInMaxDistance(cfg.CheckIn.MaxDistanceM)), clock: clk,
 		idem: idempotency.NewStore(db, IdempotencyTTL, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)}, nil
 }
 

@@ -50,12 +50,21 @@ type Service struct {
 	people  People
 	clock   clock.Clock
 	media   Media
+	// checkInMaxM: metres from the site beyond which a check-in is flagged (WithCheckInMaxDistance)
+	checkInMaxM int
 }
 
 // New returns the order service; media stores and checks photos.
-func New(db *gorm.DB, cat Catalog, people People, clk clock.Clock, media Media) *Service {
-	return &Service{db: db, st: store{db: db}, catalog: cat, people: people, clock: clk, media: media}
+func New(db *gorm.DB, cat Catalog, people People, clk clock.Clock, media Media, opts ...Option) *Service {
+	s := &Service{db: db, st: store{db: db}, catalog: cat, people: people, clock: clk, media: media}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
+
+// Option configures the order service.
+type Option func(*Service)
 
 // CreateInput is a new service request.
 type CreateInput struct {
@@ -139,7 +148,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		fe = append(fe, errs.FieldError{Field: "description", Message: "is required"})
 	}
 	fe = append(fe, checkAddress(o.Address)...)
-	fe = append(fe, checkWindows("preferred_windows", in.PreferredWindows)...)
+	fe = append(fe, checkWindows("preferred_windows", in.PreferredWindows, now)...)
 	if o.AssetID != nil && o.CustomerID != uuid.Nil {
 		asset, err := s.catalog.AssetByID(ctx, *o.AssetID)
 		switch {
@@ -223,16 +232,29 @@ func checkAddress(a catalog.Address) []errs.FieldError {
 	return fe
 }
 
-func checkWindows(field string, ws []Window) []errs.FieldError {
+// checkWindows checks preferred windows as of now: each ends after it starts,
+// starts no earlier than now and ends within one year of now (a window in the
+// past or years ahead is a mistake or a probe, never a preference).
+func checkWindows(field string, ws []Window, now time.Time) []errs.FieldError {
 	if len(ws) > 10 {
 		return []errs.FieldError{{Field: field, Message: "at most 10 windows"}}
 	}
-	for _, w := range ws {
-		if !w.End.After(w.Start) {
+	horizon := now.AddDate(1, 0, 0)
+	var fe []errs.FieldError
+	for i, w := range ws {
+		at := func(f string) string { return field + "[" + itoa(i) + "]." + f }
+		switch {
+		case !w.End.After(w.Start):
 			return []errs.FieldError{{Field: field, Message: "each window must end after it starts"}}
+		case w.Start.Before(now):
+			fe = append(fe, errs.FieldError{Field: at("start"), Message: "must not be in the past"})
+		case w.Start.After(horizon):
+			fe = append(fe, errs.FieldError{Field: at("start"), Message: "must be within one year"})
+		case w.End.After(horizon):
+			fe = append(fe, errs.FieldError{Field: at("end"), Message: "must be within one year"})
 		}
 	}
-	return nil
+	return fe
 }
 
 // scope is what orders a principal may see.
@@ -408,7 +430,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, ve
 			c.payload["address"] = o.Address
 		}
 		if in.PreferredWindows != nil {
-			fe = append(fe, checkWindows("preferred_windows", *in.PreferredWindows)...)
+			fe = append(fe, checkWindows("preferred_windows", *in.PreferredWindows, c.now)...)
 			o.PreferredWindows = *in.PreferredWindows
 			c.payload["preferred_windows"] = o.PreferredWindows
 		}

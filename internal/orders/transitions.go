@@ -196,7 +196,21 @@ func (s *Service) Depart(ctx context.Context, p auth.Principal, id uuid.UUID) (O
 	})
 }
 
-// Arrive checks the technician in on site at lat/lng.
+// DefaultCheckInMaxDistanceM is how far (metres) from the site's
+// coordinates a check-in may be before it is flagged far_from_site.
+const DefaultCheckInMaxDistanceM = 500
+
+// WithCheckInMaxDistance sets the check-in distance (metres) beyond which an
+// arrival is flagged far_from_site; 0 keeps the default.
+func WithCheckInMaxDistance(m int) Option {
+	return func(s *Service) { s.checkInMaxM = m }
+}
+
+// Arrive checks the technician in on site at lat/lng. When the site has
+// coordinates, the event records distance_m, and far_from_site: true when the
+// check-in is farther than the configured distance: a flag for staff (the
+// payload key is internal, audience.go), never a refusal, since a phone's
+// position or the site's geocode can be wrong.
 func (s *Service) Arrive(ctx context.Context, p auth.Principal, id uuid.UUID, lat, lng float64) (Order, error) {
 	var fe []errs.FieldError
 	if lat < -90 || lat > 90 {
@@ -212,7 +226,15 @@ func (s *Service) Arrive(ctx context.Context, p auth.Principal, id uuid.UUID, la
 		c.o.ArrivedAt, c.o.ArriveLat, c.o.ArriveLng = &c.now, &lat, &lng
 		c.payload = JSON{"lat": lat, "lng": lng}
 		if c.o.Address.Lat != nil && c.o.Address.Lng != nil {
-			c.payload["distance_m"] = int(distanceKm(lat, lng, *c.o.Address.Lat, *c.o.Address.Lng) * 1000)
+			d := int(distanceKm(lat, lng, *c.o.Address.Lat, *c.o.Address.Lng) * 1000)
+			c.payload["distance_m"] = d
+			limit := s.checkInMaxM
+			if limit <= 0 {
+				limit = DefaultCheckInMaxDistanceM
+			}
+			if d > limit {
+				c.payload["far_from_site"] = true
+			}
 		}
 		return nil
 	})

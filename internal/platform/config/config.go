@@ -31,6 +31,7 @@ type Config struct {
 	Auth      Auth      `yaml:"auth"`
 	Bootstrap Bootstrap `yaml:"bootstrap"`
 	Storage   Storage   `yaml:"storage"`
+	CheckIn   CheckIn   `yaml:"checkin"`
 	Log       Log       `yaml:"log"`
 
 	// GeneratedSecret is true when dev mode made up an ephemeral JWT secret.
@@ -114,6 +115,13 @@ func (s Storage) PhotoMaxBytes() int64 {
 func (s Storage) DecodeMemoryBytes() int64 {
 	n, _ := bytes.Parse(s.DecodeMemory)
 	return n
+}
+
+// CheckIn configures the technician's arrival (check-in) on site.
+type CheckIn struct {
+	// MaxDistanceM: an arrival farther than this many metres from the site's
+	// coordinates is recorded with far_from_site for staff (never refused).
+	MaxDistanceM int `yaml:"max_distance_m" env:"FIELDOPS_CHECKIN_MAX_DISTANCE_M"`
 }
 
 // Log configures structured logging.
@@ -201,6 +209,9 @@ func (c *Config) finish() error {
 	}
 	if n, err := bytes.Parse(c.Storage.DecodeMemory); err != nil || n < MinDecodeMemory {
 		problems = append(problems, fmt.Sprintf("FIELDOPS_PHOTO_DECODE_MEMORY %q is not a size of at least 1MiB like 48MiB", c.Storage.DecodeMemory))
+	}
+	if c.CheckIn.MaxDistanceM < 1 {
+		problems = append(problems, "FIELDOPS_CHECKIN_MAX_DISTANCE_M must be a positive number of metres")
 	}
 	if c.Storage.MaxPixels < 1 {
 		problems = append(problems, "FIELDOPS_PHOTO_MAX_PIXELS must be positive")
