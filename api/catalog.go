@@ -113,7 +113,7 @@ func handleGetProductModel(svc *catalog.Service) echo.HandlerFunc {
 // handleCreateAsset registers a product.
 //
 //	@Summary		Register a product
-//	@Description	Customers register their own products; managers and in-house dispatchers register one for a customer with customer_id (partner dispatchers: 403). The serial number is unique per product model. The response carries the derived warranty.
+//	@Description	Customers register their own products; managers and in-house dispatchers register one for a customer with customer_id (partner dispatchers: 403). The serial number is normalised (NFKC, white space and invisible characters removed, upper case; then printable ASCII only, at most 100 characters) and unique per product model among undisputed assets. A serial another customer registered first is not refused: the caller gets their own asset (201, same shape) and staff get an ownership claim to review (GET /v1/asset-claims), so the answer never tells whether someone else holds a serial. Registering a serial the same customer already holds is 409. The response carries the derived warranty, on the customer's word until staff verify it (warranty_verified false).
 //	@ID				createAsset
 //	@Tags			assets
 //	@Accept			json
@@ -126,7 +126,7 @@ func handleGetProductModel(svc *catalog.Service) echo.HandlerFunc {
 //	@Failure		400		{object}	Problem
 //	@Failure		401		{object}	Problem
 //	@Failure		403		{object}	Problem	"technicians and partner dispatchers"
-//	@Failure		409		{object}	Problem	"serial number already registered for the model"
+//	@Failure		409		{object}	Problem	"this customer already registered the serial number for the model"
 //	@Failure		422		{object}	Problem
 //	@Router			/v1/assets [post]
 func handleCreateAsset(svc *catalog.Service) echo.HandlerFunc {
@@ -211,5 +211,67 @@ func handleGetAsset(svc *catalog.Service) echo.HandlerFunc {
 			return err
 		}
 		return c.JSON(http.StatusOK, toAssetResponse(a, svc.Warranty(a)))
+	}
+}
+
+// handleVerifyWarranty records that staff verified an asset's purchase date.
+//
+//	@Summary		Verify an asset's warranty
+//	@Description	Managers and in-house dispatchers, after checking a receipt, an invoice or the asset's proof_of_purchase photo: warranty_verified becomes true (and stays; verifying again is a no-op). A proof-of-purchase photo alone never verifies it. Partner dispatchers get 404, as for GET /v1/assets/{id}.
+//	@ID				verifyAssetWarranty
+//	@Tags			assets
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id	path		string	true	"asset id"	Format(uuid)
+//	@Success		200	{object}	AssetResponse
+//	@Failure		401	{object}	Problem
+//	@Failure		403	{object}	Problem	"customers and technicians"
+//	@Failure		404	{object}	Problem
+//	@Router			/v1/assets/{id}/verify-warranty [post]
+func handleVerifyWarranty(svc *catalog.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := pathID(c, "asset")
+		if err != nil {
+			return err
+		}
+		a, err := svc.VerifyWarranty(c.Request().Context(), principal(c), id)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, toAssetResponse(a, svc.Warranty(a)))
+	}
+}
+
+// handleListAssetClaims lists ownership claims for staff review.
+//
+//	@Summary		List ownership claims
+//	@Description	A claim is recorded when a customer registers a serial number another customer registered first (POST /v1/assets): both keep their asset, neither is told, staff review here, oldest first. Managers and in-house dispatchers (partner dispatchers: 403).
+//	@ID				listAssetClaims
+//	@Tags			assets
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			status	query		string	false	"only claims in this status"	Enums(pending, approved, rejected)
+//	@Param			limit	query		int		false	"page size"	minimum(1)	maximum(200)	default(50)
+//	@Param			cursor	query		string	false	"next_cursor of the previous page"	maxlength(200)
+//	@Success		200		{object}	AssetClaimList
+//	@Failure		401		{object}	Problem
+//	@Failure		403		{object}	Problem	"customers, technicians and partner dispatchers"
+//	@Failure		422		{object}	Problem
+//	@Router			/v1/asset-claims [get]
+func handleListAssetClaims(svc *catalog.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		pr, err := pageOf(c)
+		if err != nil {
+			return err
+		}
+		rows, next, err := svc.ListClaims(c.Request().Context(), principal(c), c.QueryParam("status"), pr)
+		if err != nil {
+			return err
+		}
+		out := AssetClaimList{Items: make([]AssetClaimResponse, 0, len(rows)), NextCursor: nonEmpty(next)}
+		for _, cl := range rows {
+			out.Items = append(out.Items, toAssetClaimResponse(cl))
+		}
+		return c.JSON(http.StatusOK, out)
 	}
 }

@@ -53,7 +53,7 @@ type AddressDTO struct {
 // AssetRequest registers a product.
 type AssetRequest struct {
 	ProductModelID string      `json:"product_model_id" validate:"required,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e11"`
-	SerialNumber   string      `json:"serial_number" validate:"required,max=100" minLength:"1" example:"SN-2026-000042"`
+	SerialNumber   string      `json:"serial_number" validate:"required,max=300" minLength:"1" maxLength:"300" example:"SN-2026-000042"`             // normalised: NFKC, no white space or invisible characters, upper case; then printable ASCII, at most 100
 	PurchaseDate   string      `json:"purchase_date" validate:"required,datetime=2006-01-02" format:"date" example:"2026-03-15"`                     // not in the future
 	Address        *AddressDTO `json:"address,omitempty" validate:"omitempty"`                                                                       // where the product is installed
 	CustomerID     string      `json:"customer_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e12"` // staff: required; customers: their own or absent
@@ -73,11 +73,15 @@ type AssetResponse struct {
 	CustomerID     uuid.UUID   `json:"customer_id" swaggertype:"string" format:"uuid"`
 	ProductModelID uuid.UUID   `json:"product_model_id" swaggertype:"string" format:"uuid"`
 	ProductModel   string      `json:"product_model" example:"AC-9000"`
-	SerialNumber   string      `json:"serial_number" example:"SN-2026-000042"`
+	SerialNumber   string      `json:"serial_number" example:"SN-2026-000042"` // as normalised
 	PurchaseDate   string      `json:"purchase_date" format:"date" example:"2026-03-15"`
 	Address        AddressDTO  `json:"address"`
 	Warranty       WarrantyDTO `json:"warranty"`
-	CreatedAt      time.Time   `json:"created_at" format:"date-time"`
+	// WarrantyVerified is false while the purchase date (and so the warranty)
+	// is the customer's word, proof-of-purchase photo or not; true once staff
+	// verified it (POST /v1/assets/{id}/verify-warranty).
+	WarrantyVerified bool      `json:"warranty_verified" example:"false"`
+	CreatedAt        time.Time `json:"created_at" format:"date-time"`
 } // @name Asset
 
 // AssetList is one page of assets.
@@ -85,6 +89,26 @@ type AssetList struct {
 	Items      []AssetResponse `json:"items"`
 	NextCursor *string         `json:"next_cursor" extensions:"x-nullable" example:"MTc4MDMwODAwMDAwMDAwMHwwMTkw"` // null on the last page
 } // @name AssetList
+
+// AssetClaimResponse is a customer's claim to a serial number another
+// customer registered first, for staff review.
+type AssetClaimResponse struct {
+	ID              uuid.UUID        `json:"id" swaggertype:"string" format:"uuid"`
+	Status          AssetClaimStatus `json:"status" example:"pending"`
+	AssetID         uuid.UUID        `json:"asset_id" swaggertype:"string" format:"uuid"`          // the registered asset
+	OwnerID         uuid.UUID        `json:"owner_id" swaggertype:"string" format:"uuid"`          // its customer
+	ClaimantID      uuid.UUID        `json:"claimant_id" swaggertype:"string" format:"uuid"`       // the customer who registered the serial again
+	ClaimantAssetID uuid.UUID        `json:"claimant_asset_id" swaggertype:"string" format:"uuid"` // the claimant's own (disputed) asset
+	ProductModelID  uuid.UUID        `json:"product_model_id" swaggertype:"string" format:"uuid"`
+	SerialNumber    string           `json:"serial_number" example:"SN-2026-000042"`
+	CreatedAt       time.Time        `json:"created_at" format:"date-time"`
+} // @name AssetClaim
+
+// AssetClaimList is one page of ownership claims.
+type AssetClaimList struct {
+	Items      []AssetClaimResponse `json:"items"`
+	NextCursor *string              `json:"next_cursor" extensions:"x-nullable" example:"MTc4MDMwODAwMDAwMDAwMHwwMTkw"` // null on the last page
+} // @name AssetClaimList
 
 // --- converters ---
 
@@ -106,7 +130,13 @@ func toAssetResponse(a catalog.Asset, w catalog.Warranty) AssetResponse {
 		SerialNumber: a.SerialNumber, PurchaseDate: a.PurchaseDate.Format(dateLayout), Address: toAddressDTO(a.Address),
 		Warranty: WarrantyDTO{InWarranty: w.InWarranty, EndsAt: w.EndsAt.Format(dateLayout),
 			SoftwareEndsAt: w.SoftwareEndsAt.Format(dateLayout), ReturnUntil: w.ReturnUntil.Format(dateLayout)},
-		CreatedAt: a.CreatedAt.UTC()}
+		WarrantyVerified: a.WarrantyVerified, CreatedAt: a.CreatedAt.UTC()}
+}
+
+func toAssetClaimResponse(c catalog.AssetClaim) AssetClaimResponse {
+	return AssetClaimResponse{ID: c.ID, Status: AssetClaimStatus(c.Status), AssetID: c.AssetID, OwnerID: c.Asset.CustomerID,
+		ClaimantID: c.ClaimantID, ClaimantAssetID: c.ClaimantAssetID, ProductModelID: c.Asset.ProductModelID,
+		SerialNumber: c.Asset.SerialNumber, CreatedAt: c.CreatedAt.UTC()}
 }
 
 func fromAssetRequest(r AssetRequest) (catalog.AssetInput, error) {

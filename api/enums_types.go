@@ -193,3 +193,13 @@ const (
 	NotificationKindQuoteRejected     NotificationKind = "quote_rejected"
 	NotificationKindAwaitingParts     NotificationKind = "awaiting_parts"
 )
+
+// AssetClaimStatus is where staff's review of an ownership claim stands.
+type AssetClaimStatus string // @name AssetClaimStatus
+
+// The AssetClaimStatus values.
+const (
+	AssetClaimStatusPending  AssetClaimStatus = "pending"
+	AssetClaimStatusApproved AssetClaimStatus = "approved"
+	AssetClaimStatusRejected AssetClaimStatus = "rejected"
+)

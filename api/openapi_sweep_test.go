@@ -9,6 +9,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/fieldops/fieldops/api/apitest"
+	"github.com/fieldops/fieldops/internal/catalog"
 	"github.com/fieldops/fieldops/internal/orders"
 )
 
@@ -74,6 +75,7 @@ func TestOpenAPIEnumsAreTheDomainsClosedSets(t *testing.T) {
 		{"OrderCreateRequest", "type", false, orders.Types},
 		{"OrderCreateRequest", "channel", false, orders.Channels},
 		{"Charges", "currency", false, []string{orders.Currency}},
+		{"AssetClaim", "status", false, catalog.ClaimStatuses},
 	}
 	for _, c := range cases {
 		t.Run(c.schema+"."+c.property, func(t *testing.T) {

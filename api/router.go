@@ -130,6 +130,8 @@ func NewServer(d Deps) *echo.Echo {
 	in.GET("/assets/:id", handleGetAsset(d.Catalog), allow(anyone...))
 	in.POST("/assets/:id/photos", handleAddAssetPhoto(d.Orders, photoMax), allow(customer, dispatcher, manager))
 	in.GET("/assets/:id/photos", handleListAssetPhotos(d.Orders), allow(anyone...))
+	in.POST("/assets/:id/verify-warranty", handleVerifyWarranty(d.Catalog), allow(dispatcher, manager))
+	in.GET("/asset-claims", handleListAssetClaims(d.Catalog), allow(dispatcher, manager))
 
 	// work orders; a transition's route is POST /v1/orders/{id}/<action> (the
 	// value allowed_actions lists) and its roles come from the life-cycle table

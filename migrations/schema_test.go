@@ -99,7 +99,7 @@ func TestModelsAgreeWithMigratedSchema(t *testing.T) {
 
 	models := []any{
 		&identity.Provider{}, &identity.User{}, &identity.RefreshToken{}, &identity.LoginThrottle{},
-		&catalog.ProductModel{}, &catalog.Asset{},
+		&catalog.ProductModel{}, &catalog.Asset{}, &catalog.AssetClaim{},
 		&orders.Order{}, &orders.Event{}, &orders.Assignment{}, &orders.Appointment{}, &orders.SLAPolicy{},
 		&orders.Notification{}, &idempotency.Record{},
 		&orders.Photo{}, &orders.PhotoVariant{}, &orders.Completion{}, &orders.Rating{}, &orders.Complaint{}, &orders.FollowUp{},

@@ -178,7 +178,7 @@ func TestMigrateUpStatusDownUp(t *testing.T) {
 	db, dbURL := dbtest.Empty(t)
 	env := []string{"DATABASE_URL=" + dbURL}
 	names := migrationNames(t)
-	wantTables := []string{"appointments", "assets", "complaints", "completions", "follow_ups", "idempotency_records", "login_throttles",
+	wantTables := []string{"appointments", "asset_claims", "assets", "complaints", "completions", "follow_ups", "idempotency_records", "login_throttles",
 		"notifications", "order_assignments", "order_events", "orders", "photo_variants", "photos", "product_models", "providers", "ratings",
 		"refresh_tokens", "schema_migrations", "sla_policies", "users"}
 

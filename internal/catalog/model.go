@@ -40,10 +40,42 @@ type Asset struct {
 	SerialNumber   string
 	PurchaseDate   time.Time `gorm:"type:date"`
 	Address        Address   `gorm:"embedded;embeddedPrefix:address_"`
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// OwnershipDisputed marks a claimant's row of a serial another customer
+	// registered first (see AssetClaim); only undisputed rows are unique.
+	OwnershipDisputed bool
+	// WarrantyVerified is false while the purchase date is the customer's
+	// word; staff set it (VerifyWarranty), with when and who.
+	WarrantyVerified   bool
+	WarrantyVerifiedAt *time.Time
+	WarrantyVerifiedBy *uuid.UUID `gorm:"type:uuid"`
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 
 	Model ProductModel `gorm:"foreignKey:ProductModelID"`
+}
+
+// Claim statuses: staff review a pending claim.
+const (
+	ClaimPending  = "pending"
+	ClaimApproved = "approved"
+	ClaimRejected = "rejected"
+)
+
+// ClaimStatuses is the closed set of claim statuses.
+var ClaimStatuses = []string{ClaimPending, ClaimApproved, ClaimRejected}
+
+// AssetClaim records that a customer registered a serial number another
+// customer holds: AssetID is the registered (undisputed) asset, ClaimantAssetID
+// the claimant's own disputed row. Staff review it; neither customer is told.
+type AssetClaim struct {
+	ID              uuid.UUID `gorm:"type:uuid;primaryKey"`
+	AssetID         uuid.UUID `gorm:"type:uuid"`
+	ClaimantID      uuid.UUID `gorm:"type:uuid"`
+	ClaimantAssetID uuid.UUID `gorm:"type:uuid"`
+	Status          string
+	CreatedAt       time.Time
+
+	Asset Asset `gorm:"foreignKey:AssetID"` // the claimed asset (its serial and owner), read only
 }
 
 // Warranty is derived from the model's terms and the purchase date.

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/fieldops/fieldops/internal/platform/auth"
 	"github.com/fieldops/fieldops/internal/platform/clock"
+	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/errs"
 	"github.com/fieldops/fieldops/internal/platform/ids"
 	"github.com/fieldops/fieldops/internal/platform/page"
@@ -116,7 +118,8 @@ type AssetInput struct {
 
 // RegisterAsset registers a customer's product.
 func (s *Service) RegisterAsset(ctx context.Context, p auth.Principal, in AssetInput) (Asset, error) {
-	a := Asset{ID: ids.New(), ProductModelID: in.ProductModelID, SerialNumber: strings.TrimSpace(in.SerialNumber),
+	serial, serialOK := NormalizeSerial(in.SerialNumber)
+	a := Asset{ID: ids.New(), ProductModelID: in.ProductModelID, SerialNumber: serial,
 		PurchaseDate: dateOf(in.PurchaseDate), Address: in.Address}
 	var fe []errs.FieldError
 	inHouse := true
@@ -146,8 +149,13 @@ func (s *Service) RegisterAsset(ctx context.Context, p auth.Principal, in AssetI
 		}
 		a.CustomerID = *in.CustomerID
 	}
-	if a.SerialNumber == "" {
+	switch {
+	case a.SerialNumber == "":
 		fe = append(fe, errs.FieldError{Field: "serial_number", Message: "is required"})
+	case !serialOK:
+		fe = append(fe, errs.FieldError{Field: "serial_number", Message: "must be letters A-Z, digits and ASCII punctuation"})
+	case len(a.SerialNumber) > MaxSerialLength:
+		fe = append(fe, errs.FieldError{Field: "serial_number", Message: "must be at most 100 characters"})
 	}
 	if a.PurchaseDate.After(dateOf(s.clock.Now())) {
 		fe = append(fe, errs.FieldError{Field: "purchase_date", Message: "must not be in the future"})
@@ -168,11 +176,90 @@ func (s *Service) RegisterAsset(ctx context.Context, p auth.Principal, in AssetI
 	}
 	a.CreatedAt = s.clock.Now()
 	a.UpdatedAt = a.CreatedAt
-	if err := s.st.createAsset(ctx, &a); err != nil {
+	if err := s.register(ctx, &a); err != nil {
 		return Asset{}, err
 	}
 	a.Model = model
 	return a, nil
+}
+
+// errSerialRegistered is a customer's second registration of a serial they
+// already hold (as its owner or as a claimant): it tells them nothing new.
+// It is the same error the unique constraints give (store.go constraints).
+func errSerialRegistered() error {
+	fe := constraints["assets_model_serial_key"]
+	return &errs.Error{Kind: errs.Conflict, Message: fe.Message, Fields: []errs.FieldError{fe}}
+}
+
+// register inserts the asset, or, when another customer holds its serial,
+// the claimant's own disputed row and a pending claim for staff (one
+// transaction). Both look the same to the caller: the rule is in
+// docs/ARCHITECTURE.md (Assets: serials, claims, warranty).
+func (s *Service) register(ctx context.Context, a *Asset) error {
+	return database.WithTx(ctx, s.st.db, func(tx *gorm.DB) error {
+		st := store{db: tx}
+		inserted, err := st.createAssetUnlessSerialTaken(ctx, a)
+		if err != nil || inserted {
+			return err
+		}
+		owner, err := st.undisputedAsset(ctx, a.ProductModelID, a.SerialNumber)
+		if err != nil {
+			return err
+		}
+		if owner.CustomerID == a.CustomerID {
+			return errSerialRegistered()
+		}
+		a.OwnershipDisputed = true
+		if err := st.createAsset(ctx, a); err != nil {
+			return err
+		}
+		return st.createClaim(ctx, &AssetClaim{ID: ids.New(), AssetID: owner.ID, ClaimantID: a.CustomerID,
+			ClaimantAssetID: a.ID, Status: ClaimPending, CreatedAt: a.CreatedAt})
+	})
+}
+
+// VerifyWarranty records that staff checked the asset's purchase date (a
+// receipt, an invoice, a proof_of_purchase photo): warranty_verified becomes
+// true with who and when; verifying again changes nothing. Managers and
+// in-house dispatchers only: Forbidden for other roles, NotFound for staff
+// who do not see the asset.
+func (s *Service) VerifyWarranty(ctx context.Context, p auth.Principal, id uuid.UUID) (Asset, error) {
+	if p.Role != auth.RoleManager && p.Role != auth.RoleDispatcher {
+		return Asset{}, errs.E(errs.Forbidden, "only staff verify a warranty")
+	}
+	all, err := s.canSeeAll(ctx, p)
+	if err != nil {
+		return Asset{}, err
+	}
+	if !all {
+		return Asset{}, errs.NotFoundf("asset")
+	}
+	if err := s.st.verifyWarranty(ctx, id, p.UserID, s.clock.Now()); err != nil {
+		return Asset{}, err
+	}
+	return s.st.assetByID(ctx, id)
+}
+
+// ListClaims lists ownership claims, oldest first, optionally of one status,
+// for managers and in-house dispatchers (Forbidden for anyone else: a claim
+// names two customers). Invalid for an unknown status.
+func (s *Service) ListClaims(ctx context.Context, p auth.Principal, status string, pr page.Request) ([]AssetClaim, string, error) {
+	if status != "" && !slices.Contains(ClaimStatuses, status) {
+		return nil, "", errs.Field("status", "must be one of pending, approved, rejected")
+	}
+	all, err := s.canSeeAll(ctx, p)
+	if err != nil {
+		return nil, "", err
+	}
+	if !all {
+		return nil, "", errs.E(errs.Forbidden, "managers and in-house dispatchers review ownership claims")
+	}
+	rows, err := s.st.listClaims(ctx, status, pr)
+	if err != nil {
+		return nil, "", err
+	}
+	items, next := page.Cut(rows, pr.Limit, func(c AssetClaim) page.Key { return page.Key{At: c.CreatedAt, ID: c.ID} })
+	return items, next, nil
 }
 
 // canSeeAll reports whether the principal sees every customer's assets.

@@ -3,9 +3,11 @@ package catalog
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/errs"
@@ -15,6 +17,7 @@ import (
 var constraints = map[string]errs.FieldError{
 	"product_models_code_key":              {Field: "code", Message: "is already used by another product model"},
 	"assets_model_serial_key":              {Field: "serial_number", Message: "is already registered for this product model"},
+	"asset_claims_claimant_key":            {Field: "serial_number", Message: "is already registered for this product model"}, // the claimant's second try
 	"assets_product_model_id_fkey":         {Field: "product_model_id", Message: "does not name a product model"},
 	"assets_customer_id_fkey":              {Field: "customer_id", Message: "does not name a customer"},
 	"product_models_warranty_months_check": {Field: "warranty_months", Message: "must be between 0 and 240"},
@@ -50,6 +53,66 @@ func (s store) listModels(ctx context.Context, category string, p page.Request) 
 
 func (s store) createAsset(ctx context.Context, a *Asset) error {
 	return database.Constraint(s.db.WithContext(ctx).Omit("Model").Create(a).Error, constraints)
+}
+
+// createAssetUnlessSerialTaken inserts a (undisputed) asset unless an
+// undisputed row holds its serial for the model; inserted says which. A
+// concurrent insert of the same serial is waited for, so exactly one wins.
+func (s store) createAssetUnlessSerialTaken(ctx context.Context, a *Asset) (inserted bool, err error) {
+	res := s.db.WithContext(ctx).Omit("Model").Clauses(clause.OnConflict{
+		Columns:     []clause.Column{{Name: "product_model_id"}, {Name: "serial_number"}},
+		TargetWhere: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "NOT ownership_disputed"}}},
+		DoNothing:   true,
+	}).Create(a)
+	if err := database.Constraint(res.Error, constraints); err != nil {
+		return false, err
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// undisputedAsset returns the asset that holds a model's serial number.
+func (s store) undisputedAsset(ctx context.Context, model uuid.UUID, serial string) (Asset, error) {
+	var a Asset
+	err := s.db.WithContext(ctx).Where("product_model_id = ? AND serial_number = ? AND NOT ownership_disputed", model, serial).Take(&a).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return a, errs.NotFoundf("asset")
+	}
+	return a, err
+}
+
+func (s store) createClaim(ctx context.Context, c *AssetClaim) error {
+	return database.Constraint(s.db.WithContext(ctx).Omit("Asset").Create(c).Error, constraints)
+}
+
+// verifyWarranty marks the asset's warranty verified by staff (once).
+func (s store) verifyWarranty(ctx context.Context, id, by uuid.UUID, at time.Time) error {
+	res := s.db.WithContext(ctx).Model(&Asset{}).Where("id = ?", id).Where("NOT warranty_verified").
+		Updates(map[string]any{"warranty_verified": true, "warranty_verified_at": at, "warranty_verified_by": by, "updated_at": at})
+	if res.Error != nil || res.RowsAffected == 1 {
+		return res.Error
+	}
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&Asset{}).Where("id = ?", id).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		return errs.NotFoundf("asset")
+	}
+	return nil // already verified
+}
+
+// listClaims lists claims with the claimed asset, of one status when set.
+func (s store) listClaims(ctx context.Context, status string, p page.Request) ([]AssetClaim, error) {
+	q := s.db.WithContext(ctx).Model(&AssetClaim{}).Preload("Asset")
+	if status != "" {
+		q = q.Where("status = ?", status)
+	}
+	if p.After != nil {
+		q = q.Where("(created_at, id) > (?, ?)", p.After.At, p.After.ID)
+	}
+	var out []AssetClaim
+	err := q.Order("created_at, id").Limit(p.Limit + 1).Find(&out).Error
+	return out, err
 }
 
 func (s store) assetByID(ctx context.Context, id uuid.UUID) (Asset, error) {
