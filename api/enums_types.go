@@ -77,6 +77,19 @@ const (
 	EventActionUnassign      EventAction = "unassign"
 )
 
+// EventAudience is who may read an order event (SPEC §8): all (staff, the
+// customer, the visit's technicians), customer (staff and the customer),
+// visit (staff and the visit's technicians), staff (internal).
+type EventAudience string // @name EventAudience
+
+// The EventAudience values.
+const (
+	EventAudienceAll      EventAudience = "all"
+	EventAudienceCustomer EventAudience = "customer"
+	EventAudienceVisit    EventAudience = "visit"
+	EventAudienceStaff    EventAudience = "staff"
+)
+
 // OrderType is the kind of service requested.
 type OrderType string // @name OrderType
 

@@ -72,6 +72,7 @@ func TestOpenAPIEnumsAreTheDomainsClosedSets(t *testing.T) {
 		{"OrderEvent", "action", false, orders.EventActions()},
 		{"OrderEvent", "from", false, orders.Statuses},
 		{"OrderEvent", "to", false, orders.Statuses},
+		{"OrderEvent", "audience", false, orders.Audiences},
 		{"OrderCreateRequest", "type", false, orders.Types},
 		{"OrderCreateRequest", "channel", false, orders.Channels},
 		{"Charges", "currency", false, []string{orders.Currency}},

@@ -97,7 +97,8 @@ type ChargesDTO struct {
 	Currency  Currency `json:"currency" example:"CNY"` // ISO 4217
 } // @name Charges
 
-// OrderResponse is a work order.
+// OrderResponse is a work order. Its times are UTC; time_zone is the IANA
+// time zone of its region, in which apps show them.
 type OrderResponse struct {
 	ID               uuid.UUID        `json:"id" swaggertype:"string" format:"uuid"`
 	Number           string           `json:"number" example:"FO-2026-000123"`
@@ -115,6 +116,7 @@ type OrderResponse struct {
 	Asset            *OrderAsset      `json:"asset" extensions:"x-nullable"`         // null when the order has no asset
 	ProductModel     *ProductModelRef `json:"product_model" extensions:"x-nullable"` // the asset's model, else the order's; null when neither
 	Region           string           `json:"region" example:"north"`
+	TimeZone         string           `json:"time_zone" example:"Asia/Shanghai"`
 	Address          *AddressDTO      `json:"address" extensions:"x-nullable"` // the service address; null for a technician who may not see it (as customer.address)
 	Description      string           `json:"description"`
 	PreferredWindows []WindowDTO      `json:"preferred_windows"`
@@ -187,6 +189,12 @@ type AppointmentRequest struct {
 	Reason string    `json:"reason,omitempty" validate:"max=1000" maxLength:"1000" example:"Customer asked for the afternoon"`
 } // @name AppointmentRequest
 
+// DepartRequest may say why the technician leaves early: required when
+// departing more than 3 hours (configurable) before the appointment window.
+type DepartRequest struct {
+	Reason string `json:"reason,omitempty" validate:"max=1000" maxLength:"1000" example:"The previous job finished early"`
+} // @name DepartRequest
+
 // ArriveRequest is the technician's check-in position.
 type ArriveRequest struct {
 	Lat *float64 `json:"lat" validate:"required,gte=-90,lte=90" minimum:"-90" maximum:"90" format:"double" example:"31.2304"`
@@ -212,8 +220,10 @@ type EventResponse struct {
 	Actor     *EventActor    `json:"actor" extensions:"x-nullable"` // null for system events
 	From      *OrderStatus   `json:"from" extensions:"x-nullable" example:"assigned"`
 	To        OrderStatus    `json:"to" example:"accepted"`
-	Payload   map[string]any `json:"payload"` // action details (reason, notes, items…)
+	Payload   map[string]any `json:"payload"` // action details (reason, notes, items…), reduced to the keys the caller may read
 	CreatedAt time.Time      `json:"created_at" format:"date-time"`
+	Audience  EventAudience  `json:"audience" example:"all"`        // who reads this event: staff see every one, customers all/customer, technicians all/visit of their visits
+	Visit     int            `json:"visit" minimum:"1" example:"1"` // the order's visit the event belongs to
 } // @name OrderEvent
 
 // EventList is an order's timeline, oldest first.
@@ -230,10 +240,12 @@ type SlotResponse struct {
 	TechnicianID *uuid.UUID `json:"technician_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"` // null before assignment
 } // @name Slot
 
-// SlotList lists free windows.
+// SlotList lists free windows; time_zone is the order region's IANA time
+// zone, whose local working hours the windows cut up.
 type SlotList struct {
 	Items      []SlotResponse `json:"items"`
 	NextCursor *string        `json:"next_cursor" extensions:"x-nullable" example:"MTc4MDMwODAwMDAwMDAwMHwwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA"` // null on the last page
+	TimeZone   string         `json:"time_zone" example:"Asia/Shanghai"`
 } // @name SlotList
 
 // NotificationResponse is one inbox entry.
@@ -275,7 +287,7 @@ func fromWindows(ws []WindowDTO) []orders.Window {
 func toOrderResponse(o orders.Order, p auth.Principal) OrderResponse {
 	r := OrderResponse{ID: o.ID, Number: o.Number, Type: OrderType(o.Type), Channel: OrderChannel(o.Channel), Priority: Priority(o.Priority), Status: OrderStatus(o.Status),
 		CustomerID: o.CustomerID, AssetID: o.AssetID, ProductModelID: o.ProductModelID, TechnicianID: o.TechnicianID,
-		ProviderID: o.ProviderID, Region: o.Region, Description: o.Description,
+		ProviderID: o.ProviderID, Region: o.Region, TimeZone: o.Parties.TimeZone, Description: o.Description,
 		PreferredWindows: toWindows(o.PreferredWindows), Warranty: OrderWarrantyDTO{InWarranty: o.InWarranty},
 		SLA: SLADTO{FirstResponseDue: o.FirstResponseDue.UTC(), OnSiteDue: utcPtr(o.OnSiteDue), ResolutionDue: o.ResolutionDue.UTC(),
 			FirstRespondedAt: utcPtr(o.FirstRespondedAt), Breached: enumsOf[SLAMilestone](o.SLABreached)},
@@ -283,6 +295,9 @@ func toOrderResponse(o orders.Order, p auth.Principal) OrderResponse {
 		LabourMinutes: o.LabourMinutes, CompletedAt: utcPtr(o.CompletedAt), FollowUpDueAt: utcPtr(o.FollowUpDueAt), ClosedAt: utcPtr(o.ClosedAt),
 		VisitCount: o.VisitCount, RepeatRepair: o.RepeatRepair, ExternalRef: o.ExternalRef, Version: o.Version,
 		AllowedActions: enumsOf[OrderAction](orders.Allowed(p, o)), CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
+	if r.TimeZone == "" {
+		r.TimeZone = orders.DefaultTimeZone
+	}
 	r.Customer, r.Technician = toOrderCustomer(o.Parties.Customer), toOrderTechnician(o.Parties.Technician)
 	r.Address = r.Customer.Address // the service address, shown exactly when customer.address is (orders.partiesFor)
 	r.Asset, r.ProductModel = toOrderAsset(o.Parties.Asset), toProductModelRef(o.Parties.ProductModel)
@@ -316,7 +331,8 @@ func fromOrderCreate(r OrderCreateRequest) orders.CreateInput {
 
 func toEventResponse(e orders.Event) EventResponse {
 	return EventResponse{ID: e.ID, Action: EventAction(e.Action), ActorID: e.ActorID, ActorRole: Role(e.ActorRole), Actor: toEventActor(e.Actor),
-		From: nonEmpty(OrderStatus(e.FromStatus)), To: OrderStatus(e.ToStatus), Payload: e.Payload, CreatedAt: e.CreatedAt.UTC()}
+		From: nonEmpty(OrderStatus(e.FromStatus)), To: OrderStatus(e.ToStatus), Payload: e.Payload, CreatedAt: e.CreatedAt.UTC(),
+		Audience: EventAudience(e.Audience), Visit: e.Visit}
 }
 
 func toNotificationResponse(n orders.Notification) NotificationResponse {

@@ -19,7 +19,7 @@ import (
 // columns pgx cannot scan straight into Order's types (nullable UUIDs).
 type listRow struct {
 	orderRow
-	assetID, modelID, technicianID, providerID, createdBy, partyModelID pgtype.UUID
+	assetID, modelID, technicianID, providerID, intakeProviderID, createdBy, partyModelID pgtype.UUID
 }
 
 // listField is one selected column and its scan target.
@@ -40,6 +40,7 @@ var listFields = []listField{
 	{"o.product_model_id", func(r *listRow) any { return &r.modelID }},
 	{"o.technician_id", func(r *listRow) any { return &r.technicianID }},
 	{"o.provider_id", func(r *listRow) any { return &r.providerID }},
+	{"o.intake_provider_id", func(r *listRow) any { return &r.intakeProviderID }},
 	{"o.region", func(r *listRow) any { return &r.Region }},
 	{"o.address_line1", func(r *listRow) any { return &r.Address.Line1 }},
 	{"o.address_city", func(r *listRow) any { return &r.Address.City }},
@@ -86,6 +87,7 @@ var listFields = []listField{
 	{"model_id", func(r *listRow) any { return &r.partyModelID }},
 	{"model_brand", func(r *listRow) any { return &r.Joined.ModelBrand }},
 	{"model_name", func(r *listRow) any { return &r.Joined.ModelName }},
+	{"region_time_zone", func(r *listRow) any { return &r.Joined.RegionTimeZone }},
 }
 
 // listOrderColumns is the select list of the orders part: o.id, o.number, ….
@@ -114,6 +116,7 @@ func scanListRows(rows pgx.Rows) ([]*orderRow, error) {
 		}
 		r.AssetID, r.ProductModelID = uuidPtr(r.assetID), uuidPtr(r.modelID)
 		r.TechnicianID, r.ProviderID, r.CreatedBy = uuidPtr(r.technicianID), uuidPtr(r.providerID), uuidPtr(r.createdBy)
+		r.IntakeProviderID = uuidPtr(r.intakeProviderID)
 		r.Joined.ModelID = uuidPtr(r.partyModelID)
 		if r.SLABreached == nil {
 			r.SLABreached = []string{}

@@ -131,6 +131,7 @@ type Order struct {
 	ProductModelID   *uuid.UUID `gorm:"type:uuid"`
 	TechnicianID     *uuid.UUID `gorm:"type:uuid"`
 	ProviderID       *uuid.UUID `gorm:"type:uuid"`
+	IntakeProviderID *uuid.UUID `gorm:"type:uuid"`
 	Region           string
 	Address          catalog.Address `gorm:"embedded;embeddedPrefix:address_"`
 	Description      string
@@ -205,6 +206,11 @@ type Event struct {
 	ToStatus   string
 	Payload    JSON `gorm:"type:jsonb"`
 	CreatedAt  time.Time
+	// Audience is who may read the event (audience.go); Visit the order's
+	// visit count after it; TechnicianID the technician it belongs to.
+	Audience     Audience
+	Visit        int
+	TechnicianID *uuid.UUID `gorm:"type:uuid"`
 
 	Actor *Actor `gorm:"-"` // who acted, read with the timeline; nil for system events
 }
@@ -233,11 +239,14 @@ func (j JSON) Value() (driver.Value, error) {
 // Scan implements sql.Scanner.
 func (j *JSON) Scan(v any) error { return scanJSON(v, j) }
 
-// Assignment records that a technician was (or is) assigned to an order.
+// Assignment records that a technician is, or was, assigned to an order:
+// the technician scope ("orders assigned to them, current and past"). A
+// technician who declines without having accepted it before loses the row.
 type Assignment struct {
 	OrderID      uuid.UUID `gorm:"type:uuid;primaryKey"`
 	TechnicianID uuid.UUID `gorm:"type:uuid;primaryKey"`
 	AssignedAt   time.Time
+	AcceptedAt   *time.Time // first acceptance: the technician worked the order
 }
 
 // TableName is order_assignments.

@@ -50,13 +50,15 @@ type Service struct {
 	people  People
 	clock   clock.Clock
 	media   Media
+	appt    AppointmentRules
 	// checkInMaxM: metres from the site beyond which a check-in is flagged (WithCheckInMaxDistance)
 	checkInMaxM int
 }
 
-// New returns the order service; media stores and checks photos.
+// New returns the order service; media stores and checks photos. Options
+// change the defaults (WithAppointmentRules).
 func New(db *gorm.DB, cat Catalog, people People, clk clock.Clock, media Media, opts ...Option) *Service {
-	s := &Service{db: db, st: store{db: db}, catalog: cat, people: people, clock: clk, media: media}
+	s := &Service{db: db, st: store{db: db}, catalog: cat, people: people, clock: clk, media: media, appt: DefaultAppointmentRules}
 	for _, o := range opts {
 		o(s)
 	}
@@ -129,7 +131,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 				return Order{}, err
 			}
 			if !inHouse {
-				o.ProviderID = p.ProviderID
+				o.ProviderID, o.IntakeProviderID = p.ProviderID, p.ProviderID
 			}
 		}
 	default:
@@ -150,7 +152,11 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 	fe = append(fe, checkAddress(o.Address)...)
 	fe = append(fe, checkWindows("preferred_windows", in.PreferredWindows, now)...)
 	if o.AssetID != nil && o.CustomerID != uuid.Nil {
-		asset, err := s.catalog.AssetByID(ctx, *o.AssetID)
+		// the asset as the caller may see it (GET /v1/assets/{id}): an asset
+		// outside their view is refused exactly like an absent one, so intake
+		// tells nobody (e.g. a partner dispatcher, who sees no assets) which
+		// assets exist or whose they are
+		asset, err := s.catalog.GetAsset(ctx, p, *o.AssetID)
 		switch {
 		case errs.Is(err, errs.NotFound) || (err == nil && asset.CustomerID != o.CustomerID):
 			fe = append(fe, errs.FieldError{Field: "asset_id", Message: "does not name one of the customer's products"})
@@ -192,7 +198,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		}
 		return st.addEvent(ctx, &Event{ID: ids.New(), OrderID: o.ID, Action: "create", ActorID: &p.UserID, ActorRole: p.Role,
 			FromStatus: "", ToStatus: StatusSubmitted, Payload: JSON{"number": o.Number, "channel": o.Channel,
-				"priority": o.Priority, "in_warranty": o.InWarranty}, CreatedAt: now})
+				"priority": o.Priority, "in_warranty": o.InWarranty}, CreatedAt: now, Audience: audienceOf("create"), Visit: o.VisitCount})
 	})
 	if err != nil {
 		return Order{}, err
@@ -365,14 +371,23 @@ func (s *Service) mustSee(ctx context.Context, p auth.Principal, o Order) error 
 }
 
 // Events returns an order's timeline, oldest first, each event with its
-// Actor (id, role, name).
+// Actor (id, role, name): the events p's audience reads, each payload
+// reduced to p's keys (audience.go).
 func (s *Service) Events(ctx context.Context, p auth.Principal, id uuid.UUID, pr page.Request) (EventPage, error) {
-	if _, err := s.visible(ctx, p, id); err != nil {
-		return EventPage{}, err
-	}
-	rows, err := s.st.events(ctx, id, pr.After, pr.Limit+1)
+	o, err := s.visible(ctx, p, id)
 	if err != nil {
 		return EventPage{}, err
+	}
+	f, err := s.eventFilterFor(ctx, p, o)
+	if err != nil {
+		return EventPage{}, err
+	}
+	rows, err := s.st.events(ctx, id, f, pr.After, pr.Limit+1)
+	if err != nil {
+		return EventPage{}, err
+	}
+	for i := range rows {
+		rows[i] = forReader(p, rows[i])
 	}
 	items, next := page.Cut(rows, pr.Limit, func(e Event) page.Key { return page.Key{At: e.CreatedAt, ID: e.ID} })
 	return EventPage{Items: items, NextCursor: next}, nil
@@ -417,23 +432,46 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, ve
 			return errs.E(errs.Forbidden, "your role may not edit orders")
 		}
 		var fe []errs.FieldError
+		// only what differs is changed and recorded; a patch that changes
+		// nothing leaves the order, its version and the timeline as they are
 		if in.Description != nil {
-			o.Description = strings.TrimSpace(*in.Description)
-			if o.Description == "" {
+			d := strings.TrimSpace(*in.Description)
+			if d == "" {
 				fe = append(fe, errs.FieldError{Field: "description", Message: "must not be empty"})
 			}
-			c.payload["description"] = o.Description
+			if d != o.Description {
+				o.Description = d
+				c.payload["description"] = o.Description
+			}
 		}
 		if in.Address != nil {
 			fe = append(fe, checkAddress(*in.Address)...)
-			o.Address, o.Region = *in.Address, strings.TrimSpace(in.Address.Region)
-			c.payload["address"] = o.Address
+			if !sameAddress(o.Address, *in.Address) {
+				o.Address, o.Region = *in.Address, strings.TrimSpace(in.Address.Region)
+				c.payload["address"] = addressPayload(o.Address)
+			}
 		}
-		if in.PreferredWindows != nil {
+		if in.PreferredWindows != nil && !sameWindows(o.PreferredWindows, *in.PreferredWindows) {
 			fe = append(fe, checkWindows("preferred_windows", *in.PreferredWindows, c.now)...)
 			o.PreferredWindows = *in.PreferredWindows
 			c.payload["preferred_windows"] = o.PreferredWindows
 		}
+		c.unchanged = len(c.payload) == 0
 		return errs.Fields(fe)
 	})
+}
+
+// addressPayload is an address as event payloads carry it (the JSON names
+// of the API's address, snake_case like every payload key).
+func addressPayload(a catalog.Address) JSON {
+	return JSON{"line1": a.Line1, "city": a.City, "region": a.Region, "lat": a.Lat, "lng": a.Lng}
+}
+
+func sameAddress(a, b catalog.Address) bool {
+	sameFloat := func(x, y *float64) bool { return (x == nil && y == nil) || (x != nil && y != nil && *x == *y) }
+	return a.Line1 == b.Line1 && a.City == b.City && a.Region == b.Region && sameFloat(a.Lat, b.Lat) && sameFloat(a.Lng, b.Lng)
+}
+
+func sameWindows(a, b []Window) bool {
+	return slices.EqualFunc(a, b, func(x, y Window) bool { return x.Start.Equal(y.Start) && x.End.Equal(y.End) })
 }

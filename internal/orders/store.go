@@ -103,16 +103,44 @@ func (s store) recordAssignment(ctx context.Context, order, tech uuid.UUID, at t
 		Create(&Assignment{OrderID: order, TechnicianID: tech, AssignedAt: at}).Error
 }
 
+// recordAcceptance notes the technician's first acceptance of the order.
+func (s store) recordAcceptance(ctx context.Context, order, tech uuid.UUID, at time.Time) error {
+	return s.db.WithContext(ctx).Model(&Assignment{}).Where("order_id = ? AND technician_id = ? AND accepted_at IS NULL", order, tech).
+		Update("accepted_at", at).Error
+}
+
+// dropUnaccepted removes the technician's assignment row unless they
+// accepted the order before (a visit they worked): the order leaves their scope.
+func (s store) dropUnaccepted(ctx context.Context, order, tech uuid.UUID) error {
+	return s.db.WithContext(ctx).Where("order_id = ? AND technician_id = ? AND accepted_at IS NULL", order, tech).
+		Delete(&Assignment{}).Error
+}
+
+// workedVisits lists the visits of the order the technician accepted.
+func (s store) workedVisits(ctx context.Context, order, tech uuid.UUID) ([]int, error) {
+	var out []int
+	err := s.db.WithContext(ctx).Model(&Event{}).Distinct("visit").
+		Where("order_id = ? AND action = ? AND actor_id = ?", order, string(ActAccept), tech).Pluck("visit", &out).Error
+	return out, err
+}
+
 func (s store) addEvent(ctx context.Context, e *Event) error {
 	return s.db.WithContext(ctx).Create(e).Error
 }
 
-// events reads up to n events of an order after a keyset position, oldest
-// first, with each actor's name (one query).
-func (s store) events(ctx context.Context, order uuid.UUID, after *page.Key, n int) ([]Event, error) {
+// events reads up to n events of an order that pass f, after a keyset
+// position, oldest first, with each actor's name (one query).
+func (s store) events(ctx context.Context, order uuid.UUID, f eventFilter, after *page.Key, n int) ([]Event, error) {
 	var rows []eventRow
 	q := s.db.WithContext(ctx).Table("order_events e").Select("e.*, u.name AS actor_name").
 		Joins("LEFT JOIN users u ON u.id = e.actor_id").Where("e.order_id = ?", order)
+	if f.audiences != nil {
+		q = q.Where("e.audience IN ?", f.audiences)
+	}
+	if f.technician != nil {
+		visits := append([]int{0}, f.visits...) // never an empty IN list
+		q = q.Where("(e.technician_id = ? OR (e.technician_id IS NULL AND e.visit IN ?))", *f.technician, visits)
+	}
 	if after != nil {
 		q = q.Where("(e.created_at, e.id) > (?, ?)", after.At, after.ID)
 	}
@@ -220,17 +248,19 @@ WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid I
 }
 
 // The party joins: an order row aliased o joined to its customer, technician,
-// asset and product model, each on a primary key. Lists wrap their page query
+// asset, product model and region (for its time zone), each on a primary key. Lists wrap their page query
 // (keyset, limit) as the subquery o, so the joins touch only the page's rows
 // and the page's plan keeps its shape (docs/PERFORMANCE.md).
 const (
 	partySelect = `pc.name AS customer_name, pc.phone AS customer_phone, pt.name AS technician_name, pt.phone AS technician_phone,
-pa.serial_number AS asset_serial_number, pm.id AS model_id, pm.brand AS model_brand, pm.name AS model_name`
+pa.serial_number AS asset_serial_number, pm.id AS model_id, pm.brand AS model_brand, pm.name AS model_name,
+COALESCE(rg.time_zone, '` + DefaultTimeZone + `') AS region_time_zone`
 	partyJoins = `
 LEFT JOIN users pc ON pc.id = o.customer_id
 LEFT JOIN users pt ON pt.id = o.technician_id
 LEFT JOIN assets pa ON pa.id = o.asset_id
-LEFT JOIN product_models pm ON pm.id = COALESCE(pa.product_model_id, o.product_model_id)`
+LEFT JOIN product_models pm ON pm.id = COALESCE(pa.product_model_id, o.product_model_id)
+LEFT JOIN regions rg ON rg.code = o.region`
 )
 
 // orderRow is an order with its joined parties.
@@ -254,10 +284,10 @@ func (s store) getWithParties(ctx context.Context, id uuid.UUID) (Order, partyRo
 
 // partySource stands in for an order row held in memory (o), so that
 // partyJoins can read its parties; partySourceArgs fills it.
-const partySource = `(SELECT ?::uuid AS customer_id, ?::uuid AS technician_id, ?::uuid AS asset_id, ?::uuid AS product_model_id) o`
+const partySource = `(SELECT ?::uuid AS customer_id, ?::uuid AS technician_id, ?::uuid AS asset_id, ?::uuid AS product_model_id, ?::text AS region) o`
 
 func partySourceArgs(o Order) []any {
-	return []any{o.CustomerID, o.TechnicianID, o.AssetID, o.ProductModelID}
+	return []any{o.CustomerID, o.TechnicianID, o.AssetID, o.ProductModelID, o.Region}
 }
 
 // partiesOf reads the parties of an order held in memory (e.g. just

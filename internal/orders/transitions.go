@@ -25,6 +25,9 @@ type change struct {
 	now     time.Time
 	from    Status // the status before this change
 	payload JSON
+	// unchanged, set by fn, means the change would leave the order as it
+	// is: nothing is saved, the version stays and no event is written.
+	unchanged bool
 }
 
 // notify queues an inbox entry for user in the same transaction.
@@ -53,15 +56,22 @@ func (s *Service) modify(ctx context.Context, p auth.Principal, id uuid.UUID, ac
 			return err
 		}
 		c := &change{ctx: ctx, st: st, p: p, o: &o, now: s.clock.Now(), from: o.Status, payload: JSON{}}
+		fromTech := o.TechnicianID
 		if err := fn(c); err != nil {
 			return err
 		}
-		if err := st.save(ctx, &o); err != nil {
-			return err
-		}
-		if err := st.addEvent(ctx, &Event{ID: ids.New(), OrderID: o.ID, Action: action, ActorID: &p.UserID, ActorRole: p.Role,
-			FromStatus: c.from, ToStatus: o.Status, Payload: c.payload, CreatedAt: c.now}); err != nil {
-			return err
+		if !c.unchanged {
+			if o.TechnicianID == nil { // taken off (unassign, decline, a new visit): back to the intake provider
+				o.ProviderID = o.IntakeProviderID
+			}
+			if err := st.save(ctx, &o); err != nil {
+				return err
+			}
+			if err := st.addEvent(ctx, &Event{ID: ids.New(), OrderID: o.ID, Action: action, ActorID: &p.UserID, ActorRole: p.Role,
+				FromStatus: c.from, ToStatus: o.Status, Payload: c.payload, CreatedAt: c.now, Audience: audienceOf(action),
+				Visit: o.VisitCount, TechnicianID: eventTechnician(action, fromTech, o.TechnicianID)}); err != nil {
+				return err
+			}
 		}
 		joined, err := st.partiesOf(ctx, o)
 		if err != nil {
@@ -150,6 +160,9 @@ func (s *Service) Triage(ctx context.Context, p auth.Principal, id uuid.UUID, in
 // Accept confirms the job (the assigned technician only).
 func (s *Service) Accept(ctx context.Context, p auth.Principal, id uuid.UUID) (Order, error) {
 	return s.transition(ctx, p, id, ActAccept, func(c *change) error {
+		if err := c.st.recordAcceptance(c.ctx, c.o.ID, p.UserID, c.now); err != nil {
+			return err
+		}
 		return c.notify(c.o.CustomerID, "job_accepted", "Your request "+c.o.Number+" was accepted",
 			"A technician accepted your request; choose an appointment slot.")
 	})
@@ -164,7 +177,8 @@ func (s *Service) Decline(ctx context.Context, p auth.Principal, id uuid.UUID, r
 	return s.transition(ctx, p, id, ActDecline, func(c *change) error {
 		c.o.TechnicianID = nil
 		c.payload = JSON{"reason": r, "technician_id": p.UserID}
-		return nil
+		// a technician who never accepted the order loses it (404, gone from their list)
+		return c.st.dropUnaccepted(c.ctx, c.o.ID, p.UserID)
 	})
 }
 
@@ -189,10 +203,27 @@ func (s *Service) Unassign(ctx context.Context, p auth.Principal, id uuid.UUID, 
 	})
 }
 
-// Depart says the technician is on the way.
-func (s *Service) Depart(ctx context.Context, p auth.Principal, id uuid.UUID) (Order, error) {
+// Depart says the technician is on the way. Leaving more than
+// AppointmentRules.EarlyDeparture before the appointment window needs a
+// reason (Invalid naming reason without one): it is kept on the event and
+// the customer is told, since they may not be home yet.
+func (s *Service) Depart(ctx context.Context, p auth.Principal, id uuid.UUID, reason string) (Order, error) {
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) > 1000 {
+		return Order{}, errs.Field("reason", "must be at most 1000 characters")
+	}
 	return s.transition(ctx, p, id, ActDepart, func(c *change) error {
-		return c.notify(c.o.CustomerID, "technician_en_route", "Your technician is on the way", "Order "+c.o.Number)
+		body := "Order " + c.o.Number
+		if start := c.o.AppointmentStart; start != nil && start.Sub(c.now) > s.appt.EarlyDeparture {
+			if reason == "" {
+				return errs.Field("reason", "is required when leaving more than "+hours(s.appt.EarlyDeparture)+" before the appointment window")
+			}
+			c.payload = JSON{"reason": reason, "early": true, "appointment_start": start.UTC()}
+			body += ": your technician is leaving ahead of the appointment window: " + reason
+		} else if reason != "" {
+			c.payload = JSON{"reason": reason}
+		}
+		return c.notify(c.o.CustomerID, "technician_en_route", "Your technician is on the way", body)
 	})
 }
 
