@@ -117,7 +117,7 @@ func inProgressQuoted(t *testing.T, env *apitest.Env, typ string, items []map[st
 	slots := mustStatus(t, env.Do(http.MethodGet, "/v1/orders/"+id+"/slots?days=2", alice, nil), http.StatusOK, "slots")
 	first := slots.JSON["items"].([]any)[0].(map[string]any)
 	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/appointment", alice, map[string]any{"start": first["start"], "end": first["end"]}), http.StatusOK, "book")
-	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/depart", tom, nil), http.StatusOK, "depart")
+	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/depart", tom, departEarly), http.StatusOK, "depart")
 	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/arrive", tom, map[string]any{"lat": 31.24, "lng": 121.49}), http.StatusOK, "arrive")
 	if items == nil {
 		mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/start", tom, nil), http.StatusOK, "start")
@@ -646,7 +646,10 @@ func TestRepeatRepairKeepsTheFirstReport(t *testing.T) {
 	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+c.id+"/appointment", c.alice, map[string]any{"start": first2["start"], "end": first2["end"]}), http.StatusOK, "book")
 	for _, a := range []string{"depart", "arrive", "start"} {
 		var body any
-		if a == "arrive" {
+		switch a {
+		case "depart":
+			body = departEarly
+		case "arrive":
 			body = map[string]any{"lat": 31.24, "lng": 121.49}
 		}
 		mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+c.id+"/"+a, c.tom, body), http.StatusOK, a)

@@ -186,23 +186,33 @@ func handleAppointment(svc *orders.Service) echo.HandlerFunc {
 // handleDepart says the technician is on the way.
 //
 //	@Summary		Depart
-//	@Description	The assigned technician leaves for the appointment; the customer is told.
+//	@Description	The assigned technician leaves for the appointment; the customer is told. Leaving more than 3 hours (configurable) before the appointment window needs a reason (422 naming reason without one): it is stored on the event and sent to the customer. The body is optional.
 //	@ID				departOrder
 //	@Tags			order life cycle
+//	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			id				path		string	true	"order id"	Format(uuid)
-//	@Param			Idempotency-Key	header		string	false	"retry key"
+//	@Param			id				path		string			true	"order id"	Format(uuid)
+//	@Param			Idempotency-Key	header		string			false	"retry key"
+//	@Param			body			body		DepartRequest	false	"reason (required when leaving early)"
 //	@Success		200				{object}	OrderResponse
 //	@Header			200	{string}	ETag	"the order's version (quoted), for If-Match and If-None-Match"
+//	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
 //	@Failure		404				{object}	Problem
 //	@Failure		409				{object}	Problem
+//	@Failure		422				{object}	Problem
 //	@Router			/v1/orders/{id}/depart [post]
 func handleDepart(svc *orders.Service) echo.HandlerFunc {
 	return orderAction(func(c echo.Context, id uuid.UUID) (orders.Order, error) {
-		return svc.Depart(c.Request().Context(), principal(c), id)
+		var req DepartRequest
+		if c.Request().ContentLength != 0 { // the body is optional
+			if err := bindJSON(c, &req); err != nil {
+				return orders.Order{}, err
+			}
+		}
+		return svc.Depart(c.Request().Context(), principal(c), id, req.Reason)
 	})
 }
 

@@ -234,13 +234,13 @@ func handleOrderEvents(svc *orders.Service) echo.HandlerFunc {
 // handleSlots lists free appointment windows.
 //
 //	@Summary		Free appointment slots
-//	@Description	Free 2-hour windows (08-10, 10-12, 13-15, 15-17 UTC) of the assigned technician, or of the region's qualified technicians before assignment.
+//	@Description	Free windows of the assigned technician, or of the region's qualified technicians before assignment: the region's working hours in its local time (time_zone; default Asia/Shanghai 08:00-20:00) cut into its slots (default 2 hours, back to back), sent as UTC instants, from now to 90 days ahead. A booking must be exactly one of these windows. from is a local date of the region.
 //	@ID				listOrderSlots
 //	@Tags			orders
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Param			id		path		string	true	"order id"	Format(uuid)
-//	@Param			from	query		string	false	"first day (YYYY-MM-DD, default today)"	Format(date)
+//	@Param			from	query		string	false	"first day, a local date of the order's region (YYYY-MM-DD, default today there; at most 90 days ahead)"	Format(date)
 //	@Param			days	query		int		false	"number of days"	minimum(1)	maximum(31)	default(7)
 //	@Param			limit	query		int		false	"page size"	minimum(1)	maximum(200)	default(50)
 //	@Param			cursor	query		string	false	"next_cursor of the previous page"	maxlength(200)
@@ -249,13 +249,13 @@ func handleOrderEvents(svc *orders.Service) echo.HandlerFunc {
 //	@Failure		404		{object}	Problem
 //	@Failure		422		{object}	Problem
 //	@Router			/v1/orders/{id}/slots [get]
-func handleSlots(svc *orders.Service, now func() time.Time) echo.HandlerFunc {
+func handleSlots(svc *orders.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := pathID(c, "order")
 		if err != nil {
 			return err
 		}
-		from := now()
+		var from time.Time // zero: today in the region's time zone
 		if s := c.QueryParam("from"); s != "" {
 			if from, err = time.Parse(dateLayout, s); err != nil {
 				return errs.Field("from", "must be a date like 2026-06-01")
@@ -275,7 +275,7 @@ func handleSlots(svc *orders.Service, now func() time.Time) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		out := SlotList{Items: make([]SlotResponse, 0, len(pg.Items)), NextCursor: nonEmpty(pg.NextCursor)}
+		out := SlotList{Items: make([]SlotResponse, 0, len(pg.Items)), NextCursor: nonEmpty(pg.NextCursor), TimeZone: pg.TimeZone}
 		for _, s := range pg.Items {
 			out.Items = append(out.Items, SlotResponse{Start: s.Start, End: s.End, Technicians: s.Technicians, TechnicianID: s.TechnicianID})
 		}

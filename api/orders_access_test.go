@@ -162,7 +162,7 @@ func (w *accWorld) driveTo(t *testing.T, id, techEmail, status string) {
 	}{
 		{"accepted", techEmail, "accept", nil},
 		{"scheduled", accDisp, "appointment", w.window()},
-		{"en_route", techEmail, "depart", nil},
+		{"en_route", techEmail, "depart", departEarly},
 		{"on_site", techEmail, "arrive", map[string]any{"lat": 31.2401, "lng": 121.4902}},
 	}
 	for _, p := range path {

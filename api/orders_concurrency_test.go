@@ -449,7 +449,7 @@ func TestBookingRaceAfterAnInFlightBookingRollsBack(t *testing.T) {
 	const n = 30
 	orderIDs := concAcceptedOrders(t, env, n+1)
 	held, orderIDs := orderIDs[n], orderIDs[:n]
-	start, end := time.Date(2026, 6, 3, 13, 0, 0, 0, time.UTC), time.Date(2026, 6, 3, 15, 0, 0, 0, time.UTC)
+	start, end := time.Date(2026, 6, 3, 4, 0, 0, 0, time.UTC), time.Date(2026, 6, 3, 6, 0, 0, 0, time.UTC) // 12:00–14:00 in Asia/Shanghai
 
 	// The in-flight booking: an uncommitted appointment of tom's in the window.
 	inflight := env.DB.Begin()

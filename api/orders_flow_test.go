@@ -82,7 +82,7 @@ func TestOrderHappyPathEndToEnd(t *testing.T) {
 		techEmail = "carl@coolfix.test"
 	}
 	tech, alice = env.Token(techEmail), env.Token("alice@example.com")
-	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/depart", tech, nil), http.StatusOK, "depart")
+	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/depart", tech, departEarly), http.StatusOK, "depart")
 	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/arrive", tech, map[string]any{"lat": 31.2401, "lng": 121.4902}), http.StatusOK, "arrive")
 	q := mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/quote", tech, map[string]any{"items": []map[string]any{
 		{"kind": "part", "description": "Drain pump", "qty": 1, "unit_price": 12900, "covered": true},

@@ -36,7 +36,7 @@ type Deps struct {
 	Blobs blob.Store
 	// Idempotency keeps Idempotency-Key records of creating and transition POSTs.
 	Idempotency *idempotency.Store
-	// Now is the clock handlers use for defaults (e.g. the first day of slots).
+	// Now is the clock handlers use for defaults.
 	Now func() time.Time
 }
 
@@ -143,7 +143,7 @@ func NewServer(d Deps) *echo.Echo {
 	in.GET("/orders/:id", handleGetOrder(d.Orders), allow(anyone...))
 	in.PATCH("/orders/:id", handleUpdateOrder(d.Orders), allow(customer, dispatcher, manager))
 	in.GET("/orders/:id/events", handleOrderEvents(d.Orders), allow(anyone...))
-	in.GET("/orders/:id/slots", handleSlots(d.Orders, d.Now), allow(anyone...))
+	in.GET("/orders/:id/slots", handleSlots(d.Orders), allow(anyone...))
 	action(orders.ActTriage, handleTriage(d.Orders))
 	action(orders.ActAssign, handleAssign(d.Orders))
 	action(orders.ActUnassign, handleUnassign(d.Orders))

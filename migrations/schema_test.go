@@ -67,6 +67,8 @@ func typesFor(f *schema.Field) []string {
 		return []string{"jsonb"}
 	case "tstzrange":
 		return []string{"tstzrange"}
+	case "time without time zone":
+		return []string{"time without time zone"}
 	case string(schema.Bool):
 		return []string{"boolean"}
 	case string(schema.Int), string(schema.Uint):
@@ -103,6 +105,7 @@ func TestModelsAgreeWithMigratedSchema(t *testing.T) {
 		&orders.Order{}, &orders.Event{}, &orders.Assignment{}, &orders.Appointment{}, &orders.SLAPolicy{},
 		&orders.Notification{}, &idempotency.Record{},
 		&orders.Photo{}, &orders.PhotoVariant{}, &orders.Completion{}, &orders.Rating{}, &orders.Complaint{}, &orders.FollowUp{},
+		&orders.Region{},
 	}
 	wantTables := map[string]bool{"schema_migrations": true}
 	for _, model := range models {

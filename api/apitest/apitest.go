@@ -128,6 +128,8 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 	}
 	ord := orders.New(db, cat, people, clk, orders.Media{Blobs: blobs, MaxBytes: cfg.Storage.PhotoMaxBytes(),
 		Images: imaging.NewInspector(cfg.Storage.DecodeMemoryBytes(), cfg.Storage.MaxPixels)},
+		orders.WithAppointmentRules(orders.AppointmentRules{CustomerMaxMoves: cfg.Appointments.CustomerMaxMoves,
+			CustomerMoveCutoff: cfg.Appointments.CustomerMoveCutoff, EarlyDeparture: cfg.Appointments.EarlyDeparture}),
 		orders.WithCheckInMaxDistance(cfg.CheckIn.MaxDistanceM))
 	idem := idempotency.NewStore(db, 24*time.Hour, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)
 	e := api.NewServer(api.Deps{Config: cfg, Log: log, DB: db, Tokens: tokens, Identity: people, Catalog: cat,

@@ -78,6 +78,10 @@ func firstSlot(t *testing.T, s session, id openapi_types.UUID, tech openapi_type
 	return r.JSON200.Items[0]
 }
 
+// departEarly says why the technician leaves more than 3 hours before the
+// window (the first slot offered is usually the next morning, local time).
+var departEarly = clienttest.DepartRequest{Reason: ptr("The previous job finished early")}
+
 // getOrder reads one order as the caller.
 func getOrder(t *testing.T, s session, id openapi_types.UUID) clienttest.Order {
 	t.Helper()
@@ -210,7 +214,7 @@ func TestCustomerFlow(t *testing.T) {
 	}
 
 	// On the way: the customer now sees Tom's phone.
-	dep, err := tom.DepartOrderWithResponse(ctx, o.Id, &clienttest.DepartOrderParams{IdempotencyKey: key()})
+	dep, err := tom.DepartOrderWithResponse(ctx, o.Id, &clienttest.DepartOrderParams{IdempotencyKey: key()}, departEarly)
 	check(t, "depart", dep, err, http.StatusOK)
 	o = getOrder(t, chen, o.Id)
 	if o.Status != clienttest.OrderStatusEnRoute || o.Technician == nil || o.Technician.Phone == nil || *o.Technician.Phone != "+8613900100099" {
@@ -459,7 +463,7 @@ func TestTechnicianFlow(t *testing.T) {
 	}
 
 	// Depart, arrive with the position.
-	dep, err := tom.DepartOrderWithResponse(ctx, wm.Id, &clienttest.DepartOrderParams{IdempotencyKey: key()})
+	dep, err := tom.DepartOrderWithResponse(ctx, wm.Id, &clienttest.DepartOrderParams{IdempotencyKey: key()}, departEarly)
 	check(t, "depart", dep, err, http.StatusOK)
 	if dep.JSON200.Status != clienttest.OrderStatusEnRoute {
 		t.Fatalf("departed: %s", dep.JSON200.Status)
@@ -520,7 +524,7 @@ func TestTechnicianFlow(t *testing.T) {
 	bk, err = tom.BookAppointmentWithResponse(ctx, ac.Id, &clienttest.BookAppointmentParams{IdempotencyKey: key()},
 		clienttest.AppointmentRequest{Start: slot.Start, End: slot.End})
 	check(t, "book ac", bk, err, http.StatusOK)
-	dep, err = tom.DepartOrderWithResponse(ctx, ac.Id, &clienttest.DepartOrderParams{IdempotencyKey: key()})
+	dep, err = tom.DepartOrderWithResponse(ctx, ac.Id, &clienttest.DepartOrderParams{IdempotencyKey: key()}, departEarly)
 	check(t, "depart ac", dep, err, http.StatusOK)
 	arr, err = tom.ArriveOrderWithResponse(ctx, ac.Id, &clienttest.ArriveOrderParams{IdempotencyKey: key()},
 		clienttest.ArriveRequest{Lat: 31.24, Lng: 121.49})

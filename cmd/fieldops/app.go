@@ -76,11 +76,18 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 	media := orders.Media{Blobs: blobs, MaxBytes: cfg.Storage.PhotoMaxBytes(),
 		Images: imaging.NewInspector(cfg.Storage.DecodeMemoryBytes(), cfg.Storage.MaxPixels)}
 	return &app{cfg: cfg, log: log, db: db, tokens: tokens, identity: people, catalog: cat, blobs: blobs,
-		orders: orders.New(db, cat, people, clk, media, orders.WithCheckInMaxDistance(cfg.CheckIn.MaxDistanceM)), clock: clk,
+		orders: orders.New(db, cat, people, clk, media, orders.WithAppointmentRules(appointmentRules(cfg.Appointments)),
+			orders.WithCheckInMaxDistance(cfg.CheckIn.MaxDistanceM)), clock: clk,
 		idem: idempotency.NewStore(db, IdempotencyTTL, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)}, nil
 }
 
 func (a *app) close() { database.Close(a.db) }
+
+// appointmentRules are the configured appointment limits.
+func appointmentRules(c config.Appointments) orders.AppointmentRules {
+	return orders.AppointmentRules{CustomerMaxMoves: c.CustomerMaxMoves, CustomerMoveCutoff: c.CustomerMoveCutoff,
+		EarlyDeparture: c.EarlyDeparture}
+}
 
 // openBlobs opens the configured blob store; an S3 bucket is created when missing.
 func openBlobs(ctx context.Context, cfg config.Storage) (blob.Store, error) {

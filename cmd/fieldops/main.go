@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // IANA zone data in the binary: region time zones work in containers without zoneinfo
 )
 
 func main() {

@@ -41,6 +41,8 @@ func SeedOrders(ctx context.Context, people *identity.Service, cat *catalog.Serv
 	for _, a := range assets {
 		bySerial[a.SerialNumber] = a
 	}
+	// The bookings below are tomorrow's 08–10 and 10–12 UTC: the 16:00–18:00 and 18:00–20:00
+	// windows of the demo regions (Asia/Shanghai, UTC+8, 2-hour slots from 08:00; migration 000009).
 	tomorrow := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1)
 	disp, partner := actors["dispatcher@fieldops.test"], actors["dispatcher@coolfix.test"]
 	type step func(id uuid.UUID) error
@@ -85,7 +87,10 @@ func SeedOrders(ctx context.Context, people *identity.Service, cat *catalog.Serv
 				_, err := ord.Book(ctx, partner, id, orders.Window{Start: tomorrow.Add(8 * time.Hour), End: tomorrow.Add(10 * time.Hour)}, "")
 				return err
 			},
-			func(id uuid.UUID) error { _, err := ord.Depart(ctx, actors["carl@coolfix.test"], id); return err },
+			func(id uuid.UUID) error {
+				_, err := ord.Depart(ctx, actors["carl@coolfix.test"], id, "the previous job finished early")
+				return err
+			},
 			func(id uuid.UUID) error {
 				_, err := ord.Arrive(ctx, actors["carl@coolfix.test"], id, 31.2000, 121.4500)
 				return err

@@ -17,6 +17,7 @@ type Parties struct {
 	Technician   *Technician // nil while nobody is assigned
 	Asset        *AssetRef   // nil when the order has no asset
 	ProductModel *ModelRef   // the asset's model, else the order's; nil when neither
+	TimeZone     string      // the IANA time zone of the order's region (read with the parties), for local times on screen
 }
 
 // Customer is the order's customer. Phone and Address are nil when the
@@ -73,6 +74,7 @@ type partyRow struct {
 	ModelID           *uuid.UUID
 	ModelBrand        *string
 	ModelName         *string
+	RegionTimeZone    string // never NULL: DefaultTimeZone for a region without a row
 }
 
 // partiesFor reduces r to what p may see of o. The caller has already
@@ -89,7 +91,7 @@ func partiesFor(p auth.Principal, o Order, r partyRow) Parties {
 	owner := p.Role == auth.RoleCustomer && o.CustomerID == p.UserID
 	assignee := p.Role == auth.RoleTechnician && o.TechnicianID != nil && *o.TechnicianID == p.UserID
 
-	out := Parties{Customer: Customer{ID: o.CustomerID, Name: deref(r.CustomerName)}}
+	out := Parties{Customer: Customer{ID: o.CustomerID, Name: deref(r.CustomerName)}, TimeZone: r.RegionTimeZone}
 	if staff || owner || (assignee && slices.Contains(CustomerContactStatuses, o.Status)) {
 		addr := o.Address
 		out.Customer.Phone, out.Customer.Address = r.CustomerPhone, &addr

@@ -25,14 +25,15 @@ import (
 
 // Config is the whole configuration.
 type Config struct {
-	Dev       bool      `yaml:"dev" env:"FIELDOPS_DEV"`
-	HTTP      HTTP      `yaml:"http"`
-	Database  Database  `yaml:"database"`
-	Auth      Auth      `yaml:"auth"`
-	Bootstrap Bootstrap `yaml:"bootstrap"`
-	Storage   Storage   `yaml:"storage"`
-	CheckIn   CheckIn   `yaml:"checkin"`
-	Log       Log       `yaml:"log"`
+	Dev          bool         `yaml:"dev" env:"FIELDOPS_DEV"`
+	HTTP         HTTP         `yaml:"http"`
+	Database     Database     `yaml:"database"`
+	Auth         Auth         `yaml:"auth"`
+	Bootstrap    Bootstrap    `yaml:"bootstrap"`
+	Storage      Storage      `yaml:"storage"`
+	CheckIn      CheckIn      `yaml:"checkin"`
+	Appointments Appointments `yaml:"appointments"`
+	Log          Log          `yaml:"log"`
 
 	// GeneratedSecret is true when dev mode made up an ephemeral JWT secret.
 	GeneratedSecret bool `yaml:"-" env:"-"`
@@ -122,6 +123,18 @@ type CheckIn struct {
 	// MaxDistanceM: an arrival farther than this many metres from the site's
 	// coordinates is recorded with far_from_site for staff (never refused).
 	MaxDistanceM int `yaml:"max_distance_m" env:"FIELDOPS_CHECKIN_MAX_DISTANCE_M"`
+}
+
+// Appointments limits how customers move appointments and when technicians
+// must say why they leave early (SPEC §8).
+type Appointments struct {
+	// CustomerMaxMoves is how often a customer may move an order's
+	// appointment (staff moves are not limited; they need a reason).
+	CustomerMaxMoves int `yaml:"customer_max_moves" env:"FIELDOPS_APPOINTMENT_CUSTOMER_MAX_MOVES"`
+	// CustomerMoveCutoff: a customer may not move an appointment starting within this time.
+	CustomerMoveCutoff time.Duration `yaml:"customer_move_cutoff" env:"FIELDOPS_APPOINTMENT_CUSTOMER_MOVE_CUTOFF"`
+	// EarlyDeparture: departing more than this before the window needs a reason.
+	EarlyDeparture time.Duration `yaml:"early_departure" env:"FIELDOPS_APPOINTMENT_EARLY_DEPARTURE"`
 }
 
 // Log configures structured logging.
@@ -218,6 +231,9 @@ func (c *Config) finish() error {
 	}
 	if _, err := bytes.Parse(c.HTTP.BodyLimit); err != nil {
 		problems = append(problems, fmt.Sprintf("FIELDOPS_HTTP_BODY_LIMIT %q is not a size like 1MiB or 512KiB", c.HTTP.BodyLimit))
+	}
+	if c.Appointments.CustomerMaxMoves < 0 || c.Appointments.CustomerMoveCutoff < 0 || c.Appointments.EarlyDeparture < 0 {
+		problems = append(problems, "appointments.customer_max_moves, appointments.customer_move_cutoff and appointments.early_departure must not be negative")
 	}
 	if c.Storage.Kind != "local" && c.Storage.Kind != "s3" {
 		problems = append(problems, fmt.Sprintf("FIELDOPS_STORAGE must be local or s3, not %q", c.Storage.Kind))

@@ -50,6 +50,9 @@ func TestLoadDefaults(t *testing.T) {
 		{"no cors origins", len(cfg.HTTP.CORSOrigins), 0},
 		{"decode memory", cfg.Storage.DecodeMemoryBytes(), int64(48 << 20)},
 		{"max pixels", cfg.Storage.MaxPixels, int64(50_000_000)},
+		{"customer moves per order", cfg.Appointments.CustomerMaxMoves, 3},
+		{"no customer move within", cfg.Appointments.CustomerMoveCutoff, 24 * time.Hour},
+		{"early departure needs a reason after", cfg.Appointments.EarlyDeparture, 3 * time.Hour},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -82,6 +85,12 @@ func TestLoadEnvironmentOverrides(t *testing.T) {
 			func(c config.Config) (any, any) { return c.Auth.JWTSecret, "from-env" }},
 		{"FIELDOPS_PHOTO_DECODE_MEMORY takes a size", "FIELDOPS_PHOTO_DECODE_MEMORY=128MiB",
 			func(c config.Config) (any, any) { return c.Storage.DecodeMemoryBytes(), int64(128 << 20) }},
+		{"FIELDOPS_APPOINTMENT_CUSTOMER_MAX_MOVES limits customer moves", "FIELDOPS_APPOINTMENT_CUSTOMER_MAX_MOVES=5",
+			func(c config.Config) (any, any) { return c.Appointments.CustomerMaxMoves, 5 }},
+		{"FIELDOPS_APPOINTMENT_CUSTOMER_MOVE_CUTOFF takes a duration", "FIELDOPS_APPOINTMENT_CUSTOMER_MOVE_CUTOFF=48h",
+			func(c config.Config) (any, any) { return c.Appointments.CustomerMoveCutoff, 48 * time.Hour }},
+		{"FIELDOPS_APPOINTMENT_EARLY_DEPARTURE takes a duration", "FIELDOPS_APPOINTMENT_EARLY_DEPARTURE=90m",
+			func(c config.Config) (any, any) { return c.Appointments.EarlyDeparture, 90 * time.Minute }},
 		{"a value may contain '='", "DATABASE_URL=postgres://h/db?options=-c%20a=b",
 			func(c config.Config) (any, any) { return c.Database.URL, "postgres://h/db?options=-c%20a=b" }},
 	}
@@ -163,6 +172,9 @@ func TestLoadErrors(t *testing.T) {
 		{"a zero decode memory is an error", func(*testing.T) []string {
 			return []string{"FIELDOPS_PHOTO_DECODE_MEMORY=0MiB"}
 		}, []string{"FIELDOPS_PHOTO_DECODE_MEMORY"}},
+		{"a negative appointment limit is an error", func(*testing.T) []string {
+			return []string{"FIELDOPS_APPOINTMENT_CUSTOMER_MAX_MOVES=-1"}
+		}, []string{"appointments.customer_max_moves"}},
 		{"an unknown storage kind is an error", func(*testing.T) []string {
 			return []string{"FIELDOPS_STORAGE=ftp"}
 		}, []string{"FIELDOPS_STORAGE", "ftp"}},
