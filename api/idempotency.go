@@ -41,7 +41,21 @@ func (r *recorder) Write(b []byte) (int, error) {
 // Idempotent-Replayed: true); the same key with another body is 422; a
 // duplicate while the first is in flight is 409 and does not run. Keys are
 // per caller (the user; the client address for sign-up) and kept 24 h. Server errors (5xx) release the key for a retry.
-func idempotent(store *idempotency.Store) echo.MiddlewareFunc {
+func idempotent(store *idempotency.Store) echo.MiddlewareFunc { return idempotentKeeping(store, true) }
+
+// idempotentCredentials is idempotent for a route whose success response
+// carries credentials (sign-up: an access and a refresh token). Tokens are
+// never stored in clear: a success is recorded by its status alone, and a
+// retry of it is 409 (the account exists; log in) rather than a replay that
+// would hand out working tokens to whoever holds the key. Failures (409,
+// 422) carry no secret and replay as usual.
+func idempotentCredentials(store *idempotency.Store) echo.MiddlewareFunc {
+	return idempotentKeeping(store, false)
+}
+
+// idempotentKeeping is the middleware; keepSuccess says whether a 2xx body
+// is stored for replay.
+func idempotentKeeping(store *idempotency.Store, keepSuccess bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			key := strings.Trim(strings.TrimSpace(c.Request().Header.Get(IdempotencyHeader)), `"`)
@@ -76,6 +90,9 @@ func idempotent(store *idempotency.Store) echo.MiddlewareFunc {
 			case idempotency.Committed:
 				return &errs.Error{Kind: errs.Conflict, Message: "a request with this Idempotency-Key was carried out, but its response was lost; read the resource instead of retrying"}
 			case idempotency.Replay:
+				if !keepSuccess && *rec.ResponseStatus < 300 {
+					return &errs.Error{Kind: errs.Conflict, Message: "a request with this Idempotency-Key already succeeded; its credentials are not kept, so log in instead"}
+				}
 				res := c.Response()
 				res.Header().Set("Idempotent-Replayed", "true")
 				if rec.Location != nil && *rec.Location != "" {
@@ -114,8 +131,12 @@ func idempotent(store *idempotency.Store) echo.MiddlewareFunc {
 				return nil
 			}
 			hdr := c.Response().Header()
-			return store.Complete(bg, caller, key, idempotency.Response{Status: rw.status, ContentType: hdr.Get(echo.HeaderContentType),
-				Location: hdr.Get(echo.HeaderLocation), ETag: hdr.Get("ETag"), Body: rw.buf.Bytes()})
+			kept := idempotency.Response{Status: rw.status, ContentType: hdr.Get(echo.HeaderContentType),
+				Location: hdr.Get(echo.HeaderLocation), ETag: hdr.Get("ETag"), Body: rw.buf.Bytes()}
+			if !keepSuccess && rw.status < 300 {
+				kept = idempotency.Response{Status: rw.status} // the status only: the body held tokens
+			}
+			return store.Complete(bg, caller, key, kept)
 		}
 	}
 }

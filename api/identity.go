@@ -14,7 +14,7 @@ import (
 // handleRegister signs up a customer.
 //
 //	@Summary		Register a customer account
-//	@Description	Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in. Returns tokens like login.
+//	@Description	Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (20 an hour by default: 429 with Retry-After). With an Idempotency-Key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
 //	@ID				register
 //	@Tags			auth
 //	@Accept			json
@@ -23,9 +23,11 @@ import (
 //	@Param			body	body		RegisterRequest	true	"sign-up"
 //	@Success		201		{object}	TokenResponse
 //	@Failure		400		{object}	Problem	"malformed JSON or unknown field"
-//	@Failure		409		{object}	Problem	"e-mail or phone already registered"
+//	@Failure		409		{object}	Problem	"e-mail or phone already registered; or the retry of a sign-up that succeeded"
 //	@Failure		413		{object}	Problem
 //	@Failure		422		{object}	Problem	"invalid fields"
+//	@Failure		429		{object}	Problem	"too many sign-ups from this address; see Retry-After"
+//	@Failure		503		{object}	Problem	"every password-hashing slot is busy, or the database is unreachable; see Retry-After"
 //	@Router			/v1/auth/register [post]
 func handleRegister(svc *identity.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -33,7 +35,8 @@ func handleRegister(svc *identity.Service) echo.HandlerFunc {
 		if err := bindJSON(c, &req); err != nil {
 			return err
 		}
-		s, err := svc.Register(c.Request().Context(), identity.RegisterInput{Name: req.Name, Email: req.Email, Phone: req.Phone, Password: req.Password})
+		s, err := svc.Register(c.Request().Context(), identity.RegisterInput{Name: req.Name, Email: req.Email, Phone: req.Phone,
+			Password: req.Password, ClientIP: c.RealIP()})
 		if err != nil {
 			return err
 		}
@@ -44,7 +47,7 @@ func handleRegister(svc *identity.Service) echo.HandlerFunc {
 // handleLogin signs in.
 //
 //	@Summary		Log in
-//	@Description	Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. After 10 wrong passwords for one account (or 50 from one address) within 15 minutes, further attempts get 429 with Retry-After.
+//	@Description	Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on (docs/SECURITY.md).
 //	@ID				login
 //	@Tags			auth
 //	@Accept			json
@@ -55,6 +58,7 @@ func handleRegister(svc *identity.Service) echo.HandlerFunc {
 //	@Failure		401		{object}	Problem	"wrong login or password"
 //	@Failure		422		{object}	Problem
 //	@Failure		429		{object}	Problem	"too many failed attempts; see Retry-After"
+//	@Failure		503		{object}	Problem	"every password-hashing slot is busy, or the database is unreachable; see Retry-After"
 //	@Router			/v1/auth/login [post]
 func handleLogin(svc *identity.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -206,6 +210,37 @@ func handleLocation(svc *identity.Service) echo.HandlerFunc {
 	}
 }
 
+// handleChangePassword changes the caller's own password.
+//
+//	@Summary		Change my password
+//	@Description	Any signed-in user. Checks current_password, sets new_password (10 to 128 characters, not only spaces), revokes every refresh token of the account, so all other sessions must log in again, and returns a fresh token pair for this one. Wrong current passwords are counted: after 10 within 15 minutes, 429 with Retry-After.
+//	@ID				changeMyPassword
+//	@Tags			me
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			body	body		ChangePasswordRequest	true	"current and new password"
+//	@Success		200		{object}	TokenResponse
+//	@Failure		400		{object}	Problem
+//	@Failure		401		{object}	Problem
+//	@Failure		422		{object}	Problem	"current_password is wrong, or new_password is too short"
+//	@Failure		429		{object}	Problem	"too many wrong current passwords; see Retry-After"
+//	@Failure		503		{object}	Problem	"every password-hashing slot is busy, or the database is unreachable; see Retry-After"
+//	@Router			/v1/me/password [put]
+func handleChangePassword(svc *identity.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var req ChangePasswordRequest
+		if err := bindJSON(c, &req); err != nil {
+			return err
+		}
+		s, err := svc.ChangePassword(c.Request().Context(), principal(c), req.CurrentPassword, req.NewPassword)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, toTokenResponse(s))
+	}
+}
+
 // handleCreateUser creates a staff account.
 //
 //	@Summary		Create a staff account
@@ -322,7 +357,7 @@ func handleGetUser(svc *identity.Service) echo.HandlerFunc {
 // handleUpdateUser changes a user.
 //
 //	@Summary		Update a user
-//	@Description	Managers only. Setting active=false revokes the user's refresh tokens.
+//	@Description	Managers only. Setting active=false, or a new password (10 to 128 characters), revokes the user's refresh tokens: every session of theirs must log in again.
 //	@ID				updateUser
 //	@Tags			users
 //	@Accept			json

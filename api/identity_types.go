@@ -15,7 +15,7 @@ type RegisterRequest struct {
 	Name     string `json:"name" validate:"required,max=200" minLength:"1" example:"Li Wei"`
 	Email    string `json:"email,omitempty" validate:"omitempty,max=254" format:"email" example:"li.wei@example.com"` // an e-mail or a phone is required
 	Phone    string `json:"phone,omitempty" validate:"omitempty,max=32" example:"+8613800000000"`
-	Password string `json:"password" validate:"required,min=8,max=128" example:"correct horse battery"`
+	Password string `json:"password" validate:"required,min=10,max=128" example:"correct horse battery"` // 10 to 128 characters, not only spaces
 } // @name RegisterRequest
 
 // LoginRequest signs in with an e-mail or phone number.
@@ -75,7 +75,7 @@ type CreateUserRequest struct {
 	Name          string   `json:"name" validate:"required,max=200" minLength:"1" example:"Zhang Min"`
 	Email         string   `json:"email,omitempty" validate:"omitempty,max=254" format:"email" example:"zhang.min@fieldops.test"` // an e-mail or a phone is required
 	Phone         string   `json:"phone,omitempty" validate:"omitempty,max=32" example:"+8613900000001"`
-	Password      string   `json:"password" validate:"required,min=8,max=128" example:"a-long-initial-password"`
+	Password      string   `json:"password" validate:"required,min=10,max=128" example:"a-long-initial-password"` // 10 to 128 characters, not only spaces
 	ProviderID    string   `json:"provider_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e11"`
 	Skills        []string `json:"skills,omitempty" validate:"max=20" example:"repair,aircon"`              // technicians only
 	Regions       []string `json:"regions,omitempty" validate:"max=20" example:"north"`                     // technicians only
@@ -87,14 +87,20 @@ type UpdateUserRequest struct {
 	Name          *string   `json:"name,omitempty" validate:"omitempty,max=200" example:"Zhang Min"`
 	Email         *string   `json:"email,omitempty" validate:"omitempty,max=254" format:"email" example:"zhang.min@fieldops.test"`
 	Phone         *string   `json:"phone,omitempty" validate:"omitempty,max=32" example:"+8613900000001"`
-	Password      *string   `json:"password,omitempty" validate:"omitempty,min=8,max=128" example:"a-new-long-password"`
-	Active        *bool     `json:"active,omitempty" example:"true"` // false revokes the user's sessions
+	Password      *string   `json:"password,omitempty" validate:"omitempty,min=10,max=128" example:"a-new-long-password"` // revokes the user's sessions
+	Active        *bool     `json:"active,omitempty" example:"true"`                                                      // false revokes the user's sessions
 	ProviderID    *string   `json:"provider_id,omitempty" validate:"omitempty,uuid" format:"uuid" example:"0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e11"`
 	Skills        *[]string `json:"skills,omitempty" validate:"omitempty,max=20" example:"repair,aircon"`
 	Regions       *[]string `json:"regions,omitempty" validate:"omitempty,max=20" example:"north"`
 	DailyCapacity *int      `json:"daily_capacity,omitempty" validate:"omitempty,gte=0,lte=100" example:"6"`
 	OnDuty        *bool     `json:"on_duty,omitempty" example:"false"`
 } // @name UpdateUserRequest
+
+// ChangePasswordRequest changes the caller's own password.
+type ChangePasswordRequest struct {
+	CurrentPassword string `json:"current_password" validate:"required,max=128" minLength:"1" example:"fieldops-demo"`
+	NewPassword     string `json:"new_password" validate:"required,min=10,max=128" example:"a-new-long-password"` // 10 to 128 characters, not only spaces
+} // @name ChangePasswordRequest
 
 // DutyRequest puts a technician on or off duty.
 type DutyRequest struct {

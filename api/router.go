@@ -102,7 +102,7 @@ func NewServer(d Deps) *echo.Echo {
 	idem := idempotent(d.Idempotency)
 
 	// sessions
-	v1.POST("/auth/register", handleRegister(d.Identity), idem)
+	v1.POST("/auth/register", handleRegister(d.Identity), idempotentCredentials(d.Idempotency)) // tokens are never stored
 	v1.POST("/auth/login", handleLogin(d.Identity))
 	v1.POST("/auth/refresh", handleRefresh(d.Identity))
 
@@ -111,6 +111,7 @@ func NewServer(d Deps) *echo.Echo {
 	in.GET("/me", handleMe(d.Identity), allow(anyone...))
 	in.PUT("/me/duty", handleDuty(d.Identity), allow(technician))
 	in.POST("/me/location", handleLocation(d.Identity), allow(technician))
+	in.PUT("/me/password", handleChangePassword(d.Identity), allow(anyone...))
 
 	// staff and organisations
 	in.POST("/users", handleCreateUser(d.Identity), allow(manager), idem)

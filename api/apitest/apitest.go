@@ -71,9 +71,11 @@ type Env struct {
 	Config   config.Config
 	Tokens   *auth.Issuer
 	Identity *identity.Service
-	Catalog  *catalog.Service
-	Orders   *orders.Service
-	Server   *httptest.Server
+	// Hasher hashes passwords; tests fill its slots (Reserve) to see 503s.
+	Hasher  *password.Hasher
+	Catalog *catalog.Service
+	Orders  *orders.Service
+	Server  *httptest.Server
 	// Blobs is the blob store (a local directory, BlobDir, unless an option
 	// configured another); tests check what was stored in it.
 	Blobs   blob.Store
@@ -85,6 +87,17 @@ type Env struct {
 
 // Option changes the configuration before the server starts.
 type Option func(*config.Config)
+
+// OWASPHashing hashes passwords with the configured (production) argon2id
+// cost, 19 MiB and t=2, instead of the cheap one tests use, for tests of
+// what hashing costs (memory under parallel sign-ups and logins).
+func OWASPHashing(cfg *config.Config) {
+	def, err := config.Load([]string{"DATABASE_URL=x"})
+	if err != nil {
+		panic(err)
+	}
+	cfg.Auth.Argon2MemoryKiB, cfg.Auth.Argon2Time = def.Auth.Argon2MemoryKiB, def.Auth.Argon2Time
+}
 
 // New starts a server on a fresh database seeded with the demo data
 // (demo.Accounts, password demo.Password). The clock is fixed at 2026-06-01 10:00 UTC.
@@ -103,15 +116,15 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("apitest: config: %v", err)
 	}
+	cfg.Auth.Argon2MemoryKiB, cfg.Auth.Argon2Time = 64, 1 // cheap: tests hash a lot (OWASPHashing restores the cost)
 	for _, o := range opts {
 		o(&cfg)
 	}
 	clk := clock.NewFixed(time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC))
 	tokens := auth.NewIssuer(cfg.Auth.JWTSecret, cfg.Auth.Issuer, cfg.Auth.Audience, cfg.Auth.AccessTTL, clk.Now)
-	hasher := password.NewHasher(password.Params{MemoryKiB: 64, Time: 1}) // cheap: tests hash a lot
-	people := identity.New(db, hasher, tokens, clk, identity.SessionConfig{RefreshTTL: cfg.Auth.RefreshTTL,
-		MaxFailures: cfg.Auth.LoginMaxFailures, MaxIPFailures: cfg.Auth.LoginIPMaxFailures,
-		Window: cfg.Auth.LoginWindow, Lockout: cfg.Auth.LoginLockout})
+	hasher := password.NewHasher(password.Params{MemoryKiB: cfg.Auth.Argon2MemoryKiB, Time: cfg.Auth.Argon2Time}).
+		Limit(cfg.Auth.HashConcurrency, cfg.Auth.HashWait)
+	people := identity.New(db, hasher, tokens, clk, identity.SessionSettings(cfg.Auth))
 	cat := catalog.New(db, people, clk)
 	if err := demo.Seed(context.Background(), people, cat, clk.Now()); err != nil {
 		t.Fatalf("apitest: seed: %v", err)
@@ -137,7 +150,7 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return &Env{T: t, URL: srv.URL, DB: db, DBURL: dbURL, Clock: clk, Config: cfg, Tokens: tokens,
-		Identity: people, Catalog: cat, Orders: ord, Server: srv, Blobs: blobs, BlobDir: cfg.Storage.Dir,
+		Identity: people, Hasher: hasher, Catalog: cat, Orders: ord, Server: srv, Blobs: blobs, BlobDir: cfg.Storage.Dir,
 		UploadDir: cfg.Storage.UploadDir}
 }
 

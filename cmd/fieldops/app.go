@@ -63,10 +63,10 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 	// The token issuer is only used by the server; other commands get one with
 	// whatever secret is configured and never sign with it.
 	tokens := auth.NewIssuer(cfg.Auth.JWTSecret, cfg.Auth.Issuer, cfg.Auth.Audience, cfg.Auth.AccessTTL, clk.Now)
-	hasher := password.NewHasher(password.Params{MemoryKiB: cfg.Auth.Argon2MemoryKiB, Time: cfg.Auth.Argon2Time})
-	people := identity.New(db, hasher, tokens, clk, identity.SessionConfig{
-		RefreshTTL: cfg.Auth.RefreshTTL, MaxFailures: cfg.Auth.LoginMaxFailures, MaxIPFailures: cfg.Auth.LoginIPMaxFailures,
-		Window: cfg.Auth.LoginWindow, Lockout: cfg.Auth.LoginLockout})
+	// at most hash_concurrency hashes (19 MiB each) at once: sign-up and login are public
+	hasher := password.NewHasher(password.Params{MemoryKiB: cfg.Auth.Argon2MemoryKiB, Time: cfg.Auth.Argon2Time}).
+		Limit(cfg.Auth.HashConcurrency, cfg.Auth.HashWait)
+	people := identity.New(db, hasher, tokens, clk, identity.SessionSettings(cfg.Auth))
 	cat := catalog.New(db, people, clk)
 	blobs, err := openBlobs(wctx, cfg.Storage)
 	if err != nil {

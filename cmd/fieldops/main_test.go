@@ -296,7 +296,7 @@ func TestUsersCreate(t *testing.T) {
 		if !strings.Contains(row.PasswordHash, "$m=1024,t=1,") {
 			t.Errorf("hash %q was not made with the configured argon2 parameters", row.PasswordHash)
 		}
-		if ok, err := password.NewHasher(password.Params{}).Check(row.PasswordHash, pw); err != nil || !ok {
+		if ok, err := password.NewHasher(password.Params{}).Check(context.Background(), row.PasswordHash, pw); err != nil || !ok {
 			t.Errorf("the stored hash does not check against the given password (%v, %v)", ok, err)
 		}
 	})

@@ -97,8 +97,9 @@ const UploadMaxAge = 24 * time.Hour
 
 // housekeeping runs hourly: it deletes expired Idempotency-Key records (every
 // replica may; the DELETE is idempotent, and Claim ignores expired records
-// anyway: this only bounds the table) and this replica's resumable uploads
-// untouched for UploadMaxAge.
+// anyway: this only bounds the table), login and sign-up throttle rows that
+// decide nothing any more (identity.PurgeThrottles), and this replica's
+// resumable uploads untouched for UploadMaxAge.
 func housekeeping(ctx context.Context, a *app) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -107,6 +108,11 @@ func housekeeping(ctx context.Context, a *app) {
 			a.log.Warn("purging idempotency keys", "error", err)
 		} else if n > 0 {
 			a.log.Info("purged expired idempotency keys", "count", n)
+		}
+		if n, err := a.identity.PurgeThrottles(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("purging login throttles", "error", err)
+		} else if n > 0 {
+			a.log.Info("purged spent login throttles", "count", n)
 		}
 		if n, err := api.PurgeUploads(a.cfg.Storage.UploadDir, UploadMaxAge, a.clock.Now()); err != nil {
 			a.log.Warn("purging abandoned uploads", "error", err)

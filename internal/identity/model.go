@@ -81,12 +81,17 @@ type RefreshToken struct {
 	RevokedAt *time.Time
 }
 
-// LoginThrottle counts failed logins of one account or one client address.
+// LoginThrottle is one counter of login (or sign-up) attempts, named by its
+// key: "pair:<login>|<address>", "account:<login>" (with its back-off level,
+// Lockouts), "ip:<address>", "signup:<address>", "password:<user id>"; and
+// "known:<login>|<address>", an address the account logged in from
+// (WindowStart: the last time).
 type LoginThrottle struct {
 	Key         string `gorm:"primaryKey"`
 	Failures    int
 	WindowStart time.Time
 	LockedUntil *time.Time
+	Lockouts    int
 }
 
 // Session is what a successful register, login or refresh returns.

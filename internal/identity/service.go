@@ -2,12 +2,17 @@ package identity
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
+	"time"
+	"unicode"
 
 	"github.com/google/uuid"
+	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
 
 	"github.com/fieldops/fieldops/internal/platform/auth"
@@ -20,7 +25,8 @@ import (
 )
 
 // Service holds the identity rules. Methods return errs kinds: Invalid (with
-// fields), NotFound (absent or invisible), Conflict, Unauthorized, TooMany.
+// fields), NotFound (absent or invisible), Conflict, Unauthorized, TooMany,
+// and Unavailable (with RetryAfter) when every password-hashing slot is taken.
 type Service struct {
 	db       *gorm.DB
 	st       store
@@ -29,8 +35,23 @@ type Service struct {
 	clock    clock.Clock
 	sessions SessionConfig
 
-	dummyOnce sync.Once
+	dummyMu   sync.Mutex
 	dummyHash string
+}
+
+// hash hashes a new password within the hasher's concurrency bound.
+func (s *Service) hash(ctx context.Context, pw string) (string, error) {
+	h, err := s.hasher.Hash(ctx, pw)
+	return h, s.hashErr(err)
+}
+
+// hashErr turns a full hashing capacity into 503 with Retry-After.
+func (s *Service) hashErr(err error) error {
+	if errors.Is(err, password.ErrBusy) {
+		return &errs.Error{Kind: errs.Unavailable, Message: "the server is busy checking passwords; retry shortly",
+			RetryAfter: max(time.Second, s.hasher.Wait()), Err: err}
+	}
+	return err
 }
 
 // New returns the identity service.
@@ -40,41 +61,62 @@ func New(db *gorm.DB, hasher *password.Hasher, tokens *auth.Issuer, clk clock.Cl
 
 var (
 	emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-	phoneRE = regexp.MustCompile(`^\+?[0-9]{6,15}$`)
 	tokenRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
 )
 
-// normalizeEmail lower-cases and trims; "" stays nil.
+// normalizeEmail trims, applies Unicode NFKC (fullwidth and other
+// compatibility forms become their plain letters) and lower-cases, so one
+// address has one spelling for uniqueness and login; "" stays nil.
+// Look-alikes from other scripts (a Cyrillic "а") are not folded: they are
+// different addresses (docs/SECURITY.md).
 func normalizeEmail(s string) *string {
-	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.ToLower(norm.NFKC.String(strings.TrimSpace(s)))
 	if s == "" {
 		return nil
 	}
 	return &s
 }
 
-// normalizePhone drops spaces, dashes, dots and brackets; "" stays nil.
+// normalizePhone returns the E.164 form (+<country code><number>) of a phone
+// number written in any usual way: spaces, dashes, dots, brackets, a national
+// "(0)", fullwidth or other Unicode digits. Numbers must carry their country
+// code (a leading +): without it the country is unknown. A number that does
+// not parse is returned trimmed, for checkContact to refuse; "" stays nil.
+//
+// Parsing is github.com/nyaruka/phonenumbers, the maintained Go port of
+// Google's libphonenumber: the numbering plans of every country are data
+// that a hand-written rule would get wrong.
 func normalizePhone(s string) *string {
-	s = strings.Map(func(r rune) rune {
-		if strings.ContainsRune(" -.()", r) {
-			return -1
-		}
-		return r
-	}, s)
+	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil
 	}
+	if e164, ok := phoneE164(s); ok {
+		return &e164
+	}
 	return &s
+}
+
+// phoneE164 parses an international phone number; ok is false unless it is
+// a valid number of a known country (extensions are refused).
+func phoneE164(s string) (string, bool) {
+	n, err := phonenumbers.Parse(s, "ZZ") // ZZ: no default country, so a leading + is required
+	if err != nil || n.GetExtension() != "" || !phonenumbers.IsValidNumber(n) {
+		return "", false
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), true
 }
 
 // checkContact validates normalised e-mail and phone; at least one is required.
 func checkContact(email, phone *string) []errs.FieldError {
 	var fe []errs.FieldError
-	if email != nil && !emailRE.MatchString(*email) {
+	if email != nil && (!emailRE.MatchString(*email) || strings.IndexFunc(*email, invisible) >= 0) {
 		fe = append(fe, errs.FieldError{Field: "email", Message: "is not an e-mail address"})
 	}
-	if phone != nil && !phoneRE.MatchString(*phone) {
-		fe = append(fe, errs.FieldError{Field: "phone", Message: "must be 6 to 15 digits, optionally starting with +"})
+	if phone != nil && !strings.HasPrefix(*phone, "+") {
+		fe = append(fe, errs.FieldError{Field: "phone", Message: "must be an international number: + and the country code, e.g. +8613800138000"})
+	} else if _, ok := phoneE164(deref(phone)); phone != nil && !ok {
+		fe = append(fe, errs.FieldError{Field: "phone", Message: "is not a valid phone number (+ and the country code, e.g. +8613800138000)"})
 	}
 	if email == nil && phone == nil {
 		fe = append(fe, errs.FieldError{Field: "email", Message: "an e-mail or a phone number is required"})
@@ -82,9 +124,27 @@ func checkContact(email, phone *string) []errs.FieldError {
 	return fe
 }
 
-func checkPassword(pw string) []errs.FieldError {
-	if n := len([]rune(pw)); n < 8 || n > 128 {
-		return []errs.FieldError{{Field: "password", Message: "must be 8 to 128 characters"}}
+// invisible reports control and format characters (zero-width joiners,
+// direction marks), which would make two equal-looking addresses differ.
+func invisible(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// MinPasswordLength is the shortest password accepted when one is set
+// (sign-up, staff accounts, resets, changes); existing shorter ones still log in.
+const MinPasswordLength = 10
+
+func checkPassword(field, pw string) []errs.FieldError {
+	if n := len([]rune(pw)); n < MinPasswordLength || n > 128 {
+		return []errs.FieldError{{Field: field, Message: "must be 10 to 128 characters"}}
+	}
+	if strings.TrimSpace(pw) == "" {
+		return []errs.FieldError{{Field: field, Message: "must not be only spaces"}}
 	}
 	return nil
 }
@@ -136,7 +196,7 @@ func (s *Service) CreateStaff(ctx context.Context, in StaffInput) (User, error) 
 		fe = append(fe, errs.FieldError{Field: "name", Message: "is required"})
 	}
 	fe = append(fe, checkContact(u.Email, u.Phone)...)
-	fe = append(fe, checkPassword(in.Password)...)
+	fe = append(fe, checkPassword("password", in.Password)...)
 	fe = append(fe, checkTokens("skills", u.Skills)...)
 	fe = append(fe, checkTokens("regions", u.Regions)...)
 	if in.Role == RoleTechnician {
@@ -160,7 +220,7 @@ func (s *Service) CreateStaff(ctx context.Context, in StaffInput) (User, error) 
 		}
 		u.ProviderID = &p.ID
 	}
-	hash, err := s.hasher.Hash(in.Password)
+	hash, err := s.hash(ctx, in.Password)
 	if err != nil {
 		return User{}, err
 	}
@@ -194,7 +254,8 @@ type UserPatch struct {
 	OnDuty        *bool
 }
 
-// UpdateUser applies a manager's patch. Deactivating a user revokes their sessions.
+// UpdateUser applies a manager's patch. Deactivating a user or setting their
+// password revokes their refresh tokens (every session must log in again).
 func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, p UserPatch) (User, error) {
 	var out User
 	err := database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
@@ -220,7 +281,7 @@ func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, p UserPatch) (Us
 			fe = append(fe, checkContact(u.Email, u.Phone)...)
 		}
 		if p.Password != nil {
-			fe = append(fe, checkPassword(*p.Password)...)
+			fe = append(fe, checkPassword("password", *p.Password)...)
 		}
 		isTech := u.Role == RoleTechnician
 		if (p.Skills != nil || p.Regions != nil || p.DailyCapacity != nil || p.OnDuty != nil) && !isTech {
@@ -252,14 +313,17 @@ func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, p UserPatch) (Us
 		if err := errs.Fields(fe); err != nil {
 			return err
 		}
-		if p.Password != nil {
-			hash, err := s.hasher.Hash(*p.Password)
+		now := s.clock.Now()
+		if p.Password != nil { // a reset: every session of the old password ends
+			hash, err := s.hash(ctx, *p.Password)
 			if err != nil {
 				return err
 			}
 			u.PasswordHash = hash
+			if err := st.revokeUserTokens(ctx, u.ID, now); err != nil {
+				return err
+			}
 		}
-		now := s.clock.Now()
 		if p.Active != nil {
 			if !*p.Active && u.Active {
 				if err := st.revokeUserTokens(ctx, u.ID, now); err != nil {
@@ -447,7 +511,7 @@ func (s *Service) EnsureManager(ctx context.Context, name, email, pw string) (bo
 
 // UserByEmail finds a user by e-mail (for the seed and the command line).
 func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
-	return s.st.userByLogin(ctx, strings.ToLower(strings.TrimSpace(email)))
+	return s.st.userByLogin(ctx, deref(normalizeEmail(email)))
 }
 
 // ProviderByName finds a provider by its unique name.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"math"
 	"strings"
 	"time"
 
@@ -12,18 +13,46 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/fieldops/fieldops/internal/platform/auth"
+	"github.com/fieldops/fieldops/internal/platform/config"
 	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/errs"
 	"github.com/fieldops/fieldops/internal/platform/ids"
 )
 
-// SessionConfig configures refresh tokens and login throttling.
+// SessionConfig configures refresh tokens and throttling (docs/SECURITY.md).
 type SessionConfig struct {
-	RefreshTTL      time.Duration
-	MaxFailures     int // per account within Window
-	MaxIPFailures   int // per client address within Window
+	RefreshTTL time.Duration
+	// MaxFailures wrong passwords per (account, client address) pair within
+	// Window lock that pair for Lockout.
+	MaxFailures int
+	// MaxIPFailures failures of one address over all accounts within Window
+	// make it "hot": it then gets one try per account it already failed on.
+	MaxIPFailures   int
 	Window, Lockout time.Duration
+	// AccountMaxFailures failures of one account (from any addresses) within
+	// Window start its back-off: BackoffBase, doubling with every further
+	// failure, at most BackoffMax. Addresses the account logged in from
+	// within RefreshTTL are spared.
+	AccountMaxFailures int
+	BackoffMax         time.Duration
+	// SignupIPMax sign-ups per client address within SignupWindow.
+	SignupIPMax  int
+	SignupWindow time.Duration
 }
+
+// SessionSettings are the session settings of the auth configuration.
+func SessionSettings(a config.Auth) SessionConfig {
+	return SessionConfig{RefreshTTL: a.RefreshTTL, MaxFailures: a.LoginMaxFailures, MaxIPFailures: a.LoginIPMaxFailures,
+		Window: a.LoginWindow, Lockout: a.LoginLockout, AccountMaxFailures: a.LoginAccountMaxFailures,
+		BackoffMax: a.LoginBackoffMax, SignupIPMax: a.SignupIPMax, SignupWindow: a.SignupWindow}
+}
+
+// BackoffBase is an account's first back-off.
+const BackoffBase = time.Minute
+
+// backoffQuiet is how long after its last lock an account's back-off
+// forgets its level (and the row may be purged).
+const backoffQuiet = 24 * time.Hour
 
 // RegisterInput is a customer's sign-up.
 type RegisterInput struct {
@@ -31,9 +60,13 @@ type RegisterInput struct {
 	Email    string
 	Phone    string
 	Password string
+	ClientIP string // sign-ups are throttled per client address
 }
 
-// Register creates a customer account and signs it in.
+// Register creates a customer account and signs it in. Sign-ups that pass
+// validation are counted per client address (in the database, so replicas
+// share them) before the password is hashed: past SignupIPMax within
+// SignupWindow the caller gets TooMany with RetryAfter.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (Session, error) {
 	u := User{ID: ids.New(), Role: RoleCustomer, Name: strings.TrimSpace(in.Name), Email: normalizeEmail(in.Email),
 		Phone: normalizePhone(in.Phone), Active: true, Skills: []string{}, Regions: []string{}}
@@ -42,16 +75,24 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (Session, erro
 		fe = append(fe, errs.FieldError{Field: "name", Message: "is required"})
 	}
 	fe = append(fe, checkContact(u.Email, u.Phone)...)
-	fe = append(fe, checkPassword(in.Password)...)
+	fe = append(fe, checkPassword("password", in.Password)...)
 	if err := errs.Fields(fe); err != nil {
 		return Session{}, err
 	}
-	hash, err := s.hasher.Hash(in.Password)
+	now := s.clock.Now()
+	_, locked, err := s.st.attempt(ctx, "signup:"+in.ClientIP, now, s.sessions.SignupWindow, s.sessions.SignupWindow, s.sessions.SignupIPMax)
+	if err != nil {
+		return Session{}, err
+	}
+	if locked != nil {
+		return Session{}, tooMany("too many sign-ups from this address; try again later", locked.Sub(now))
+	}
+	hash, err := s.hash(ctx, in.Password)
 	if err != nil {
 		return Session{}, err
 	}
 	u.PasswordHash = hash
-	u.CreatedAt = s.clock.Now()
+	u.CreatedAt = now
 	u.UpdatedAt = u.CreatedAt
 	var sess Session
 	err = database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
@@ -65,10 +106,28 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (Session, erro
 	return sess, err
 }
 
-// Login checks credentials. Attempts are counted per account and per client
-// address in the database (so every replica sees them) before the password is
-// checked, and a success un-counts itself; past the limit the caller gets
-// TooMany with a RetryAfter.
+// loginKeys are the throttle rows one login attempt touches.
+type loginKeys struct{ pair, account, address, known string }
+
+func keysOf(login, clientIP string) loginKeys {
+	return loginKeys{pair: "pair:" + login + "|" + clientIP, account: "account:" + login, address: "ip:" + clientIP,
+		known: "known:" + login + "|" + clientIP}
+}
+
+// Login checks credentials. Every attempt is counted in the database (so
+// every replica sees it) before the password is checked, and a success
+// un-counts itself. The policy (docs/SECURITY.md):
+//
+//   - per (account, address) pair: MaxFailures within Window lock the pair for
+//     Lockout; the account's owner elsewhere and other accounts behind the
+//     same address are not affected;
+//   - per address: past MaxIPFailures the address gets one try per account it
+//     already failed on (accounts it never failed on are unaffected);
+//   - per account: past AccountMaxFailures from any addresses, an exponential
+//     back-off, which addresses the account logged in from before are spared.
+//
+// A refused attempt gets TooMany with RetryAfter; a full hashing capacity
+// Unavailable with RetryAfter.
 func (s *Service) Login(ctx context.Context, login, pw, clientIP string) (Session, error) {
 	login = strings.TrimSpace(login)
 	if login == "" || pw == "" {
@@ -81,66 +140,194 @@ func (s *Service) Login(ctx context.Context, login, pw, clientIP string) (Sessio
 		}
 		return Session{}, errs.Fields(fe)
 	}
-	accountKey := "account:" + normalizedLogin(login) // the spelling the lookup uses, so "+86 138…" and "+86138…" share one lock
-	ipKey := "ip:" + clientIP
+	login = normalizedLogin(login) // the spelling the lookup uses, so "+86 138…" and "+86138…" share one count
+	k := keysOf(login, clientIP)
+	sc := s.sessions
 	now := s.clock.Now()
-	// Count the attempt first (per account and per client address); past the
-	// limit the caller is refused before the password is even checked.
-	for _, k := range []struct {
-		key string
-		max int
-	}{{accountKey, s.sessions.MaxFailures}, {ipKey, s.sessions.MaxIPFailures}} {
-		_, locked, err := s.st.attempt(ctx, k.key, now, s.sessions.Window, s.sessions.Lockout, k.max)
-		if err != nil {
-			return Session{}, err
-		}
-		if locked != nil {
-			return Session{}, tooMany(locked.Sub(now))
-		}
-	}
-	u, err := s.st.userByLogin(ctx, normalizedLogin(login))
-	if err != nil && !errs.Is(err, errs.NotFound) {
-		return Session{}, err
-	}
-	hash := u.PasswordHash
-	if hash == "" {
-		// no such account: check a dummy hash so a wrong login and a wrong
-		// password take the same time
-		s.dummyOnce.Do(func() { s.dummyHash, _ = s.hasher.Hash("not a password of anyone") })
-		hash = s.dummyHash
-	}
-	ok, err := s.hasher.Check(hash, pw)
+	refused := func(until time.Time) error { return tooMany("too many failed logins; try again later", until.Sub(now)) }
+
+	ipFailures, err := s.st.failures(ctx, k.address, now.Add(-sc.Window))
 	if err != nil {
 		return Session{}, err
 	}
-	if !ok || u.ID == uuid.Nil || !u.Active {
-		return Session{}, errs.E(errs.Unauthorized, "wrong login or password") // the attempt stays counted
+	pairMax := sc.MaxFailures
+	if ipFailures >= sc.MaxIPFailures {
+		pairMax = 1 // a hot address: one try per account, no more on those it failed on
 	}
-	if err := s.st.clearThrottle(ctx, accountKey); err != nil {
+	_, locked, err := s.st.attempt(ctx, k.pair, now, sc.Window, sc.Lockout, pairMax)
+	if err != nil || locked != nil {
+		if locked != nil {
+			err = refused(*locked)
+		}
 		return Session{}, err
 	}
-	if err := s.st.forgiveAttempt(ctx, ipKey); err != nil {
+	known, err := s.st.seenSince(ctx, k.known, now.Add(-sc.RefreshTTL))
+	if err != nil {
+		return Session{}, err
+	}
+	counted := []string{k.pair, k.address} // the rows this attempt counts on, un-counted on success
+	if !known {                            // the account's back-off spares the addresses it logged in from
+		locked, err = s.st.attemptBackoff(ctx, k.account, now, backoffRule{window: sc.Window, max: sc.AccountMaxFailures,
+			base: BackoffBase, cap: sc.BackoffMax, quiet: backoffQuiet})
+		if err != nil || locked != nil {
+			_ = s.st.forgiveAttempt(context.WithoutCancel(ctx), k.pair) // not tried: the pair's count stays as it was
+			if locked != nil {
+				err = refused(*locked)
+			}
+			return Session{}, err
+		}
+		counted = append(counted, k.account)
+	}
+	if _, _, err := s.st.attempt(ctx, k.address, now, sc.Window, sc.Lockout, math.MaxInt32); err != nil { // counts, never locks
+		return Session{}, err
+	}
+	u, ok, err := s.checkLogin(ctx, login, pw)
+	if err != nil { // nothing was decided (e.g. no hashing slot): un-count the attempt
+		bg := context.WithoutCancel(ctx)
+		for _, key := range counted {
+			_ = s.st.forgiveAttempt(bg, key)
+		}
+		return Session{}, err
+	}
+	if !ok {
+		return Session{}, errs.E(errs.Unauthorized, "wrong login or password") // the attempt stays counted
+	}
+	if err := s.st.clearThrottle(ctx, k.pair); err != nil {
+		return Session{}, err
+	}
+	for _, key := range counted[1:] {
+		if err := s.st.forgiveAttempt(ctx, key); err != nil {
+			return Session{}, err
+		}
+	}
+	if err := s.st.remember(ctx, k.known, now); err != nil {
 		return Session{}, err
 	}
 	return s.startSession(ctx, s.st, u, ids.New())
 }
 
-// normalizedLogin lets people type their phone number with spaces or dashes.
+// checkLogin finds the active account of login and checks pw against it. An
+// unknown login is checked against a dummy hash, so a wrong login and a wrong
+// password take the same time.
+func (s *Service) checkLogin(ctx context.Context, login, pw string) (User, bool, error) {
+	u, err := s.st.userByLogin(ctx, login)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return User{}, false, err
+	}
+	hash := u.PasswordHash
+	if hash == "" {
+		if hash, err = s.dummy(ctx); err != nil {
+			return User{}, false, err
+		}
+	}
+	ok, err := s.hasher.Check(ctx, hash, pw)
+	if err != nil {
+		return User{}, false, s.hashErr(err)
+	}
+	return u, ok && u.ID != uuid.Nil && u.Active, nil
+}
+
+// dummy is a hash of no one's password with the current parameters, made
+// once (a failed attempt, e.g. no hashing slot, is tried again next time).
+func (s *Service) dummy(ctx context.Context) (string, error) {
+	s.dummyMu.Lock()
+	defer s.dummyMu.Unlock()
+	if s.dummyHash == "" {
+		h, err := s.hash(ctx, "not a password of anyone")
+		if err != nil {
+			return "", err
+		}
+		s.dummyHash = h
+	}
+	return s.dummyHash, nil
+}
+
+// ChangePassword sets the principal's own password after checking the
+// current one, revokes every refresh token of the account (all other
+// sessions must log in again) and signs the caller in afresh. Wrong current
+// passwords are counted like logins of the (account, "me") pair, so a stolen
+// access token cannot guess the password without limit: past MaxFailures
+// within Window the caller gets TooMany.
+func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, current, next string) (Session, error) {
+	var fe []errs.FieldError
+	if current == "" {
+		fe = append(fe, errs.FieldError{Field: "current_password", Message: "is required"})
+	}
+	fe = append(fe, checkPassword("new_password", next)...)
+	if err := errs.Fields(fe); err != nil {
+		return Session{}, err
+	}
+	u, err := s.Me(ctx, p)
+	if err != nil {
+		return Session{}, err
+	}
+	now := s.clock.Now()
+	key := "password:" + u.ID.String()
+	_, locked, err := s.st.attempt(ctx, key, now, s.sessions.Window, s.sessions.Lockout, s.sessions.MaxFailures)
+	if err != nil {
+		return Session{}, err
+	}
+	if locked != nil {
+		return Session{}, tooMany("too many wrong passwords; try again later", locked.Sub(now))
+	}
+	ok, err := s.hasher.Check(ctx, u.PasswordHash, current)
+	if err != nil {
+		_ = s.st.forgiveAttempt(context.WithoutCancel(ctx), key)
+		return Session{}, s.hashErr(err)
+	}
+	if !ok {
+		return Session{}, errs.Field("current_password", "is wrong")
+	}
+	if err := s.st.clearThrottle(ctx, key); err != nil {
+		return Session{}, err
+	}
+	hash, err := s.hash(ctx, next)
+	if err != nil {
+		return Session{}, err
+	}
+	var sess Session
+	err = database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
+		st := s.st.tx(tx)
+		if err := st.setPassword(ctx, u.ID, hash, now); err != nil {
+			return err
+		}
+		if err := st.revokeUserTokens(ctx, u.ID, now); err != nil {
+			return err
+		}
+		u.PasswordHash, u.UpdatedAt = hash, now
+		sess, err = s.startSession(ctx, st, u, ids.New())
+		return err
+	})
+	return sess, err
+}
+
+// PurgeThrottles deletes throttle rows that no longer decide anything:
+// counters whose window and lock are over (an account's back-off level after
+// a quiet day) and remembered addresses older than RefreshTTL. Run hourly.
+func (s *Service) PurgeThrottles(ctx context.Context) (int64, error) {
+	now := s.clock.Now()
+	windows := max(s.sessions.Window, s.sessions.SignupWindow)
+	return s.st.purgeThrottles(ctx, now.Add(-windows), now.Add(-backoffQuiet), now.Add(-s.sessions.RefreshTTL))
+}
+
+// normalizedLogin is the spelling of a login the lookup and the throttle
+// use: e-mails as stored (NFKC, lower case), phones in E.164, so people may
+// type their number with spaces or dashes.
 func normalizedLogin(login string) string {
 	if strings.Contains(login, "@") {
-		return strings.ToLower(login)
+		return deref(normalizeEmail(login))
 	}
-	if p := normalizePhone(login); p != nil {
-		return *p
+	if e164, ok := phoneE164(login); ok {
+		return e164
 	}
 	return login
 }
 
-func tooMany(wait time.Duration) error {
+func tooMany(msg string, wait time.Duration) error {
 	if wait < time.Second {
 		wait = time.Second
 	}
-	return &errs.Error{Kind: errs.TooMany, Message: "too many failed logins; try again later", RetryAfter: wait}
+	return &errs.Error{Kind: errs.TooMany, Message: msg, RetryAfter: wait}
 }
 
 // Refresh rotates a refresh token: the presented one is spent and a new one of

@@ -224,6 +224,105 @@ func (s store) clearThrottle(ctx context.Context, key string) error {
 	return s.db.WithContext(ctx).Where("key = ?", key).Delete(&LoginThrottle{}).Error
 }
 
+// failures is key's count within the window that started after since (0
+// when there is none).
+func (s store) failures(ctx context.Context, key string, since time.Time) (int, error) {
+	var n int
+	err := database.Row(ctx, s.db, `SELECT failures FROM login_throttles WHERE key = $1 AND window_start >= $2`, key, since).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, err
+}
+
+// seenSince reports whether key (a remembered address) was recorded after since.
+func (s store) seenSince(ctx context.Context, key string, since time.Time) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&LoginThrottle{}).Where("key = ? AND window_start >= ?", key, since).Count(&n).Error
+	return n > 0, err
+}
+
+// remember records key (an address an account logged in from) at now.
+func (s store) remember(ctx context.Context, key string, now time.Time) error {
+	return s.db.WithContext(ctx).Exec(`INSERT INTO login_throttles (key, failures, window_start) VALUES (?, 0, ?)
+ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start`, key, now).Error
+}
+
+// backoffRule is an account's exponential back-off: more than max failures
+// within window lock the account for base, and while it is in back-off every
+// further failure locks it for twice the last lock, at most cap. A quiet
+// period after the last lock forgets the level.
+type backoffRule struct {
+	window    time.Duration
+	max       int
+	base, cap time.Duration
+	quiet     time.Duration
+}
+
+// step counts one attempt on t at now and reports whether it set a lock.
+func (r backoffRule) step(t LoginThrottle, now time.Time) (LoginThrottle, bool) {
+	overLong := t.LockedUntil == nil && t.WindowStart.Before(now.Add(-r.window)) ||
+		t.LockedUntil != nil && t.LockedUntil.Before(now.Add(-r.quiet))
+	if overLong {
+		t.Failures, t.Lockouts, t.WindowStart, t.LockedUntil = 0, 0, now, nil
+	}
+	t.Failures++
+	if t.Failures <= r.max {
+		return t, false
+	}
+	d := r.cap
+	if t.Lockouts < 30 && r.base<<t.Lockouts < r.cap {
+		d = r.base << t.Lockouts
+	}
+	until := now.Add(d)
+	t.LockedUntil, t.Lockouts = &until, t.Lockouts+1
+	return t, true
+}
+
+// attemptBackoff counts one attempt on an account's back-off row (locked, so
+// parallel attempts serialise) and returns the lock in force, if any,
+// including one this attempt set. A refused attempt is not counted.
+func (s store) attemptBackoff(ctx context.Context, key string, now time.Time, r backoffRule) (*time.Time, error) {
+	var locked *time.Time
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`INSERT INTO login_throttles (key, failures, window_start) VALUES (?, 0, ?) ON CONFLICT (key) DO NOTHING`,
+			key, now).Error; err != nil {
+			return err
+		}
+		var t LoginThrottle
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("key = ?", key).Take(&t).Error; err != nil {
+			return err
+		}
+		if t.LockedUntil != nil && t.LockedUntil.After(now) {
+			locked = t.LockedUntil
+			return nil
+		}
+		next, lockedNow := r.step(t, now)
+		if lockedNow {
+			locked = next.LockedUntil
+		}
+		return tx.Save(&next).Error
+	})
+	return locked, err
+}
+
+// purgeThrottles deletes counters whose window started before windowEnd and
+// whose lock (if any) ended before quietEnd, and remembered addresses older
+// than knownEnd.
+func (s store) purgeThrottles(ctx context.Context, windowEnd, quietEnd, knownEnd time.Time) (int64, error) {
+	res := s.db.WithContext(ctx).Exec(`DELETE FROM login_throttles WHERE
+  (key LIKE 'known:%' AND window_start < @known) OR
+  (key NOT LIKE 'known:%' AND window_start < @window AND (locked_until IS NULL OR locked_until < @quiet))`,
+		map[string]any{"known": knownEnd, "window": windowEnd, "quiet": quietEnd})
+	return res.RowsAffected, res.Error
+}
+
+// setPassword replaces a user's password hash.
+func (s store) setPassword(ctx context.Context, id uuid.UUID, hash string, now time.Time) error {
+	return s.db.WithContext(ctx).Model(&User{}).Where("id = ?", id).
+		Updates(map[string]any{"password_hash": hash, "updated_at": now}).Error
+}
+
 func (s store) providerByName(ctx context.Context, name string) (Provider, error) {
 	var p Provider
 	err := s.db.WithContext(ctx).Where("name = ?", name).Take(&p).Error

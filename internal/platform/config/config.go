@@ -74,8 +74,21 @@ type Auth struct {
 	LoginIPMaxFailures int           `yaml:"login_ip_max_failures" env:"FIELDOPS_LOGIN_IP_MAX_FAILURES"`
 	LoginWindow        time.Duration `yaml:"login_window" env:"FIELDOPS_LOGIN_WINDOW"`
 	LoginLockout       time.Duration `yaml:"login_lockout" env:"FIELDOPS_LOGIN_LOCKOUT"`
-	Argon2MemoryKiB    uint32        `yaml:"argon2_memory_kib" env:"FIELDOPS_ARGON2_MEMORY_KIB"`
-	Argon2Time         uint32        `yaml:"argon2_time" env:"FIELDOPS_ARGON2_TIME"`
+	// LoginAccountMaxFailures failures of one account from any addresses
+	// start its exponential back-off (1 min, doubling up to LoginBackoffMax),
+	// which addresses the account logged in from before are spared.
+	LoginAccountMaxFailures int           `yaml:"login_account_max_failures" env:"FIELDOPS_LOGIN_ACCOUNT_MAX_FAILURES"`
+	LoginBackoffMax         time.Duration `yaml:"login_backoff_max" env:"FIELDOPS_LOGIN_BACKOFF_MAX"`
+	// SignupIPMax sign-ups per client address within SignupWindow.
+	SignupIPMax  int           `yaml:"signup_ip_max" env:"FIELDOPS_SIGNUP_IP_MAX"`
+	SignupWindow time.Duration `yaml:"signup_window" env:"FIELDOPS_SIGNUP_WINDOW"`
+	// HashConcurrency bounds the password hashes running at once (each
+	// takes Argon2MemoryKiB); a request that finds no slot within HashWait
+	// gets 503 with Retry-After.
+	HashConcurrency int           `yaml:"hash_concurrency" env:"FIELDOPS_AUTH_HASH_CONCURRENCY"`
+	HashWait        time.Duration `yaml:"hash_wait" env:"FIELDOPS_AUTH_HASH_WAIT"`
+	Argon2MemoryKiB uint32        `yaml:"argon2_memory_kib" env:"FIELDOPS_ARGON2_MEMORY_KIB"`
+	Argon2Time      uint32        `yaml:"argon2_time" env:"FIELDOPS_ARGON2_TIME"`
 }
 
 // Bootstrap creates the first manager of an installation.
@@ -219,6 +232,12 @@ func (c *Config) finish() error {
 	}
 	if n, err := bytes.Parse(c.Storage.PhotoMaxSize); err != nil || n < 1 {
 		problems = append(problems, fmt.Sprintf("FIELDOPS_PHOTO_MAX_SIZE %q is not a size like 15MiB", c.Storage.PhotoMaxSize))
+	}
+	if c.Auth.LoginAccountMaxFailures < 1 || c.Auth.SignupIPMax < 1 || c.Auth.HashConcurrency < 1 {
+		problems = append(problems, "auth.login_account_max_failures, auth.signup_ip_max and auth.hash_concurrency must be at least 1")
+	}
+	if c.Auth.LoginBackoffMax < time.Minute || c.Auth.SignupWindow <= 0 || c.Auth.HashWait < 0 {
+		problems = append(problems, "auth.login_backoff_max must be at least 1m, auth.signup_window positive and auth.hash_wait not negative")
 	}
 	if n, err := bytes.Parse(c.Storage.DecodeMemory); err != nil || n < MinDecodeMemory {
 		problems = append(problems, fmt.Sprintf("FIELDOPS_PHOTO_DECODE_MEMORY %q is not a size of at least 1MiB like 48MiB", c.Storage.DecodeMemory))

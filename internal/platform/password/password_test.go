@@ -1,6 +1,7 @@
 package password_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -12,7 +13,7 @@ var cheap = password.Params{MemoryKiB: 64, Time: 1, Threads: 1}
 
 func mustHash(t *testing.T, h *password.Hasher, pw string) string {
 	t.Helper()
-	hash, err := h.Hash(pw)
+	hash, err := h.Hash(context.Background(), pw)
 	if err != nil {
 		t.Fatalf("Hash(%q): %v", pw, err)
 	}
@@ -48,7 +49,7 @@ func TestHashAndCheck(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ok, err := h.Check(hash, tc.candidate)
+			ok, err := h.Check(context.Background(), hash, tc.candidate)
 			if err != nil {
 				t.Fatalf("Check: %v", err)
 			}
@@ -70,7 +71,7 @@ func TestTwoHashesOfOnePasswordDiffer(t *testing.T) {
 		t.Errorf("two hashes share the salt %q", saltOf(a))
 	}
 	for _, hash := range []string{a, b} {
-		if ok, err := h.Check(hash, "same password"); err != nil || !ok {
+		if ok, err := h.Check(context.Background(), hash, "same password"); err != nil || !ok {
 			t.Errorf("Check(%q) = %v, %v; want true, nil", hash, ok, err)
 		}
 	}
@@ -83,10 +84,10 @@ func TestHashMadeWithOtherParamsStillChecks(t *testing.T) {
 	if !strings.Contains(hash, "$m=32,t=1,p=2$") {
 		t.Fatalf("hash %q does not record the parameters it was made with", hash)
 	}
-	if ok, err := current.Check(hash, "rotate me please"); err != nil || !ok {
+	if ok, err := current.Check(context.Background(), hash, "rotate me please"); err != nil || !ok {
 		t.Errorf("Check with other parameters = %v, %v; want true, nil", ok, err)
 	}
-	if ok, err := current.Check(hash, "rotate me later"); err != nil || ok {
+	if ok, err := current.Check(context.Background(), hash, "rotate me later"); err != nil || ok {
 		t.Errorf("Check of a wrong password with other parameters = %v, %v; want false, nil", ok, err)
 	}
 }
@@ -133,7 +134,7 @@ func TestGarbageHashIsAnError(t *testing.T) {
 						t.Fatalf("Check(%q) panicked: %v", tc.hash, r)
 					}
 				}()
-				ok, err = h.Check(tc.hash, "password1")
+				ok, err = h.Check(context.Background(), tc.hash, "password1")
 			}()
 			if err == nil {
 				t.Errorf("Check(%q) = %v, nil; want an error", tc.hash, ok)
