@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
@@ -42,7 +44,18 @@ func bindJSON(c echo.Context, dst any) error {
 			return &errs.Error{Kind: errs.UnsupportedMedia, Message: "the body must be application/json"}
 		}
 	}
-	dec := json.NewDecoder(req.Body)
+	// the body is read whole (the body limit bounds it) so its raw bytes can
+	// be checked: encoding/json would turn invalid UTF-8 into U+FFFD silently
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return decodeError(err)
+	}
+	if !utf8.Valid(body) {
+		if field := invalidUTF8(body); field != "" {
+			return errs.Field(field, "must be valid UTF-8 text")
+		} // else: outside any string, a syntax error (400) below
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)
@@ -222,4 +235,72 @@ func nulString(v reflect.Value, path string) string {
 		}
 	}
 	return ""
+}
+
+// invalidUTF8 returns the JSON path of the first string of body (a member
+// name or a value) whose raw bytes are not valid UTF-8: "body" for a
+// top-level string, "" when there is none (or body is not JSON).
+func invalidUTF8(body []byte) string {
+	type level struct {
+		object  bool
+		key     string // object: the current member
+		index   int    // array: the current element
+		wantKey bool   // object: the next token is a member name
+	}
+	var stack []*level
+	path := func() string {
+		var b strings.Builder
+		for _, l := range stack {
+			if !l.object {
+				fmt.Fprintf(&b, "[%d]", l.index)
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(l.key)
+		}
+		return b.String()
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	for {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		raw := body[start:dec.InputOffset()] // the token and the separators before it
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		var top *level
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.object && top.wantKey {
+			top.key, top.wantKey = fmt.Sprint(tok), false
+			if !utf8.Valid(raw) {
+				return path()
+			}
+			continue
+		}
+		if top != nil { // a value: the member's, or the next element
+			if top.object {
+				top.wantKey = true
+			} else {
+				top.index++
+			}
+		}
+		if d, ok := tok.(json.Delim); ok {
+			stack = append(stack, &level{object: d == '{', index: -1, wantKey: d == '{'})
+			continue
+		}
+		if !utf8.Valid(raw) {
+			if p := path(); p != "" {
+				return p
+			}
+			return "body"
+		}
+	}
 }

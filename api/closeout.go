@@ -134,8 +134,7 @@ func photoFields(v map[string]string) (orders.PhotoInput, error) {
 	in := orders.PhotoInput{Kind: v["kind"]}
 	var fe []errs.FieldError
 	if s, ok := v["id"]; ok {
-		id, err := uuid.Parse(s)
-		if err != nil {
+		if id, ok := canonicalUUID(s); !ok {
 			fe = append(fe, errs.FieldError{Field: "id", Message: "must be a UUID"})
 		} else {
 			in.ID = &id

@@ -5,7 +5,7 @@
 //
 //	@title						FieldOps API
 //	@version					1.0
-//	@description				Backend of a field-service and after-sales operation: customers, technicians, dispatchers, managers and third-party apps. Errors are RFC 9457 application/problem+json with field-level `errors`. Lists take `limit` (1-200, default 50) and an opaque `cursor`, and return `{items, next_cursor}`. Creating and transition POSTs accept an `Idempotency-Key` header: a retry with the same key and body replays the first response.
+//	@description				Backend of a field-service and after-sales operation: customers, technicians, dispatchers, managers and third-party apps. Errors are RFC 9457 application/problem+json with field-level `errors`. Lists take `limit` (1-200, default 50) and an opaque `cursor`, and return `{items, next_cursor}`. Creating and transition POSTs accept an `Idempotency-Key` header: a retry with the same key and body replays the first response. HEAD is accepted wherever GET is (the same status and headers, no body). Ids are canonical 36-character UUIDs.
 //	@contact.name				FieldOps engineering
 //	@contact.email				engineering@fieldops.test
 //	@license.name				Proprietary
@@ -32,7 +32,7 @@
 //	@tag.name					notifications
 //	@tag.description			Per-user inbox
 //	@tag.name					ops
-//	@tag.description			Health, readiness, metrics and the API description
+//	@tag.description			Health, readiness and the API description
 //
 //	@securityDefinitions.apikey	BearerAuth
 //	@in							header

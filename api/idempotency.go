@@ -65,6 +65,9 @@ func idempotentKeeping(store *idempotency.Store, keepSuccess bool) echo.Middlewa
 			if len(key) > 255 {
 				return errs.Field(IdempotencyHeader, "must be at most 255 characters")
 			}
+			if !isText(key) { // header values may carry any byte above 0x7F; the key is stored as text
+				return errs.Field(IdempotencyHeader, "must be UTF-8 text")
+			}
 			body, err := io.ReadAll(c.Request().Body)
 			if err != nil {
 				return decodeError(err)

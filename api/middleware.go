@@ -3,10 +3,12 @@ package api
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -16,6 +18,36 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/config"
 	"github.com/fieldops/fieldops/internal/platform/errs"
 )
+
+// requestID gives every request an id (X-Request-Id on the response, in
+// logs and problems). A client's own id is kept only when it is 1–64
+// characters of [A-Za-z0-9-_.]; any other is dropped from the request, so it
+// is neither echoed nor logged, and a new one is generated.
+func requestID() echo.MiddlewareFunc {
+	rid := middleware.RequestID()
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		withID := rid(next)
+		return func(c echo.Context) error {
+			if h := c.Request().Header; h.Get(echo.HeaderXRequestID) != "" && !validRequestID(h.Values(echo.HeaderXRequestID)) {
+				h.Del(echo.HeaderXRequestID)
+			}
+			return withID(c)
+		}
+	}
+}
+
+// validRequestID: exactly one value, 1–64 characters of [A-Za-z0-9-_.].
+func validRequestID(values []string) bool {
+	if len(values) != 1 || len(values[0]) < 1 || len(values[0]) > 64 {
+		return false
+	}
+	for _, r := range values[0] {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
 
 // requestLogger writes one JSON line per request with its request id.
 func requestLogger(log *slog.Logger) echo.MiddlewareFunc {
@@ -63,6 +95,33 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// queryText refuses a query string that is not text: a parameter whose value
+// (or name) holds a NUL or invalid UTF-8 (%00, %FF) is 422 naming it, before
+// any handler reads it (PostgreSQL text can hold neither; it was a 500).
+func queryText(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		q := c.QueryParams()
+		var fe []errs.FieldError
+		for _, name := range slices.Sorted(maps.Keys(q)) {
+			if !isText(name) {
+				fe = append(fe, errs.FieldError{Field: "query", Message: "a parameter name is not UTF-8 text without NUL characters"})
+				continue
+			}
+			if !slices.ContainsFunc(q[name], func(v string) bool { return !isText(v) }) {
+				continue
+			}
+			fe = append(fe, errs.FieldError{Field: name, Message: "must be UTF-8 text without NUL characters"})
+		}
+		if len(fe) > 0 {
+			return errs.Fields(fe)
+		}
+		return next(c)
+	}
+}
+
+// isText reports whether s is valid UTF-8 without NUL characters.
+func isText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // cors allows the configured origins only; without any, no CORS headers are sent.
 func cors(origins []string) echo.MiddlewareFunc {

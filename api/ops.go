@@ -7,8 +7,6 @@ import (
 	"path"
 
 	"github.com/labstack/echo/v4"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	swaggerfiles "github.com/swaggo/files/v2"
 	"gorm.io/gorm"
 
@@ -53,19 +51,6 @@ func handleReadyz(db *gorm.DB) echo.HandlerFunc {
 		}
 		return c.JSON(http.StatusOK, Health{Status: "ok", Database: "ok"})
 	}
-}
-
-// handleMetrics serves Prometheus metrics.
-//
-//	@Summary		Prometheus metrics
-//	@Description	Per-route request counts and latency histograms (fieldops_http_requests_total, fieldops_http_request_duration_seconds, …, labelled by route template) plus Go runtime metrics, in the Prometheus text format.
-//	@ID				getMetrics
-//	@Tags			ops
-//	@Produce		plain
-//	@Success		200	{string}	string	"metrics"
-//	@Router			/metrics [get]
-func handleMetrics(g prometheus.Gatherer) echo.HandlerFunc {
-	return echo.WrapHandler(promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
 }
 
 // handleOpenAPIJSON serves the OpenAPI 3 document.

@@ -13,22 +13,33 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/page"
 )
 
-// optUUID parses a UUID the validator has already checked; "" is nil.
+// optUUID parses a canonical UUID (see canonicalUUID); "" and any other
+// form are nil.
 func optUUID(s string) *uuid.UUID {
-	if s == "" {
-		return nil
-	}
-	u, err := uuid.Parse(s)
-	if err != nil {
+	u, ok := canonicalUUID(s)
+	if !ok {
 		return nil
 	}
 	return &u
 }
 
-// pathID reads a UUID path parameter; a malformed id names nothing, so it is 404.
+// canonicalUUID parses the one form ids take in this API, as the document's
+// format uuid says: 36 characters, hex digits (either case) grouped 8-4-4-4-12.
+// uuid.Parse also takes "{…}", "urn:uuid:…" and 32 bare hex digits, other
+// spellings of the same id that would give one object several URLs.
+func canonicalUUID(s string) (uuid.UUID, bool) {
+	if len(s) != 36 {
+		return uuid.Nil, false
+	}
+	id, err := uuid.Parse(s)
+	return id, err == nil
+}
+
+// pathID reads a UUID path parameter; an id that is not canonical, or the
+// all-zero UUID (never issued), names nothing, so it is 404.
 func pathID(c echo.Context, what string) (uuid.UUID, error) {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
+	id, ok := canonicalUUID(c.Param("id"))
+	if !ok || id == uuid.Nil {
 		return uuid.Nil, errs.NotFoundf(what)
 	}
 	return id, nil

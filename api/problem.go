@@ -87,6 +87,8 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		var e *errs.Error
 		if errors.As(err, &e) && e.RetryAfter > 0 {
 			c.Response().Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(e.RetryAfter.Seconds()))))
+		} else if p.Status == http.StatusServiceUnavailable {
+			c.Response().Header().Set("Retry-After", fmt.Sprint(int(unavailableRetryAfter.Seconds())))
 		}
 		if p.Status == http.StatusUnauthorized {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="fieldops"`)
@@ -105,6 +107,11 @@ func writeProblem(c echo.Context, p Problem) error {
 	}
 	return jsonEncode(c.Response(), p)
 }
+
+// unavailableRetryAfter is the Retry-After of a 503 that names no wait of its
+// own: the database unreachable, restarting, or a connection cut under the
+// request (database.IsUnavailable).
+const unavailableRetryAfter = 5 * time.Second
 
 // toProblem classifies err. Internal errors show only a generic message.
 func toProblem(err error) Problem {

@@ -7,11 +7,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/labstack/echo-contrib/echoprometheus"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"gorm.io/gorm"
 
 	"github.com/fieldops/fieldops/internal/catalog"
@@ -38,6 +36,9 @@ type Deps struct {
 	Idempotency *idempotency.Store
 	// Now is the clock handlers use for defaults.
 	Now func() time.Time
+	// Metrics receives the HTTP request metrics (NewMetricsRegistry; served
+	// by MetricsHandler on the metrics listener). Nil: a private registry.
+	Metrics *prometheus.Registry
 }
 
 // Roles, for reading the routes below.
@@ -57,20 +58,14 @@ func NewServer(d Deps) *echo.Echo {
 	e.HTTPErrorHandler = errorHandler(d.Log)
 	e.IPExtractor = ipExtractor(d.Config.HTTP.TrustedProxies)
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
-		Namespace: "fieldops", Subsystem: "http", Registerer: reg, DoNotUseRequestPathFor404: true,
-		StatusCodeResolver: func(c echo.Context, err error) int {
-			if err != nil {
-				return toProblem(err).Status
-			}
-			return c.Response().Status
-		},
-	})
+	reg := d.Metrics
+	if reg == nil {
+		reg = NewMetricsRegistry()
+	}
+	metrics := httpMetrics(reg)
 
 	e.Use(
-		middleware.RequestID(),
+		requestID(),
 		requestLogger(d.Log),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableErrorHandler: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			d.Log.Error("panic", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err, "stack", string(stack))
@@ -86,16 +81,16 @@ func NewServer(d Deps) *echo.Echo {
 		e.Use(cors(d.Config.HTTP.CORSOrigins))
 	}
 
-	// ops and documentation
-	e.GET("/healthz", handleHealthz())
-	e.GET("/readyz", handleReadyz(d.DB))
-	e.GET("/metrics", handleMetrics(reg))
-	e.GET("/openapi.json", handleOpenAPIJSON())
-	e.GET("/openapi.yaml", handleOpenAPIYAML())
-	e.GET("/docs", handleDocs())
-	e.GET("/docs/:file", handleDocsAsset())
+	// ops and documentation (metrics: MetricsHandler, on its own listener)
+	ops := routes{e: e}
+	ops.GET("/healthz", handleHealthz())
+	ops.GET("/readyz", handleReadyz(d.DB))
+	ops.GET("/openapi.json", handleOpenAPIJSON())
+	ops.GET("/openapi.yaml", handleOpenAPIYAML())
+	ops.GET("/docs", handleDocs())
+	ops.GET("/docs/:file", handleDocsAsset())
 
-	v1 := routes{e: e, prefix: "/v1", mw: []echo.MiddlewareFunc{noStore}}
+	v1 := routes{e: e, prefix: "/v1", mw: []echo.MiddlewareFunc{noStore, queryText}}
 	photoMax := d.Config.Storage.PhotoMaxBytes()
 
 	// every creating or transition POST takes an Idempotency-Key
@@ -170,8 +165,7 @@ func NewServer(d Deps) *echo.Echo {
 	// signed report, rating and follow-up calls
 	in.POST("/orders/:id/photos", handleAddPhoto(d.Orders, photoMax), allow(customer, technician))
 	in.GET("/orders/:id/photos", handleListPhotos(d.Orders), allow(anyone...))
-	in.GET("/photos/:id/content", handlePhotoContent(d.Orders), allow(anyone...))
-	in.add(http.MethodHead, "/photos/:id/content", handlePhotoContent(d.Orders), allow(anyone...))
+	in.GET("/photos/:id/content", handlePhotoContent(d.Orders), allow(anyone...)) // and HEAD, documented
 	in.GET("/orders/:id/report", handleReport(d.Orders), allow(anyone...))
 	in.POST("/orders/:id/rating", handleRate(d.Orders), allow(customer), idem)
 	in.GET("/orders/:id/rating", handleGetRating(d.Orders), allow(anyone...))
@@ -227,7 +221,11 @@ func (r routes) add(method, p string, h echo.HandlerFunc, m ...echo.MiddlewareFu
 	return r.e.Add(method, r.prefix+p, h, append(slices.Clone(r.mw), m...)...)
 }
 
+// GET registers p for GET and for HEAD (RFC 9110 §9.3.2: the same answer
+// without the body, which net/http discards). The OpenAPI document lists
+// GET only; HEAD is implied wherever GET is (apitest checks it that way).
 func (r routes) GET(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	r.add(http.MethodHead, p, h, m...)
 	return r.add(http.MethodGet, p, h, m...)
 }
 

@@ -265,7 +265,7 @@ func metadataFields(v map[string]string) (uploadFields, error) {
 	f := uploadFields{filename: v["filename"], filetype: v["filetype"]}
 	if s, ok := v["order_id"]; !ok {
 		fe = append(fe, errs.FieldError{Field: "order_id", Message: "is required"})
-	} else if id, err := uuid.Parse(s); err != nil {
+	} else if id, ok := canonicalUUID(s); !ok {
 		fe = append(fe, errs.FieldError{Field: "order_id", Message: "must be a UUID"})
 	} else {
 		f.orderID = id

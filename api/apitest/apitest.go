@@ -22,6 +22,8 @@
 //     operation. If the server answers a forbidden request with 2xx (or 3xx,
 //     or 5xx), the check fails: the document is stricter than the server, and
 //     one of them is wrong.
+//   - HEAD is implied wherever the document has GET (RFC 9110; the router
+//     registers both): it is checked as that GET, and its answer has no body.
 //   - A path or method the document does not have may only be answered 404
 //     or 405, as application/problem+json with a valid Problem body.
 //
@@ -40,6 +42,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
 	"github.com/fieldops/fieldops/api"
@@ -83,6 +86,9 @@ type Env struct {
 	// UploadDir keeps unfinished resumable (tus) uploads; tests check that
 	// finished and refused ones leave nothing there.
 	UploadDir string
+	// Metrics is the server's metrics registry (api.MetricsHandler serves
+	// it; the API port does not).
+	Metrics *prometheus.Registry
 }
 
 // Option changes the configuration before the server starts.
@@ -145,13 +151,14 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 			CustomerMoveCutoff: cfg.Appointments.CustomerMoveCutoff, EarlyDeparture: cfg.Appointments.EarlyDeparture}),
 		orders.WithCheckInMaxDistance(cfg.CheckIn.MaxDistanceM))
 	idem := idempotency.NewStore(db, 24*time.Hour, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)
+	metrics := api.NewMetricsRegistry()
 	e := api.NewServer(api.Deps{Config: cfg, Log: log, DB: db, Tokens: tokens, Identity: people, Catalog: cat,
-		Orders: ord, Blobs: blobs, Idempotency: idem, Now: clk.Now})
+		Orders: ord, Blobs: blobs, Idempotency: idem, Now: clk.Now, Metrics: metrics})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return &Env{T: t, URL: srv.URL, DB: db, DBURL: dbURL, Clock: clk, Config: cfg, Tokens: tokens,
 		Identity: people, Hasher: hasher, Catalog: cat, Orders: ord, Server: srv, Blobs: blobs, BlobDir: cfg.Storage.Dir,
-		UploadDir: cfg.Storage.UploadDir}
+		UploadDir: cfg.Storage.UploadDir, Metrics: metrics}
 }
 
 // Response is a decoded response.

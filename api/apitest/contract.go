@@ -229,8 +229,18 @@ func (c *contract) check(req *http.Request, reqBody []byte, res *http.Response, 
 	vreq.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(reqBody)), nil }
 
 	route, params, err := c.router.FindRoute(vreq)
+	head := false
+	if err != nil && req.Method == http.MethodHead {
+		// HEAD is implied wherever GET is (RFC 9110 §9.3.2; api/router.go
+		// registers both): it is checked as that GET, without the body
+		get := vreq.Clone(context.Background())
+		get.Method = http.MethodGet
+		if r, p, gerr := c.router.FindRoute(get); gerr == nil {
+			vreq, route, params, err, head = get, r, p, nil, true
+		}
+	}
 	if err != nil {
-		return c.checkUnknownRoute(res, resBody)
+		return c.checkUnknownRoute(req.Method, res, resBody)
 	}
 	in := &openapi3filter.RequestValidationInput{Request: vreq, PathParams: params, Route: route, Options: c.opts}
 	reqErr := openapi3filter.ValidateRequest(context.Background(), in)
@@ -238,7 +248,14 @@ func (c *contract) check(req *http.Request, reqBody []byte, res *http.Response, 
 	var problems []error
 	doc := documentedResponse(route.Operation, res.StatusCode)
 	opts := c.opts
-	if ct := res.Header.Get("Content-Type"); len(resBody) > 0 && !isJSON(ct) {
+	if head {
+		o := *c.opts
+		o.ExcludeResponseBody = true
+		opts = &o
+		if len(resBody) > 0 {
+			problems = append(problems, errors.New("response: a HEAD answer has a body"))
+		}
+	} else if ct := res.Header.Get("Content-Type"); len(resBody) > 0 && !isJSON(ct) {
 		// HTML, scripts, images, YAML, metrics: the schema says only
 		// "string", so check that the media type is declared and skip the body.
 		o := *c.opts
@@ -273,14 +290,20 @@ func (c *contract) check(req *http.Request, reqBody []byte, res *http.Response, 
 }
 
 // checkUnknownRoute: a path or method the document does not have may only be
-// refused with 404 or 405 as problem+json.
-func (c *contract) checkUnknownRoute(res *http.Response, body []byte) error {
+// refused with 404 or 405 as problem+json (without the body for HEAD).
+func (c *contract) checkUnknownRoute(method string, res *http.Response, body []byte) error {
 	if res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusMethodNotAllowed {
 		return fmt.Errorf("the route is not in the document, yet the server answered %d (want 404 or 405)", res.StatusCode)
 	}
 	if mt, _, err := mime.ParseMediaType(res.Header.Get("Content-Type")); err != nil || mt != "application/problem+json" {
 		return fmt.Errorf("the route is not in the document; its %d has Content-Type %q, want application/problem+json",
 			res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	if method == http.MethodHead {
+		if len(body) > 0 {
+			return fmt.Errorf("the route is not in the document; its HEAD %d has a body", res.StatusCode)
+		}
+		return nil
 	}
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {

@@ -394,6 +394,7 @@ func TestServeRefusesAWeakSecretOutsideDevMode(t *testing.T) {
 // server is a `fieldops serve` running in a goroutine.
 type server struct {
 	base           string
+	metrics        string // the metrics listener's base URL
 	stdout, stderr *syncBuffer
 	cancel         context.CancelFunc
 	done           chan error
@@ -403,10 +404,13 @@ type server struct {
 // startServe runs `fieldops args…` and waits until /healthz answers 200.
 func startServe(t *testing.T, environ []string, args ...string) *server {
 	t.Helper()
-	addr := freeAddr(t)
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{base: "http://" + addr, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
-	go func() { s.done <- run(ctx, args, append(environ, "FIELDOPS_HTTP_ADDR="+addr), s.stdout, s.stderr) }()
+	s := &server{base: "http://" + addr, metrics: "http://" + metricsAddr, stdout: &syncBuffer{}, stderr: &syncBuffer{},
+		cancel: cancel, done: make(chan error, 1)}
+	go func() {
+		s.done <- run(ctx, args, append(environ, "FIELDOPS_HTTP_ADDR="+addr, "FIELDOPS_METRICS_ADDR="+metricsAddr), s.stdout, s.stderr)
+	}()
 	t.Cleanup(func() {
 		if !s.stopped {
 			cancel()
@@ -436,8 +440,10 @@ func (s *server) stop(t *testing.T) {
 	if err != nil {
 		t.Errorf("run returned %v after cancel, want nil\nstderr:\n%s", err, s.stderr)
 	}
-	if !refusesConnections(strings.TrimPrefix(s.base, "http://")) {
-		t.Errorf("%s still accepts connections after run returned", s.base)
+	for _, base := range []string{s.base, s.metrics} {
+		if !refusesConnections(strings.TrimPrefix(base, "http://")) {
+			t.Errorf("%s still accepts connections after run returned", base)
+		}
 	}
 }
 
@@ -565,6 +571,23 @@ func TestServe(t *testing.T) {
 				t.Errorf("login with a wrong password = %d, want 401", status)
 			}
 		})
+		t.Run("metrics are served on their own listener, not on the API port", func(t *testing.T) {
+			if !strings.Contains(s.stdout.String(), s.metrics+"/metrics") {
+				t.Errorf("stdout does not say where the metrics are (%s/metrics):\n%s", s.metrics, s.stdout)
+			}
+			resp, err := http.Get(s.metrics + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `fieldops_http_requests_total{code="200",host="",method="POST",url="/v1/auth/login"}`) {
+				t.Errorf("GET %s/metrics = %d, want 200 counting the logins above:\n%.2000s", s.metrics, resp.StatusCode, body)
+			}
+			if code, body := s.get(t, "/metrics", ""); code != http.StatusNotFound {
+				t.Errorf("GET /metrics on the API port = %d %.200s, want 404", code, body)
+			}
+		})
 		t.Run("Swagger UI is served", func(t *testing.T) {
 			code, body := s.get(t, "/docs", "")
 			if code != http.StatusOK || !strings.Contains(body, "swagger-ui") {
@@ -663,7 +686,8 @@ func TestServeWaitsForTheDatabase(t *testing.T) {
 	gate := newDBGate(t, u.Host)
 	u.Host = gate.ln.Addr().String()
 	addr := freeAddr(t)
-	env := append([]string{"DATABASE_URL=" + u.String(), "FIELDOPS_DEV=true", "FIELDOPS_HTTP_ADDR=" + addr}, cheapArgon2...)
+	env := append([]string{"DATABASE_URL=" + u.String(), "FIELDOPS_DEV=true", "FIELDOPS_HTTP_ADDR=" + addr,
+		"FIELDOPS_METRICS_ADDR=" + freeAddr(t)}, cheapArgon2...)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -67,8 +67,20 @@ func cmdServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
+	// Prometheus metrics on a listener of their own (loopback by default),
+	// never on the public API port
+	var mln net.Listener
+	if cfg.HTTP.MetricsAddr != "" {
+		if mln, err = net.Listen("tcp", cfg.HTTP.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+	}
 	base := "http://" + displayAddr(ln.Addr())
 	fmt.Fprintf(stdout, "FieldOps API  %s/v1\nSwagger UI    %s/docs\nOpenAPI 3     %s/openapi.json\n", base, base, base)
+	if mln != nil {
+		fmt.Fprintf(stdout, "Metrics       http://%s/metrics\n", displayAddr(mln.Addr()))
+	}
 	if *seed {
 		fmt.Fprintf(stdout, "Demo logins (password %q): ", demo.Password)
 		for i, acc := range demo.Accounts {
@@ -79,8 +91,42 @@ func cmdServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		}
 		fmt.Fprintln(stdout)
 	}
-	srv := api.Server(api.NewServer(a.deps()), cfg.HTTP)
-	return serveHTTP(ctx, srv, ln, cfg.HTTP.ShutdownTimeout, log)
+	d := a.deps()
+	d.Metrics = api.NewMetricsRegistry()
+	srv := api.Server(api.NewServer(d), cfg.HTTP)
+	if mln == nil {
+		return serveHTTP(ctx, srv, ln, cfg.HTTP.ShutdownTimeout, log)
+	}
+	return serveAll(ctx, cfg.HTTP.ShutdownTimeout, log,
+		listening{srv, ln}, listening{api.MetricsServer(d.Metrics, cfg.HTTP), mln})
+}
+
+// listening is a server with the listener it serves.
+type listening struct {
+	srv *http.Server
+	ln  net.Listener
+}
+
+// serveAll runs serveHTTP for every server until ctx ends; when one stops
+// (an error), the others shut down gracefully too. It returns their errors.
+func serveAll(ctx context.Context, grace time.Duration, log *slog.Logger, servers ...listening) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, len(servers))
+	for _, s := range servers {
+		go func() {
+			err := serveHTTP(ctx, s.srv, s.ln, grace, log)
+			cancel()
+			errc <- err
+		}()
+	}
+	var all []error
+	for range servers {
+		if err := <-errc; err != nil {
+			all = append(all, err)
+		}
+	}
+	return errors.Join(all...)
 }
 
 // seedDemo creates the demo people, catalogue and orders (idempotent).

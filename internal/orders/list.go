@@ -14,6 +14,7 @@ import (
 
 	"github.com/fieldops/fieldops/internal/platform/auth"
 	"github.com/fieldops/fieldops/internal/platform/errs"
+	"github.com/fieldops/fieldops/internal/platform/page"
 )
 
 // Filter narrows an order list.
@@ -31,10 +32,17 @@ type Filter struct {
 func (f Filter) validate() error {
 	var fe []errs.FieldError
 	if f.Status != "" {
-		for _, st := range strings.Split(f.Status, ",") {
-			if !slices.Contains(Statuses, st) {
-				fe = append(fe, errs.FieldError{Field: "status", Message: "each status must be one of " + strings.Join(Statuses, ", ")})
-				break
+		// at most one of each: a long list (70,000 values) was one query
+		// parameter each, past PostgreSQL's limit (a 500)
+		list := strings.Split(f.Status, ",")
+		if len(list) > len(Statuses) {
+			fe = append(fe, errs.FieldError{Field: "status", Message: fmt.Sprintf("at most %d statuses", len(Statuses))})
+		} else {
+			for _, st := range list {
+				if !slices.Contains(Statuses, st) {
+					fe = append(fe, errs.FieldError{Field: "status", Message: "each status must be one of " + strings.Join(Statuses, ", ")})
+					break
+				}
 			}
 		}
 	}
@@ -78,13 +86,13 @@ func DecodeCursor(s string) (Cursor, error) {
 	if len(parts) != 3 {
 		return Cursor{}, bad
 	}
-	at, err1 := strconv.ParseInt(parts[0], 10, 64)
+	at, err1 := page.ParseMicros(parts[0]) // years 1–9999 only
 	id, err2 := uuid.Parse(parts[1])
-	bound, err3 := strconv.ParseInt(parts[2], 10, 64)
+	bound, err3 := page.ParseMicros(parts[2])
 	if err1 != nil || err2 != nil || err3 != nil {
 		return Cursor{}, bad
 	}
-	return Cursor{At: time.UnixMicro(at).UTC(), ID: id, Bound: time.UnixMicro(bound).UTC()}, nil
+	return Cursor{At: at, ID: id, Bound: bound}, nil
 }
 
 // Page is one page of orders. SyncedUntil is the walk's bound: after the last
@@ -195,10 +203,10 @@ func decodeInboxKey(s string) (inboxKey, error) {
 		return inboxKey{}, bad
 	}
 	read, err1 := strconv.ParseBool(parts[0])
-	at, err2 := strconv.ParseInt(parts[1], 10, 64)
+	at, err2 := page.ParseMicros(parts[1]) // years 1–9999 only
 	id, err3 := uuid.Parse(parts[2])
 	if err1 != nil || err2 != nil || err3 != nil {
 		return inboxKey{}, bad
 	}
-	return inboxKey{Read: read, At: time.UnixMicro(at).UTC(), ID: id}, nil
+	return inboxKey{Read: read, At: at, ID: id}, nil
 }

@@ -39,6 +39,8 @@ type standardResponse struct {
 //   - the Idempotency-Key middleware (api/idempotency.go) answers 409 while
 //     the same key is in flight and 422 when the key is reused with another
 //     body;
+//   - queryText (api/middleware.go) answers 422 on every /v1 route for a
+//     query parameter that is not text (NUL, invalid UTF-8);
 //   - any route may fail with 500, and any route that reaches PostgreSQL or
 //     runs past its deadline with 503.
 var standardResponses = []standardResponse{
@@ -48,7 +50,7 @@ var standardResponses = []standardResponse{
 	{http.StatusConflict, "The same Idempotency-Key is still being processed; retry later.", hasIdempotencyKey, nil},
 	{http.StatusRequestEntityTooLarge, "The body is larger than the configured limit (the limit applies to every request, with or without a documented body).", always, nil},
 	{http.StatusUnsupportedMediaType, "The body's Content-Type is not accepted.", hasBody, nil},
-	{http.StatusUnprocessableEntity, "Invalid fields (errors names each), or an Idempotency-Key reused with another body.", hasBodyOrIdempotencyKey, nil},
+	{http.StatusUnprocessableEntity, "Invalid fields or query parameters (errors names each), or an Idempotency-Key reused with another body.", mayBeInvalid, nil},
 	{http.StatusInternalServerError, "An unexpected error; it is logged with the request id.", always, nil},
 	{http.StatusServiceUnavailable, "The database is unreachable or the request ran out of time; retry later.", isAPI, []string{"Retry-After"}},
 }
@@ -94,8 +96,9 @@ func hasIdempotencyKey(_ string, op *openapi3.Operation) bool {
 	return hasParam(op, openapi3.ParameterInHeader, idempotencyHeader)
 }
 
-func hasBodyOrIdempotencyKey(path string, op *openapi3.Operation) bool {
-	return hasBody(path, op) || hasIdempotencyKey(path, op)
+// mayBeInvalid: a body, an Idempotency-Key or a query string (any /v1 route) can be invalid.
+func mayBeInvalid(path string, op *openapi3.Operation) bool {
+	return hasBody(path, op) || hasIdempotencyKey(path, op) || strings.HasPrefix(path, "/v1/")
 }
 
 // hasParam reports whether op takes a parameter in the given location (and

@@ -156,3 +156,21 @@ func TestAddRequestExamplesRejectsAnInvalidExample(t *testing.T) {
 		t.Fatalf("err = %v, want the example to be refused", err)
 	}
 }
+
+func TestCompleteResponsesAdds422ToEveryV1Operation(t *testing.T) {
+	src := strings.Replace(contractDoc, `"/healthz": {`, `"/v1/me": {
+      "get": {"security": [{"BearerAuth": []}], "responses": {"200": {"description": "ok"}}}
+    },
+    "/healthz": {`, 1)
+	doc := loadContractDoc(t, src)
+	if err := completeResponses(doc); err != nil {
+		t.Fatal(err)
+	}
+	// api/middleware.go queryText: any /v1 query value may be refused
+	if doc.Paths.Value("/v1/me").Get.Responses.Value("422") == nil {
+		t.Errorf("GET /v1/me lacks 422 (a query parameter that is not text)")
+	}
+	if doc.Paths.Value("/healthz").Get.Responses.Value("422") != nil {
+		t.Errorf("GET /healthz declares 422, but no query is checked outside /v1")
+	}
+}

@@ -52,6 +52,9 @@ type HTTP struct {
 	CORSOrigins       []string      `yaml:"cors_origins" env:"FIELDOPS_HTTP_CORS_ORIGINS"`
 	TrustedProxies    []string      `yaml:"trusted_proxies" env:"FIELDOPS_HTTP_TRUSTED_PROXIES"`
 	HSTS              bool          `yaml:"hsts" env:"FIELDOPS_HTTP_HSTS"`
+	// MetricsAddr is the listen address of /metrics, a listener of its own
+	// (loopback by default, never the API port); empty serves no metrics.
+	MetricsAddr string `yaml:"metrics_addr" env:"FIELDOPS_METRICS_ADDR"`
 }
 
 // Database configures the PostgreSQL pool.
@@ -248,6 +251,9 @@ func (c *Config) finish() error {
 	if c.Storage.MaxPixels < 1 {
 		problems = append(problems, "FIELDOPS_PHOTO_MAX_PIXELS must be positive")
 	}
+	if c.HTTP.MetricsAddr != "" && c.HTTP.MetricsAddr == c.HTTP.Addr {
+		problems = append(problems, "FIELDOPS_METRICS_ADDR must differ from FIELDOPS_HTTP_ADDR: metrics are not served on the API port")
+	}
 	if _, err := bytes.Parse(c.HTTP.BodyLimit); err != nil {
 		problems = append(problems, fmt.Sprintf("FIELDOPS_HTTP_BODY_LIMIT %q is not a size like 1MiB or 512KiB", c.HTTP.BodyLimit))
 	}
@@ -286,6 +292,7 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.Bool("dev", c.Dev),
 		slog.String("http_addr", c.HTTP.Addr),
+		slog.String("metrics_addr", c.HTTP.MetricsAddr),
 		slog.String("database_url", maskURL(c.Database.URL)),
 		slog.String("jwt_secret", mask(c.Auth.JWTSecret)),
 		slog.Bool("jwt_secret_generated", c.GeneratedSecret),

@@ -50,6 +50,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"no cors origins", len(cfg.HTTP.CORSOrigins), 0},
 		{"decode memory", cfg.Storage.DecodeMemoryBytes(), int64(48 << 20)},
 		{"max pixels", cfg.Storage.MaxPixels, int64(50_000_000)},
+		{"metrics on loopback, off the API port", cfg.HTTP.MetricsAddr, "127.0.0.1:9090"},
 		{"customer moves per order", cfg.Appointments.CustomerMaxMoves, 3},
 		{"no customer move within", cfg.Appointments.CustomerMoveCutoff, 24 * time.Hour},
 		{"early departure needs a reason after", cfg.Appointments.EarlyDeparture, 3 * time.Hour},
@@ -85,6 +86,8 @@ func TestLoadEnvironmentOverrides(t *testing.T) {
 			func(c config.Config) (any, any) { return c.Auth.JWTSecret, "from-env" }},
 		{"FIELDOPS_PHOTO_DECODE_MEMORY takes a size", "FIELDOPS_PHOTO_DECODE_MEMORY=128MiB",
 			func(c config.Config) (any, any) { return c.Storage.DecodeMemoryBytes(), int64(128 << 20) }},
+		{"FIELDOPS_METRICS_ADDR sets the metrics listener", "FIELDOPS_METRICS_ADDR=0.0.0.0:9100",
+			func(c config.Config) (any, any) { return c.HTTP.MetricsAddr, "0.0.0.0:9100" }},
 		{"FIELDOPS_APPOINTMENT_CUSTOMER_MAX_MOVES limits customer moves", "FIELDOPS_APPOINTMENT_CUSTOMER_MAX_MOVES=5",
 			func(c config.Config) (any, any) { return c.Appointments.CustomerMaxMoves, 5 }},
 		{"FIELDOPS_APPOINTMENT_CUSTOMER_MOVE_CUTOFF takes a duration", "FIELDOPS_APPOINTMENT_CUSTOMER_MOVE_CUTOFF=48h",
@@ -172,6 +175,9 @@ func TestLoadErrors(t *testing.T) {
 		{"a zero decode memory is an error", func(*testing.T) []string {
 			return []string{"FIELDOPS_PHOTO_DECODE_MEMORY=0MiB"}
 		}, []string{"FIELDOPS_PHOTO_DECODE_MEMORY"}},
+		{"metrics on the API address is an error", func(*testing.T) []string {
+			return []string{"FIELDOPS_HTTP_ADDR=:8080", "FIELDOPS_METRICS_ADDR=:8080"}
+		}, []string{"FIELDOPS_METRICS_ADDR"}},
 		{"a negative appointment limit is an error", func(*testing.T) []string {
 			return []string{"FIELDOPS_APPOINTMENT_CUSTOMER_MAX_MOVES=-1"}
 		}, []string{"appointments.customer_max_moves"}},

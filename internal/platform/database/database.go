@@ -5,9 +5,13 @@ package database
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -147,8 +151,26 @@ func Constraint(err error, byConstraint map[string]errs.FieldError) error {
 	return err
 }
 
-// IsUnavailable reports whether err means the database cannot be reached.
+// IsUnavailable reports whether err means the database cannot be reached or
+// went away under the request (the API answers 503 with Retry-After): no
+// connection (ConnectError, a dead socket, a closed connection), the
+// server shutting down or restarting (SQLSTATE 57P01 admin_shutdown, 57P02
+// crash_shutdown, 57P03 cannot_connect_now), any connection exception
+// (class 08), or the request's deadline.
 func IsUnavailable(err error) bool {
-	var pgErr *pgconn.ConnectError
-	return errors.As(err, &pgErr) || errors.Is(err, context.DeadlineExceeded)
+	var (
+		connErr *pgconn.ConnectError
+		pgErr   *pgconn.PgError
+		netErr  net.Error
+	)
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &pgErr):
+		return pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03" || strings.HasPrefix(pgErr.Code, "08")
+	case errors.As(err, &connErr), errors.As(err, &netErr):
+		return true
+	}
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone)
 }

@@ -67,7 +67,7 @@ func Decode(s string) (Key, error) {
 	if !ok {
 		return Key{}, errs.E(errs.Invalid, "bad cursor")
 	}
-	us, err := strconv.ParseInt(ts, 10, 64)
+	at, err := ParseMicros(ts)
 	if err != nil {
 		return Key{}, err
 	}
@@ -75,7 +75,23 @@ func Decode(s string) (Key, error) {
 	if err != nil {
 		return Key{}, err
 	}
-	return Key{At: time.UnixMicro(us).UTC(), ID: u}, nil
+	return Key{At: at, ID: u}, nil
+}
+
+// ParseMicros reads a cursor's time (decimal microseconds since the Unix
+// epoch, as Encode writes it) in UTC. Only years 1 to 9999 are times a row
+// or an RFC 3339 response can hold; others come from a forged cursor and
+// are an error (it was a 500 when it reached the response or the query).
+func ParseMicros(s string) (time.Time, error) {
+	us, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	t := time.UnixMicro(us).UTC()
+	if y := t.Year(); y < 1 || y > 9999 {
+		return time.Time{}, errs.E(errs.Invalid, "the cursor's time is out of range")
+	}
+	return t, nil
 }
 
 // Cut trims rows fetched with Limit+1 to Limit and returns the next cursor

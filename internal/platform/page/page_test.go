@@ -116,6 +116,8 @@ func TestParse(t *testing.T) {
 			{"cursor without a separator", "", b64("1700000000000000"), "cursor"},
 			{"cursor with a bad time", "", b64("yesterday|" + key.ID.String()), "cursor"},
 			{"cursor with a bad id", "", b64("1700000000000000|not-a-uuid"), "cursor"},
+			{"cursor after year 9999", "", b64("253402300800000000|" + key.ID.String()), "cursor"},
+			{"cursor before year 1", "", b64("-62135596800000001|" + key.ID.String()), "cursor"},
 			{"cursor in padded standard base64", "", base64.StdEncoding.EncodeToString([]byte("1|" + key.ID.String())), "cursor"},
 		}
 		for _, tc := range tests {
