@@ -20,6 +20,27 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AssetClaimStatus.
+const (
+	AssetClaimStatusApproved AssetClaimStatus = "approved"
+	AssetClaimStatusPending  AssetClaimStatus = "pending"
+	AssetClaimStatusRejected AssetClaimStatus = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the AssetClaimStatus enum.
+func (e AssetClaimStatus) Valid() bool {
+	switch e {
+	case AssetClaimStatusApproved:
+		return true
+	case AssetClaimStatusPending:
+		return true
+	case AssetClaimStatusRejected:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateUserRequestRole.
 const (
 	CreateUserRequestRoleDispatcher CreateUserRequestRole = "dispatcher"
@@ -122,6 +143,30 @@ func (e EventAction) Valid() bool {
 	case EventActionUnassign:
 		return true
 	case EventActionUpdate:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EventAudience.
+const (
+	EventAudienceAll      EventAudience = "all"
+	EventAudienceCustomer EventAudience = "customer"
+	EventAudienceStaff    EventAudience = "staff"
+	EventAudienceVisit    EventAudience = "visit"
+)
+
+// Valid indicates whether the value is a known member of the EventAudience enum.
+func (e EventAudience) Valid() bool {
+	switch e {
+	case EventAudienceAll:
+		return true
+	case EventAudienceCustomer:
+		return true
+	case EventAudienceStaff:
+		return true
+	case EventAudienceVisit:
 		return true
 	default:
 		return false
@@ -877,10 +922,56 @@ type Asset struct {
 	// PurchaseDate Example: 2026-03-15
 	PurchaseDate openapi_types.Date `json:"purchase_date"`
 
-	// SerialNumber Example: SN-2026-000042
+	// SerialNumber as normalised
+	//
+	// Example: SN-2026-000042
 	SerialNumber string   `json:"serial_number"`
 	Warranty     Warranty `json:"warranty"`
+
+	// WarrantyVerified WarrantyVerified is false while the purchase date (and so the warranty)
+	// is the customer's word, proof-of-purchase photo or not; true once staff
+	// verified it (POST /v1/assets/{id}/verify-warranty).
+	//
+	// Example: false
+	WarrantyVerified bool `json:"warranty_verified"`
 }
+
+// AssetClaim defines model for AssetClaim.
+type AssetClaim struct {
+	// AssetId the registered asset
+	AssetId openapi_types.UUID `json:"asset_id"`
+
+	// ClaimantAssetId the claimant's own (disputed) asset
+	ClaimantAssetId openapi_types.UUID `json:"claimant_asset_id"`
+
+	// ClaimantId the customer who registered the serial again
+	ClaimantId openapi_types.UUID `json:"claimant_id"`
+	CreatedAt  time.Time          `json:"created_at"`
+	Id         openapi_types.UUID `json:"id"`
+
+	// OwnerId its customer
+	OwnerId        openapi_types.UUID `json:"owner_id"`
+	ProductModelId openapi_types.UUID `json:"product_model_id"`
+
+	// SerialNumber Example: SN-2026-000042
+	SerialNumber string `json:"serial_number"`
+
+	// Status Example: pending
+	Status AssetClaimStatus `json:"status"`
+}
+
+// AssetClaimList defines model for AssetClaimList.
+type AssetClaimList struct {
+	Items []AssetClaim `json:"items"`
+
+	// NextCursor null on the last page
+	//
+	// Example: MTc4MDMwODAwMDAwMDAwMHwwMTkw
+	NextCursor *string `json:"next_cursor"`
+}
+
+// AssetClaimStatus defines model for AssetClaimStatus.
+type AssetClaimStatus string
 
 // AssetList defines model for AssetList.
 type AssetList struct {
@@ -910,7 +1001,9 @@ type AssetRequest struct {
 	// Example: 2026-03-15
 	PurchaseDate openapi_types.Date `json:"purchase_date"`
 
-	// SerialNumber Example: SN-2026-000042
+	// SerialNumber normalised: NFKC, no white space or invisible characters, upper case; then printable ASCII, at most 100
+	//
+	// Example: SN-2026-000042
 	SerialNumber string `json:"serial_number"`
 }
 
@@ -936,6 +1029,17 @@ type AssignResponse struct {
 type AwaitPartsRequest struct {
 	// Note Example: Compressor ordered, ETA 3 days
 	Note *string `json:"note,omitempty"`
+}
+
+// ChangePasswordRequest defines model for ChangePasswordRequest.
+type ChangePasswordRequest struct {
+	// CurrentPassword Example: fieldops-demo
+	CurrentPassword string `json:"current_password"`
+
+	// NewPassword 10 to 128 characters, not only spaces
+	//
+	// Example: a-new-long-password
+	NewPassword string `json:"new_password"`
 }
 
 // Charges defines model for Charges.
@@ -996,7 +1100,9 @@ type CreateUserRequest struct {
 	// Name Example: Zhang Min
 	Name string `json:"name"`
 
-	// Password Example: a-long-initial-password
+	// Password 10 to 128 characters, not only spaces
+	//
+	// Example: a-long-initial-password
 	Password string `json:"password"`
 
 	// Phone Example: +8613900000001
@@ -1025,6 +1131,12 @@ type CreateUserRequestRole string
 // Currency defines model for Currency.
 type Currency string
 
+// DepartRequest defines model for DepartRequest.
+type DepartRequest struct {
+	// Reason Example: The previous job finished early
+	Reason *string `json:"reason,omitempty"`
+}
+
 // DutyRequest defines model for DutyRequest.
 type DutyRequest struct {
 	// OnDuty Example: true
@@ -1045,6 +1157,9 @@ type EventActor struct {
 	// Role Example: technician
 	Role Role `json:"role"`
 }
+
+// EventAudience defines model for EventAudience.
+type EventAudience string
 
 // FieldError defines model for FieldError.
 type FieldError struct {
@@ -1260,6 +1375,9 @@ type Order struct {
 	Technician   *OrderTechnician    `json:"technician"`
 	TechnicianId *openapi_types.UUID `json:"technician_id"`
 
+	// TimeZone Example: Asia/Shanghai
+	TimeZone string `json:"time_zone"`
+
 	// Type Example: repair
 	Type      OrderType `json:"type"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -1350,18 +1468,28 @@ type OrderEvent struct {
 	ActorId *openapi_types.UUID `json:"actor_id"`
 
 	// ActorRole Example: technician
-	ActorRole Role      `json:"actor_role"`
-	CreatedAt time.Time `json:"created_at"`
+	ActorRole Role `json:"actor_role"`
+
+	// Audience who reads this event: staff see every one, customers all/customer, technicians all/visit of their visits
+	//
+	// Example: all
+	Audience  EventAudience `json:"audience"`
+	CreatedAt time.Time     `json:"created_at"`
 
 	// From Example: assigned
 	From *OrderStatus       `json:"from"`
 	Id   openapi_types.UUID `json:"id"`
 
-	// Payload action details (reason, notes, items…)
+	// Payload action details (reason, notes, items…), reduced to the keys the caller may read
 	Payload map[string]interface{} `json:"payload"`
 
 	// To Example: accepted
 	To OrderStatus `json:"to"`
+
+	// Visit the order's visit the event belongs to
+	//
+	// Example: 1
+	Visit int `json:"visit"`
 }
 
 // OrderEventList defines model for OrderEventList.
@@ -1818,7 +1946,9 @@ type RegisterRequest struct {
 	// Name Example: Li Wei
 	Name string `json:"name"`
 
-	// Password Example: correct horse battery
+	// Password 10 to 128 characters, not only spaces
+	//
+	// Example: correct horse battery
 	Password string `json:"password"`
 
 	// Phone Example: +8613800000000
@@ -2035,6 +2165,9 @@ type SlotList struct {
 	//
 	// Example: MTc4MDMwODAwMDAwMDAwMHwwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA
 	NextCursor *string `json:"next_cursor"`
+
+	// TimeZone Example: Asia/Shanghai
+	TimeZone string `json:"time_zone"`
 }
 
 // TokenResponse defines model for TokenResponse.
@@ -2092,7 +2225,9 @@ type UpdateUserRequest struct {
 	// OnDuty Example: false
 	OnDuty *bool `json:"on_duty,omitempty"`
 
-	// Password Example: a-new-long-password
+	// Password revokes the user's sessions
+	//
+	// Example: a-new-long-password
 	Password *string `json:"password,omitempty"`
 
 	// Phone Example: +8613900000001
@@ -2176,6 +2311,18 @@ type Window struct {
 
 	// Start Example: 2026-06-03T08:00:00Z
 	Start time.Time `json:"start"`
+}
+
+// ListAssetClaimsParams defines parameters for ListAssetClaims.
+type ListAssetClaimsParams struct {
+	// Status only claims in this status
+	Status *AssetClaimStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Limit page size
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // ListAssetsParams defines parameters for ListAssets.
@@ -2462,7 +2609,7 @@ type GetOrderReportParamsFormat string
 
 // ListOrderSlotsParams defines parameters for ListOrderSlots.
 type ListOrderSlotsParams struct {
-	// From first day (YYYY-MM-DD, default today)
+	// From first day, a local date of the order's region (YYYY-MM-DD, default today there; at most 90 days ahead)
 	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
 
 	// Days number of days
@@ -2658,6 +2805,9 @@ type PutMyDutyJSONRequestBody = DutyRequest
 // PostMyLocationJSONRequestBody defines body for PostMyLocation for application/json ContentType.
 type PostMyLocationJSONRequestBody = LocationRequest
 
+// ChangeMyPasswordJSONRequestBody defines body for ChangeMyPassword for application/json ContentType.
+type ChangeMyPasswordJSONRequestBody = ChangePasswordRequest
+
 // CreateOrderJSONRequestBody defines body for CreateOrder for application/json ContentType.
 type CreateOrderJSONRequestBody = OrderCreateRequest
 
@@ -2687,6 +2837,9 @@ type CompleteOrderMultipartRequestBody CompleteOrderMultipartBody
 
 // DeclineOrderJSONRequestBody defines body for DeclineOrder for application/json ContentType.
 type DeclineOrderJSONRequestBody = ReasonRequest
+
+// DepartOrderJSONRequestBody defines body for DepartOrder for application/json ContentType.
+type DepartOrderJSONRequestBody = DepartRequest
 
 // RecordFollowUpJSONRequestBody defines body for RecordFollowUp for application/json ContentType.
 type RecordFollowUpJSONRequestBody = FollowUpRequest
@@ -2819,13 +2972,6 @@ type ClientInterface interface {
 	// Corresponds with GET /healthz (the `GetHealthz` operationId).
 	GetHealthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetMetrics Prometheus metrics
-	//
-	// Per-route request counts and latency histograms (fieldops_http_requests_total, fieldops_http_request_duration_seconds, …, labelled by route template) plus Go runtime metrics, in the Prometheus text format.
-	//
-	// Corresponds with GET /metrics (the `GetMetrics` operationId).
-	GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
-
 	// GetOpenAPIJSON OpenAPI 3 description (JSON)
 	//
 	// The API contract as OpenAPI 3, generated from the code's annotations.
@@ -2847,6 +2993,13 @@ type ClientInterface interface {
 	// Corresponds with GET /readyz (the `GetReadyz` operationId).
 	GetReadyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListAssetClaims List ownership claims
+	//
+	// A claim is recorded when a customer registers a serial number another customer registered first (POST /v1/assets): both keep their asset, neither is told, staff review here, oldest first. Managers and in-house dispatchers (partner dispatchers: 403).
+	//
+	// Corresponds with GET /v1/asset-claims (the `ListAssetClaims` operationId).
+	ListAssetClaims(ctx context.Context, params *ListAssetClaimsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListAssets List assets
 	//
 	// Customers see their own; managers and in-house dispatchers see all (optionally of one customer_id).
@@ -2856,7 +3009,7 @@ type ClientInterface interface {
 
 	// CreateAssetWithBody Register a product
 	//
-	// Customers register their own products; managers and in-house dispatchers register one for a customer with customer_id (partner dispatchers: 403). The serial number is unique per product model. The response carries the derived warranty.
+	// Customers register their own products; managers and in-house dispatchers register one for a customer with customer_id (partner dispatchers: 403). The serial number is normalised (NFKC, white space and invisible characters removed, upper case; then printable ASCII only, at most 100 characters) and unique per product model among undisputed assets. A serial another customer registered first is not refused: the caller gets their own asset (201, same shape) and staff get an ownership claim to review (GET /v1/asset-claims), so the answer never tells whether someone else holds a serial. Registering a serial the same customer already holds is 409. The response carries the derived warranty, on the customer's word until staff verify it (warranty_verified false).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2865,7 +3018,7 @@ type ClientInterface interface {
 
 	// CreateAsset Register a product
 	//
-	// Customers register their own products; managers and in-house dispatchers register one for a customer with customer_id (partner dispatchers: 403). The serial number is unique per product model. The response carries the derived warranty.
+	// Customers register their own products; managers and in-house dispatchers register one for a customer with customer_id (partner dispatchers: 403). The serial number is normalised (NFKC, white space and invisible characters removed, upper case; then printable ASCII only, at most 100 characters) and unique per product model among undisputed assets. A serial another customer registered first is not refused: the caller gets their own asset (201, same shape) and staff get an ownership claim to review (GET /v1/asset-claims), so the answer never tells whether someone else holds a serial. Registering a serial the same customer already holds is 409. The response carries the derived warranty, on the customer's word until staff verify it (warranty_verified false).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2895,9 +3048,16 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/assets/{id}/photos (the `AddAssetPhoto` operationId).
 	AddAssetPhotoWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// VerifyAssetWarranty Verify an asset's warranty
+	//
+	// Managers and in-house dispatchers, after checking a receipt, an invoice or the asset's proof_of_purchase photo: warranty_verified becomes true (and stays; verifying again is a no-op). A proof-of-purchase photo alone never verifies it. Partner dispatchers get 404, as for GET /v1/assets/{id}.
+	//
+	// Corresponds with POST /v1/assets/{id}/verify-warranty (the `VerifyAssetWarranty` operationId).
+	VerifyAssetWarranty(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// LoginWithBody Log in
 	//
-	// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. After 10 wrong passwords for one account (or 50 from one address) within 15 minutes, further attempts get 429 with Retry-After.
+	// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on (docs/SECURITY.md).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2906,7 +3066,7 @@ type ClientInterface interface {
 
 	// Login Log in
 	//
-	// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. After 10 wrong passwords for one account (or 50 from one address) within 15 minutes, further attempts get 429 with Retry-After.
+	// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on (docs/SECURITY.md).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2951,7 +3111,7 @@ type ClientInterface interface {
 
 	// RegisterWithBody Register a customer account
 	//
-	// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in. Returns tokens like login.
+	// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (20 an hour by default: 429 with Retry-After). With an Idempotency-Key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2960,7 +3120,7 @@ type ClientInterface interface {
 
 	// Register Register a customer account
 	//
-	// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in. Returns tokens like login.
+	// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (20 an hour by default: 429 with Retry-After). With an Idempotency-Key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3009,6 +3169,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/me/location (the `PostMyLocation` operationId).
 	PostMyLocation(ctx context.Context, body PostMyLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChangeMyPasswordWithBody Change my password
+	//
+	// Any signed-in user. Checks current_password, sets new_password (10 to 128 characters, not only spaces), revokes every refresh token of the account, so all other sessions must log in again, and returns a fresh token pair for this one. Wrong current passwords are counted: after 10 within 15 minutes, 429 with Retry-After.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/me/password (the `ChangeMyPassword` operationId).
+	ChangeMyPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChangeMyPassword Change my password
+	//
+	// Any signed-in user. Checks current_password, sets new_password (10 to 128 characters, not only spaces), revokes every refresh token of the account, so all other sessions must log in again, and returns a fresh token pair for this one. Wrong current passwords are counted: after 10 within 15 minutes, 429 with Retry-After.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/me/password (the `ChangeMyPassword` operationId).
+	ChangeMyPassword(ctx context.Context, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListNotifications My notifications
 	//
@@ -3207,12 +3385,23 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/orders/{id}/decline (the `DeclineOrder` operationId).
 	DeclineOrder(ctx context.Context, id openapi_types.UUID, params *DeclineOrderParams, body DeclineOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DepartOrder Depart
+	// DepartOrderWithBody Depart
 	//
-	// The assigned technician leaves for the appointment; the customer is told.
+	// The assigned technician leaves for the appointment; the customer is told. Leaving more than 3 hours (configurable) before the appointment window needs a reason (422 naming reason without one): it is stored on the event and sent to the customer. The body is optional.
+	//
+	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/orders/{id}/depart (the `DepartOrder` operationId).
-	DepartOrder(ctx context.Context, id openapi_types.UUID, params *DepartOrderParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DepartOrderWithBody(ctx context.Context, id openapi_types.UUID, params *DepartOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DepartOrder Depart
+	//
+	// The assigned technician leaves for the appointment; the customer is told. Leaving more than 3 hours (configurable) before the appointment window needs a reason (422 naming reason without one): it is stored on the event and sent to the customer. The body is optional.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/orders/{id}/depart (the `DepartOrder` operationId).
+	DepartOrder(ctx context.Context, id openapi_types.UUID, params *DepartOrderParams, body DepartOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListOrderEvents Order timeline
 	//
@@ -3357,7 +3546,7 @@ type ClientInterface interface {
 
 	// ListOrderSlots Free appointment slots
 	//
-	// Free 2-hour windows (08-10, 10-12, 13-15, 15-17 UTC) of the assigned technician, or of the region's qualified technicians before assignment.
+	// Free windows of the assigned technician, or of the region's qualified technicians before assignment: the region's working hours in its local time (time_zone; default Asia/Shanghai 08:00-20:00) cut into its slots (default 2 hours, back to back), sent as UTC instants, from now to 90 days ahead. A booking must be exactly one of these windows. from is a local date of the region.
 	//
 	// Corresponds with GET /v1/orders/{id}/slots (the `ListOrderSlots` operationId).
 	ListOrderSlots(ctx context.Context, id openapi_types.UUID, params *ListOrderSlotsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3556,7 +3745,7 @@ type ClientInterface interface {
 
 	// UpdateUserWithBody Update a user
 	//
-	// Managers only. Setting active=false revokes the user's refresh tokens.
+	// Managers only. Setting active=false, or a new password (10 to 128 characters), revokes the user's refresh tokens: every session of theirs must log in again.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3565,7 +3754,7 @@ type ClientInterface interface {
 
 	// UpdateUser Update a user
 	//
-	// Managers only. Setting active=false revokes the user's refresh tokens.
+	// Managers only. Setting active=false, or a new password (10 to 128 characters), revokes the user's refresh tokens: every session of theirs must log in again.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3614,23 +3803,6 @@ func (c *Client) GetDocsAsset(ctx context.Context, file string, reqEditors ...Re
 // Corresponds with GET /healthz (the `GetHealthz` operationId).
 func (c *Client) GetHealthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetHealthzRequest(c.Server)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// GetMetrics Prometheus metrics
-//
-// Per-route request counts and latency histograms (fieldops_http_requests_total, fieldops_http_request_duration_seconds, …, labelled by route template) plus Go runtime metrics, in the Prometheus text format.
-//
-// Corresponds with GET /metrics (the `GetMetrics` operationId).
-func (c *Client) GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetMetricsRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -3692,6 +3864,23 @@ func (c *Client) GetReadyz(ctx context.Context, reqEditors ...RequestEditorFn) (
 	return c.Client.Do(req)
 }
 
+// ListAssetClaims List ownership claims
+//
+// A claim is recorded when a customer registers a serial number another customer registered first (POST /v1/assets): both keep their asset, neither is told, staff review here, oldest first. Managers and in-house dispatchers (partner dispatchers: 403).
+//
+// Corresponds with GET /v1/asset-claims (the `ListAssetClaims` operationId).
+func (c *Client) ListAssetClaims(ctx context.Context, params *ListAssetClaimsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAssetClaimsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListAssets List assets
 //
 // Customers see their own; managers and in-house dispatchers see all (optionally of one customer_id).
@@ -3711,7 +3900,7 @@ func (c *Client) ListAssets(ctx context.Context, params *ListAssetsParams, reqEd
 
 // CreateAssetWithBody Register a product
 //
-// Customers register their own products; managers and in-house dispatchers register one for a customer with customer_id (partner dispatchers: 403). The serial number is unique per product model. The response carries the derived warranty.
+// Customers register their own products; managers and in-house dispatchers register one for a customer with customer_id (partner dispatchers: 403). The serial number is normalised (NFKC, white space and invisible characters removed, upper case; then printable ASCII only, at most 100 characters) and unique per product model among undisputed assets. A serial another customer registered first is not refused: the caller gets their own asset (201, same shape) and staff get an ownership claim to review (GET /v1/asset-claims), so the answer never tells whether someone else holds a serial. Registering a serial the same customer already holds is 409. The response carries the derived warranty, on the customer's word until staff verify it (warranty_verified false).
 //
 // Takes any type of body and a specified content type.
 //
@@ -3730,7 +3919,7 @@ func (c *Client) CreateAssetWithBody(ctx context.Context, params *CreateAssetPar
 
 // CreateAsset Register a product
 //
-// Customers register their own products; managers and in-house dispatchers register one for a customer with customer_id (partner dispatchers: 403). The serial number is unique per product model. The response carries the derived warranty.
+// Customers register their own products; managers and in-house dispatchers register one for a customer with customer_id (partner dispatchers: 403). The serial number is normalised (NFKC, white space and invisible characters removed, upper case; then printable ASCII only, at most 100 characters) and unique per product model among undisputed assets. A serial another customer registered first is not refused: the caller gets their own asset (201, same shape) and staff get an ownership claim to review (GET /v1/asset-claims), so the answer never tells whether someone else holds a serial. Registering a serial the same customer already holds is 409. The response carries the derived warranty, on the customer's word until staff verify it (warranty_verified false).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3800,9 +3989,26 @@ func (c *Client) AddAssetPhotoWithBody(ctx context.Context, id openapi_types.UUI
 	return c.Client.Do(req)
 }
 
+// VerifyAssetWarranty Verify an asset's warranty
+//
+// Managers and in-house dispatchers, after checking a receipt, an invoice or the asset's proof_of_purchase photo: warranty_verified becomes true (and stays; verifying again is a no-op). A proof-of-purchase photo alone never verifies it. Partner dispatchers get 404, as for GET /v1/assets/{id}.
+//
+// Corresponds with POST /v1/assets/{id}/verify-warranty (the `VerifyAssetWarranty` operationId).
+func (c *Client) VerifyAssetWarranty(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyAssetWarrantyRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // LoginWithBody Log in
 //
-// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. After 10 wrong passwords for one account (or 50 from one address) within 15 minutes, further attempts get 429 with Retry-After.
+// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on (docs/SECURITY.md).
 //
 // Takes any type of body and a specified content type.
 //
@@ -3821,7 +4027,7 @@ func (c *Client) LoginWithBody(ctx context.Context, contentType string, body io.
 
 // Login Log in
 //
-// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. After 10 wrong passwords for one account (or 50 from one address) within 15 minutes, further attempts get 429 with Retry-After.
+// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on (docs/SECURITY.md).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3916,7 +4122,7 @@ func (c *Client) Refresh(ctx context.Context, body RefreshJSONRequestBody, reqEd
 
 // RegisterWithBody Register a customer account
 //
-// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in. Returns tokens like login.
+// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (20 an hour by default: 429 with Retry-After). With an Idempotency-Key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
 //
 // Takes any type of body and a specified content type.
 //
@@ -3935,7 +4141,7 @@ func (c *Client) RegisterWithBody(ctx context.Context, params *RegisterParams, c
 
 // Register Register a customer account
 //
-// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in. Returns tokens like login.
+// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (20 an hour by default: 429 with Retry-After). With an Idempotency-Key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4035,6 +4241,44 @@ func (c *Client) PostMyLocationWithBody(ctx context.Context, contentType string,
 // Corresponds with POST /v1/me/location (the `PostMyLocation` operationId).
 func (c *Client) PostMyLocation(ctx context.Context, body PostMyLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostMyLocationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChangeMyPasswordWithBody Change my password
+//
+// Any signed-in user. Checks current_password, sets new_password (10 to 128 characters, not only spaces), revokes every refresh token of the account, so all other sessions must log in again, and returns a fresh token pair for this one. Wrong current passwords are counted: after 10 within 15 minutes, 429 with Retry-After.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/me/password (the `ChangeMyPassword` operationId).
+func (c *Client) ChangeMyPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeMyPasswordRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChangeMyPassword Change my password
+//
+// Any signed-in user. Checks current_password, sets new_password (10 to 128 characters, not only spaces), revokes every refresh token of the account, so all other sessions must log in again, and returns a fresh token pair for this one. Wrong current passwords are counted: after 10 within 15 minutes, 429 with Retry-After.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/me/password (the `ChangeMyPassword` operationId).
+func (c *Client) ChangeMyPassword(ctx context.Context, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeMyPasswordRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4472,13 +4716,34 @@ func (c *Client) DeclineOrder(ctx context.Context, id openapi_types.UUID, params
 	return c.Client.Do(req)
 }
 
-// DepartOrder Depart
+// DepartOrderWithBody Depart
 //
-// The assigned technician leaves for the appointment; the customer is told.
+// The assigned technician leaves for the appointment; the customer is told. Leaving more than 3 hours (configurable) before the appointment window needs a reason (422 naming reason without one): it is stored on the event and sent to the customer. The body is optional.
+//
+// Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/orders/{id}/depart (the `DepartOrder` operationId).
-func (c *Client) DepartOrder(ctx context.Context, id openapi_types.UUID, params *DepartOrderParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDepartOrderRequest(c.Server, id, params)
+func (c *Client) DepartOrderWithBody(ctx context.Context, id openapi_types.UUID, params *DepartOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDepartOrderRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DepartOrder Depart
+//
+// The assigned technician leaves for the appointment; the customer is told. Leaving more than 3 hours (configurable) before the appointment window needs a reason (422 naming reason without one): it is stored on the event and sent to the customer. The body is optional.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/orders/{id}/depart (the `DepartOrder` operationId).
+func (c *Client) DepartOrder(ctx context.Context, id openapi_types.UUID, params *DepartOrderParams, body DepartOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDepartOrderRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4802,7 +5067,7 @@ func (c *Client) GetOrderReport(ctx context.Context, id openapi_types.UUID, para
 
 // ListOrderSlots Free appointment slots
 //
-// Free 2-hour windows (08-10, 10-12, 13-15, 15-17 UTC) of the assigned technician, or of the region's qualified technicians before assignment.
+// Free windows of the assigned technician, or of the region's qualified technicians before assignment: the region's working hours in its local time (time_zone; default Asia/Shanghai 08:00-20:00) cut into its slots (default 2 hours, back to back), sent as UTC instants, from now to 90 days ahead. A booking must be exactly one of these windows. from is a local date of the region.
 //
 // Corresponds with GET /v1/orders/{id}/slots (the `ListOrderSlots` operationId).
 func (c *Client) ListOrderSlots(ctx context.Context, id openapi_types.UUID, params *ListOrderSlotsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5251,7 +5516,7 @@ func (c *Client) GetUser(ctx context.Context, id openapi_types.UUID, reqEditors 
 
 // UpdateUserWithBody Update a user
 //
-// Managers only. Setting active=false revokes the user's refresh tokens.
+// Managers only. Setting active=false, or a new password (10 to 128 characters), revokes the user's refresh tokens: every session of theirs must log in again.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5270,7 +5535,7 @@ func (c *Client) UpdateUserWithBody(ctx context.Context, id openapi_types.UUID, 
 
 // UpdateUser Update a user
 //
-// Managers only. Setting active=false revokes the user's refresh tokens.
+// Managers only. Setting active=false, or a new password (10 to 128 characters), revokes the user's refresh tokens: every session of theirs must log in again.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5375,33 +5640,6 @@ func NewGetHealthzRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
-// NewGetMetricsRequest constructs an http.Request for the GetMetrics method
-func NewGetMetricsRequest(server string) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/metrics")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
 // NewGetOpenAPIJSONRequest constructs an http.Request for the GetOpenAPIJSON method
 func NewGetOpenAPIJSONRequest(server string) (*http.Request, error) {
 	var err error
@@ -5473,6 +5711,84 @@ func NewGetReadyzRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListAssetClaimsRequest constructs an http.Request for the ListAssetClaims method
+func NewListAssetClaimsRequest(server string, params *ListAssetClaimsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/asset-claims")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -5759,6 +6075,40 @@ func NewAddAssetPhotoRequestWithBody(server string, id openapi_types.UUID, conte
 	return req, nil
 }
 
+// NewVerifyAssetWarrantyRequest constructs an http.Request for the VerifyAssetWarranty method
+func NewVerifyAssetWarrantyRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/assets/%s/verify-warranty", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewLoginRequest calls the generic Login builder with application/json body
 func NewLoginRequest(server string, body LoginJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6032,6 +6382,46 @@ func NewPostMyLocationRequestWithBody(server string, contentType string, body io
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewChangeMyPasswordRequest calls the generic ChangeMyPassword builder with application/json body
+func NewChangeMyPasswordRequest(server string, body ChangeMyPasswordJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewChangeMyPasswordRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewChangeMyPasswordRequestWithBody constructs an http.Request for the ChangeMyPassword method, with any body, and a specified content type
+func NewChangeMyPasswordRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/password")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -6952,8 +7342,19 @@ func NewDeclineOrderRequestWithBody(server string, id openapi_types.UUID, params
 	return req, nil
 }
 
-// NewDepartOrderRequest constructs an http.Request for the DepartOrder method
-func NewDepartOrderRequest(server string, id openapi_types.UUID, params *DepartOrderParams) (*http.Request, error) {
+// NewDepartOrderRequest calls the generic DepartOrder builder with application/json body
+func NewDepartOrderRequest(server string, id openapi_types.UUID, params *DepartOrderParams, body DepartOrderJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDepartOrderRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewDepartOrderRequestWithBody constructs an http.Request for the DepartOrder method, with any body, and a specified content type
+func NewDepartOrderRequestWithBody(server string, id openapi_types.UUID, params *DepartOrderParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6978,10 +7379,12 @@ func NewDepartOrderRequest(server string, id openapi_types.UUID, params *DepartO
 		return nil, err
 	}
 
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
@@ -9070,15 +9473,6 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /healthz (the `GetHealthz` operationId).
 	GetHealthzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthzResponse, error)
 
-	// GetMetricsWithResponse Prometheus metrics
-	//
-	// Per-route request counts and latency histograms (fieldops_http_requests_total, fieldops_http_request_duration_seconds, …, labelled by route template) plus Go runtime metrics, in the Prometheus text format.
-	//
-	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /metrics (the `GetMetrics` operationId).
-	GetMetricsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMetricsResponse, error)
-
 	// GetOpenAPIJSONWithResponse OpenAPI 3 description (JSON)
 	//
 	// The API contract as OpenAPI 3, generated from the code's annotations.
@@ -9106,6 +9500,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /readyz (the `GetReadyz` operationId).
 	GetReadyzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadyzResponse, error)
 
+	// ListAssetClaimsWithResponse List ownership claims
+	//
+	// A claim is recorded when a customer registers a serial number another customer registered first (POST /v1/assets): both keep their asset, neither is told, staff review here, oldest first. Managers and in-house dispatchers (partner dispatchers: 403).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/asset-claims (the `ListAssetClaims` operationId).
+	ListAssetClaimsWithResponse(ctx context.Context, params *ListAssetClaimsParams, reqEditors ...RequestEditorFn) (*ListAssetClaimsResponse, error)
+
 	// ListAssetsWithResponse List assets
 	//
 	// Customers see their own; managers and in-house dispatchers see all (optionally of one customer_id).
@@ -9117,7 +9520,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAssetWithBodyWithResponse Register a product
 	//
-	// Customers register their own products; managers and in-house dispatchers register one for a customer with customer_id (partner dispatchers: 403). The serial number is unique per product model. The response carries the derived warranty.
+	// Customers register their own products; managers and in-house dispatchers register one for a customer with customer_id (partner dispatchers: 403). The serial number is normalised (NFKC, white space and invisible characters removed, upper case; then printable ASCII only, at most 100 characters) and unique per product model among undisputed assets. A serial another customer registered first is not refused: the caller gets their own asset (201, same shape) and staff get an ownership claim to review (GET /v1/asset-claims), so the answer never tells whether someone else holds a serial. Registering a serial the same customer already holds is 409. The response carries the derived warranty, on the customer's word until staff verify it (warranty_verified false).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9126,7 +9529,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAssetWithResponse Register a product
 	//
-	// Customers register their own products; managers and in-house dispatchers register one for a customer with customer_id (partner dispatchers: 403). The serial number is unique per product model. The response carries the derived warranty.
+	// Customers register their own products; managers and in-house dispatchers register one for a customer with customer_id (partner dispatchers: 403). The serial number is normalised (NFKC, white space and invisible characters removed, upper case; then printable ASCII only, at most 100 characters) and unique per product model among undisputed assets. A serial another customer registered first is not refused: the caller gets their own asset (201, same shape) and staff get an ownership claim to review (GET /v1/asset-claims), so the answer never tells whether someone else holds a serial. Registering a serial the same customer already holds is 409. The response carries the derived warranty, on the customer's word until staff verify it (warranty_verified false).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9160,9 +9563,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/assets/{id}/photos (the `AddAssetPhoto` operationId).
 	AddAssetPhotoWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddAssetPhotoResponse, error)
 
+	// VerifyAssetWarrantyWithResponse Verify an asset's warranty
+	//
+	// Managers and in-house dispatchers, after checking a receipt, an invoice or the asset's proof_of_purchase photo: warranty_verified becomes true (and stays; verifying again is a no-op). A proof-of-purchase photo alone never verifies it. Partner dispatchers get 404, as for GET /v1/assets/{id}.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/assets/{id}/verify-warranty (the `VerifyAssetWarranty` operationId).
+	VerifyAssetWarrantyWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*VerifyAssetWarrantyResponse, error)
+
 	// LoginWithBodyWithResponse Log in
 	//
-	// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. After 10 wrong passwords for one account (or 50 from one address) within 15 minutes, further attempts get 429 with Retry-After.
+	// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on (docs/SECURITY.md).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9171,7 +9583,7 @@ type ClientWithResponsesInterface interface {
 
 	// LoginWithResponse Log in
 	//
-	// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. After 10 wrong passwords for one account (or 50 from one address) within 15 minutes, further attempts get 429 with Retry-After.
+	// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on (docs/SECURITY.md).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9216,7 +9628,7 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterWithBodyWithResponse Register a customer account
 	//
-	// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in. Returns tokens like login.
+	// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (20 an hour by default: 429 with Retry-After). With an Idempotency-Key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9225,7 +9637,7 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterWithResponse Register a customer account
 	//
-	// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in. Returns tokens like login.
+	// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (20 an hour by default: 429 with Retry-After). With an Idempotency-Key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9276,6 +9688,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/me/location (the `PostMyLocation` operationId).
 	PostMyLocationWithResponse(ctx context.Context, body PostMyLocationJSONRequestBody, reqEditors ...RequestEditorFn) (*PostMyLocationResponse, error)
+
+	// ChangeMyPasswordWithBodyWithResponse Change my password
+	//
+	// Any signed-in user. Checks current_password, sets new_password (10 to 128 characters, not only spaces), revokes every refresh token of the account, so all other sessions must log in again, and returns a fresh token pair for this one. Wrong current passwords are counted: after 10 within 15 minutes, 429 with Retry-After.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/me/password (the `ChangeMyPassword` operationId).
+	ChangeMyPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeMyPasswordResponse, error)
+
+	// ChangeMyPasswordWithResponse Change my password
+	//
+	// Any signed-in user. Checks current_password, sets new_password (10 to 128 characters, not only spaces), revokes every refresh token of the account, so all other sessions must log in again, and returns a fresh token pair for this one. Wrong current passwords are counted: after 10 within 15 minutes, 429 with Retry-After.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/me/password (the `ChangeMyPassword` operationId).
+	ChangeMyPasswordWithResponse(ctx context.Context, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeMyPasswordResponse, error)
 
 	// ListNotificationsWithResponse My notifications
 	//
@@ -9484,14 +9914,23 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/orders/{id}/decline (the `DeclineOrder` operationId).
 	DeclineOrderWithResponse(ctx context.Context, id openapi_types.UUID, params *DeclineOrderParams, body DeclineOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*DeclineOrderResponse, error)
 
-	// DepartOrderWithResponse Depart
+	// DepartOrderWithBodyWithResponse Depart
 	//
-	// The assigned technician leaves for the appointment; the customer is told.
+	// The assigned technician leaves for the appointment; the customer is told. Leaving more than 3 hours (configurable) before the appointment window needs a reason (422 naming reason without one): it is stored on the event and sent to the customer. The body is optional.
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/orders/{id}/depart (the `DepartOrder` operationId).
-	DepartOrderWithResponse(ctx context.Context, id openapi_types.UUID, params *DepartOrderParams, reqEditors ...RequestEditorFn) (*DepartOrderResponse, error)
+	DepartOrderWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *DepartOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DepartOrderResponse, error)
+
+	// DepartOrderWithResponse Depart
+	//
+	// The assigned technician leaves for the appointment; the customer is told. Leaving more than 3 hours (configurable) before the appointment window needs a reason (422 naming reason without one): it is stored on the event and sent to the customer. The body is optional.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orders/{id}/depart (the `DepartOrder` operationId).
+	DepartOrderWithResponse(ctx context.Context, id openapi_types.UUID, params *DepartOrderParams, body DepartOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*DepartOrderResponse, error)
 
 	// ListOrderEventsWithResponse Order timeline
 	//
@@ -9648,7 +10087,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListOrderSlotsWithResponse Free appointment slots
 	//
-	// Free 2-hour windows (08-10, 10-12, 13-15, 15-17 UTC) of the assigned technician, or of the region's qualified technicians before assignment.
+	// Free windows of the assigned technician, or of the region's qualified technicians before assignment: the region's working hours in its local time (time_zone; default Asia/Shanghai 08:00-20:00) cut into its slots (default 2 hours, back to back), sent as UTC instants, from now to 90 days ahead. A booking must be exactly one of these windows. from is a local date of the region.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9873,7 +10312,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateUserWithBodyWithResponse Update a user
 	//
-	// Managers only. Setting active=false revokes the user's refresh tokens.
+	// Managers only. Setting active=false, or a new password (10 to 128 characters), revokes the user's refresh tokens: every session of theirs must log in again.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9882,7 +10321,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateUserWithResponse Update a user
 	//
-	// Managers only. Setting active=false revokes the user's refresh tokens.
+	// Managers only. Setting active=false, or a new password (10 to 128 characters), revokes the user's refresh tokens: every session of theirs must log in again.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10119,75 +10558,6 @@ func (r GetHealthzResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetHealthzResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetMetricsResponse200Headers the declared response headers of an HTTP 200 response for GetMetrics
-type GetMetricsResponse200Headers struct {
-	XRequestId *string
-}
-
-// GetMetricsResponse413Headers the declared response headers of an HTTP 413 response for GetMetrics
-type GetMetricsResponse413Headers struct {
-	XRequestId *string
-}
-
-// GetMetricsResponse500Headers the declared response headers of an HTTP 500 response for GetMetrics
-type GetMetricsResponse500Headers struct {
-	XRequestId *string
-}
-
-type GetMetricsResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
-	ApplicationproblemJSON413 *Problem
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Problem
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetMetricsResponse200Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetMetricsResponse413Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetMetricsResponse500Headers
-}
-
-// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
-func (r GetMetricsResponse) GetApplicationproblemJSON413() *Problem {
-	return r.ApplicationproblemJSON413
-}
-
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r GetMetricsResponse) GetApplicationproblemJSON500() *Problem {
-	return r.ApplicationproblemJSON500
-}
-
-// GetBody returns the raw response body bytes
-func (r GetMetricsResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r GetMetricsResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r GetMetricsResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetMetricsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -10431,6 +10801,140 @@ func (r GetReadyzResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetReadyzResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAssetClaimsResponse200Headers the declared response headers of an HTTP 200 response for ListAssetClaims
+type ListAssetClaimsResponse200Headers struct {
+	XRequestId *string
+}
+
+// ListAssetClaimsResponse401Headers the declared response headers of an HTTP 401 response for ListAssetClaims
+type ListAssetClaimsResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestId      *string
+}
+
+// ListAssetClaimsResponse403Headers the declared response headers of an HTTP 403 response for ListAssetClaims
+type ListAssetClaimsResponse403Headers struct {
+	XRequestId *string
+}
+
+// ListAssetClaimsResponse413Headers the declared response headers of an HTTP 413 response for ListAssetClaims
+type ListAssetClaimsResponse413Headers struct {
+	XRequestId *string
+}
+
+// ListAssetClaimsResponse422Headers the declared response headers of an HTTP 422 response for ListAssetClaims
+type ListAssetClaimsResponse422Headers struct {
+	XRequestId *string
+}
+
+// ListAssetClaimsResponse500Headers the declared response headers of an HTTP 500 response for ListAssetClaims
+type ListAssetClaimsResponse500Headers struct {
+	XRequestId *string
+}
+
+// ListAssetClaimsResponse503Headers the declared response headers of an HTTP 503 response for ListAssetClaims
+type ListAssetClaimsResponse503Headers struct {
+	RetryAfter *int
+	XRequestId *string
+}
+
+type ListAssetClaimsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AssetClaimList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListAssetClaimsResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListAssetClaimsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListAssetClaimsResponse403Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ListAssetClaimsResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ListAssetClaimsResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListAssetClaimsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAssetClaimsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAssetClaimsResponse) GetJSON200() *AssetClaimList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListAssetClaimsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListAssetClaimsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ListAssetClaimsResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListAssetClaimsResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListAssetClaimsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListAssetClaimsResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAssetClaimsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAssetClaimsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAssetClaimsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAssetClaimsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -10763,6 +11267,11 @@ type GetAssetResponse413Headers struct {
 	XRequestId *string
 }
 
+// GetAssetResponse422Headers the declared response headers of an HTTP 422 response for GetAsset
+type GetAssetResponse422Headers struct {
+	XRequestId *string
+}
+
 // GetAssetResponse500Headers the declared response headers of an HTTP 500 response for GetAsset
 type GetAssetResponse500Headers struct {
 	XRequestId *string
@@ -10785,6 +11294,8 @@ type GetAssetResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -10797,6 +11308,8 @@ type GetAssetResponse struct {
 	Headers404 *GetAssetResponse404Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *GetAssetResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetAssetResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetAssetResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -10821,6 +11334,11 @@ func (r GetAssetResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r GetAssetResponse) GetApplicationproblemJSON413() *Problem {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetAssetResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -11194,6 +11712,154 @@ func (r AddAssetPhotoResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AddAssetPhotoResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// VerifyAssetWarrantyResponse200Headers the declared response headers of an HTTP 200 response for VerifyAssetWarranty
+type VerifyAssetWarrantyResponse200Headers struct {
+	XRequestId *string
+}
+
+// VerifyAssetWarrantyResponse401Headers the declared response headers of an HTTP 401 response for VerifyAssetWarranty
+type VerifyAssetWarrantyResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestId      *string
+}
+
+// VerifyAssetWarrantyResponse403Headers the declared response headers of an HTTP 403 response for VerifyAssetWarranty
+type VerifyAssetWarrantyResponse403Headers struct {
+	XRequestId *string
+}
+
+// VerifyAssetWarrantyResponse404Headers the declared response headers of an HTTP 404 response for VerifyAssetWarranty
+type VerifyAssetWarrantyResponse404Headers struct {
+	XRequestId *string
+}
+
+// VerifyAssetWarrantyResponse413Headers the declared response headers of an HTTP 413 response for VerifyAssetWarranty
+type VerifyAssetWarrantyResponse413Headers struct {
+	XRequestId *string
+}
+
+// VerifyAssetWarrantyResponse422Headers the declared response headers of an HTTP 422 response for VerifyAssetWarranty
+type VerifyAssetWarrantyResponse422Headers struct {
+	XRequestId *string
+}
+
+// VerifyAssetWarrantyResponse500Headers the declared response headers of an HTTP 500 response for VerifyAssetWarranty
+type VerifyAssetWarrantyResponse500Headers struct {
+	XRequestId *string
+}
+
+// VerifyAssetWarrantyResponse503Headers the declared response headers of an HTTP 503 response for VerifyAssetWarranty
+type VerifyAssetWarrantyResponse503Headers struct {
+	RetryAfter *int
+	XRequestId *string
+}
+
+type VerifyAssetWarrantyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Asset
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *VerifyAssetWarrantyResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *VerifyAssetWarrantyResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *VerifyAssetWarrantyResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *VerifyAssetWarrantyResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *VerifyAssetWarrantyResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *VerifyAssetWarrantyResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *VerifyAssetWarrantyResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *VerifyAssetWarrantyResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r VerifyAssetWarrantyResponse) GetJSON200() *Asset {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r VerifyAssetWarrantyResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r VerifyAssetWarrantyResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r VerifyAssetWarrantyResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r VerifyAssetWarrantyResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r VerifyAssetWarrantyResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r VerifyAssetWarrantyResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r VerifyAssetWarrantyResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifyAssetWarrantyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyAssetWarrantyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyAssetWarrantyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifyAssetWarrantyResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11688,6 +12354,13 @@ type RegisterResponse422Headers struct {
 	XRequestId         *string
 }
 
+// RegisterResponse429Headers the declared response headers of an HTTP 429 response for Register
+type RegisterResponse429Headers struct {
+	IdempotentReplayed *string
+	RetryAfter         *int
+	XRequestId         *string
+}
+
 // RegisterResponse500Headers the declared response headers of an HTTP 500 response for Register
 type RegisterResponse500Headers struct {
 	XRequestId *string
@@ -11714,6 +12387,8 @@ type RegisterResponse struct {
 	ApplicationproblemJSON415 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -11730,6 +12405,8 @@ type RegisterResponse struct {
 	Headers415 *RegisterResponse415Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *RegisterResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RegisterResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *RegisterResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -11764,6 +12441,11 @@ func (r RegisterResponse) GetApplicationproblemJSON415() *Problem {
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
 func (r RegisterResponse) GetApplicationproblemJSON422() *Problem {
 	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RegisterResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -11821,6 +12503,11 @@ type GetMeResponse413Headers struct {
 	XRequestId *string
 }
 
+// GetMeResponse422Headers the declared response headers of an HTTP 422 response for GetMe
+type GetMeResponse422Headers struct {
+	XRequestId *string
+}
+
 // GetMeResponse500Headers the declared response headers of an HTTP 500 response for GetMe
 type GetMeResponse500Headers struct {
 	XRequestId *string
@@ -11841,6 +12528,8 @@ type GetMeResponse struct {
 	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -11851,6 +12540,8 @@ type GetMeResponse struct {
 	Headers401 *GetMeResponse401Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *GetMeResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetMeResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetMeResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -11870,6 +12561,11 @@ func (r GetMeResponse) GetApplicationproblemJSON401() *Problem {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r GetMeResponse) GetApplicationproblemJSON413() *Problem {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetMeResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -12235,6 +12931,169 @@ func (r PostMyLocationResponse) ContentType() string {
 	return ""
 }
 
+// ChangeMyPasswordResponse200Headers the declared response headers of an HTTP 200 response for ChangeMyPassword
+type ChangeMyPasswordResponse200Headers struct {
+	XRequestId *string
+}
+
+// ChangeMyPasswordResponse400Headers the declared response headers of an HTTP 400 response for ChangeMyPassword
+type ChangeMyPasswordResponse400Headers struct {
+	XRequestId *string
+}
+
+// ChangeMyPasswordResponse401Headers the declared response headers of an HTTP 401 response for ChangeMyPassword
+type ChangeMyPasswordResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestId      *string
+}
+
+// ChangeMyPasswordResponse413Headers the declared response headers of an HTTP 413 response for ChangeMyPassword
+type ChangeMyPasswordResponse413Headers struct {
+	XRequestId *string
+}
+
+// ChangeMyPasswordResponse415Headers the declared response headers of an HTTP 415 response for ChangeMyPassword
+type ChangeMyPasswordResponse415Headers struct {
+	XRequestId *string
+}
+
+// ChangeMyPasswordResponse422Headers the declared response headers of an HTTP 422 response for ChangeMyPassword
+type ChangeMyPasswordResponse422Headers struct {
+	XRequestId *string
+}
+
+// ChangeMyPasswordResponse429Headers the declared response headers of an HTTP 429 response for ChangeMyPassword
+type ChangeMyPasswordResponse429Headers struct {
+	RetryAfter *int
+	XRequestId *string
+}
+
+// ChangeMyPasswordResponse500Headers the declared response headers of an HTTP 500 response for ChangeMyPassword
+type ChangeMyPasswordResponse500Headers struct {
+	XRequestId *string
+}
+
+// ChangeMyPasswordResponse503Headers the declared response headers of an HTTP 503 response for ChangeMyPassword
+type ChangeMyPasswordResponse503Headers struct {
+	RetryAfter *int
+	XRequestId *string
+}
+
+type ChangeMyPasswordResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TokenResponse
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ChangeMyPasswordResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ChangeMyPasswordResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ChangeMyPasswordResponse401Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ChangeMyPasswordResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ChangeMyPasswordResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ChangeMyPasswordResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ChangeMyPasswordResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ChangeMyPasswordResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ChangeMyPasswordResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ChangeMyPasswordResponse) GetJSON200() *TokenResponse {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ChangeMyPasswordResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ChangeMyPasswordResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ChangeMyPasswordResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ChangeMyPasswordResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ChangeMyPasswordResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ChangeMyPasswordResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ChangeMyPasswordResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ChangeMyPasswordResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ChangeMyPasswordResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ChangeMyPasswordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ChangeMyPasswordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ChangeMyPasswordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListNotificationsResponse200Headers the declared response headers of an HTTP 200 response for ListNotifications
 type ListNotificationsResponse200Headers struct {
 	XRequestId *string
@@ -12376,6 +13235,11 @@ type ReadNotificationResponse413Headers struct {
 	XRequestId *string
 }
 
+// ReadNotificationResponse422Headers the declared response headers of an HTTP 422 response for ReadNotification
+type ReadNotificationResponse422Headers struct {
+	XRequestId *string
+}
+
 // ReadNotificationResponse500Headers the declared response headers of an HTTP 500 response for ReadNotification
 type ReadNotificationResponse500Headers struct {
 	XRequestId *string
@@ -12398,6 +13262,8 @@ type ReadNotificationResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -12410,6 +13276,8 @@ type ReadNotificationResponse struct {
 	Headers404 *ReadNotificationResponse404Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *ReadNotificationResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ReadNotificationResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ReadNotificationResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -12434,6 +13302,11 @@ func (r ReadNotificationResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r ReadNotificationResponse) GetApplicationproblemJSON413() *Problem {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReadNotificationResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -12809,6 +13682,11 @@ type GetOrderResponse413Headers struct {
 	XRequestId *string
 }
 
+// GetOrderResponse422Headers the declared response headers of an HTTP 422 response for GetOrder
+type GetOrderResponse422Headers struct {
+	XRequestId *string
+}
+
 // GetOrderResponse500Headers the declared response headers of an HTTP 500 response for GetOrder
 type GetOrderResponse500Headers struct {
 	XRequestId *string
@@ -12831,6 +13709,8 @@ type GetOrderResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -12845,6 +13725,8 @@ type GetOrderResponse struct {
 	Headers404 *GetOrderResponse404Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *GetOrderResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetOrderResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetOrderResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -12869,6 +13751,11 @@ func (r GetOrderResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r GetOrderResponse) GetApplicationproblemJSON413() *Problem {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetOrderResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -14692,6 +15579,12 @@ type DepartOrderResponse200Headers struct {
 	XRequestId         *string
 }
 
+// DepartOrderResponse400Headers the declared response headers of an HTTP 400 response for DepartOrder
+type DepartOrderResponse400Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
 // DepartOrderResponse401Headers the declared response headers of an HTTP 401 response for DepartOrder
 type DepartOrderResponse401Headers struct {
 	IdempotentReplayed *string
@@ -14723,6 +15616,12 @@ type DepartOrderResponse413Headers struct {
 	XRequestId         *string
 }
 
+// DepartOrderResponse415Headers the declared response headers of an HTTP 415 response for DepartOrder
+type DepartOrderResponse415Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
 // DepartOrderResponse422Headers the declared response headers of an HTTP 422 response for DepartOrder
 type DepartOrderResponse422Headers struct {
 	IdempotentReplayed *string
@@ -14745,6 +15644,8 @@ type DepartOrderResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Order
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
@@ -14755,6 +15656,8 @@ type DepartOrderResponse struct {
 	ApplicationproblemJSON409 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -14763,6 +15666,8 @@ type DepartOrderResponse struct {
 	ApplicationproblemJSON503 *Problem
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *DepartOrderResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *DepartOrderResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DepartOrderResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
@@ -14773,6 +15678,8 @@ type DepartOrderResponse struct {
 	Headers409 *DepartOrderResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *DepartOrderResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DepartOrderResponse415Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *DepartOrderResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -14784,6 +15691,11 @@ type DepartOrderResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r DepartOrderResponse) GetJSON200() *Order {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DepartOrderResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -14809,6 +15721,11 @@ func (r DepartOrderResponse) GetApplicationproblemJSON409() *Problem {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r DepartOrderResponse) GetApplicationproblemJSON413() *Problem {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r DepartOrderResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -16265,6 +17182,11 @@ type GetOrderRatingResponse413Headers struct {
 	XRequestId *string
 }
 
+// GetOrderRatingResponse422Headers the declared response headers of an HTTP 422 response for GetOrderRating
+type GetOrderRatingResponse422Headers struct {
+	XRequestId *string
+}
+
 // GetOrderRatingResponse500Headers the declared response headers of an HTTP 500 response for GetOrderRating
 type GetOrderRatingResponse500Headers struct {
 	XRequestId *string
@@ -16287,6 +17209,8 @@ type GetOrderRatingResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -16299,6 +17223,8 @@ type GetOrderRatingResponse struct {
 	Headers404 *GetOrderRatingResponse404Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *GetOrderRatingResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetOrderRatingResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetOrderRatingResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -16323,6 +17249,11 @@ func (r GetOrderRatingResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r GetOrderRatingResponse) GetApplicationproblemJSON413() *Problem {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetOrderRatingResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -18227,6 +19158,11 @@ type GetProductModelResponse413Headers struct {
 	XRequestId *string
 }
 
+// GetProductModelResponse422Headers the declared response headers of an HTTP 422 response for GetProductModel
+type GetProductModelResponse422Headers struct {
+	XRequestId *string
+}
+
 // GetProductModelResponse500Headers the declared response headers of an HTTP 500 response for GetProductModel
 type GetProductModelResponse500Headers struct {
 	XRequestId *string
@@ -18249,6 +19185,8 @@ type GetProductModelResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -18261,6 +19199,8 @@ type GetProductModelResponse struct {
 	Headers404 *GetProductModelResponse404Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *GetProductModelResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetProductModelResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetProductModelResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -18285,6 +19225,11 @@ func (r GetProductModelResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r GetProductModelResponse) GetApplicationproblemJSON413() *Problem {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetProductModelResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -18671,6 +19616,11 @@ type GetProviderResponse413Headers struct {
 	XRequestId *string
 }
 
+// GetProviderResponse422Headers the declared response headers of an HTTP 422 response for GetProvider
+type GetProviderResponse422Headers struct {
+	XRequestId *string
+}
+
 // GetProviderResponse500Headers the declared response headers of an HTTP 500 response for GetProvider
 type GetProviderResponse500Headers struct {
 	XRequestId *string
@@ -18695,6 +19645,8 @@ type GetProviderResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -18709,6 +19661,8 @@ type GetProviderResponse struct {
 	Headers404 *GetProviderResponse404Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *GetProviderResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetProviderResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetProviderResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -18738,6 +19692,11 @@ func (r GetProviderResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r GetProviderResponse) GetApplicationproblemJSON413() *Problem {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetProviderResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -18804,6 +19763,11 @@ type UploadOptionsResponse413Headers struct {
 	XRequestId *string
 }
 
+// UploadOptionsResponse422Headers the declared response headers of an HTTP 422 response for UploadOptions
+type UploadOptionsResponse422Headers struct {
+	XRequestId *string
+}
+
 // UploadOptionsResponse500Headers the declared response headers of an HTTP 500 response for UploadOptions
 type UploadOptionsResponse500Headers struct {
 	XRequestId *string
@@ -18824,6 +19788,8 @@ type UploadOptionsResponse struct {
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -18836,6 +19802,8 @@ type UploadOptionsResponse struct {
 	Headers403 *UploadOptionsResponse403Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *UploadOptionsResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *UploadOptionsResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *UploadOptionsResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -18855,6 +19823,11 @@ func (r UploadOptionsResponse) GetApplicationproblemJSON403() *Problem {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r UploadOptionsResponse) GetApplicationproblemJSON413() *Problem {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UploadOptionsResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -19129,6 +20102,11 @@ type DeleteUploadResponse413Headers struct {
 	XRequestId *string
 }
 
+// DeleteUploadResponse422Headers the declared response headers of an HTTP 422 response for DeleteUpload
+type DeleteUploadResponse422Headers struct {
+	XRequestId *string
+}
+
 // DeleteUploadResponse500Headers the declared response headers of an HTTP 500 response for DeleteUpload
 type DeleteUploadResponse500Headers struct {
 	XRequestId *string
@@ -19153,6 +20131,8 @@ type DeleteUploadResponse struct {
 	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -19169,6 +20149,8 @@ type DeleteUploadResponse struct {
 	Headers412 *DeleteUploadResponse412Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *DeleteUploadResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *DeleteUploadResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *DeleteUploadResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -19198,6 +20180,11 @@ func (r DeleteUploadResponse) GetApplicationproblemJSON412() *Problem {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r DeleteUploadResponse) GetApplicationproblemJSON413() *Problem {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DeleteUploadResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -19269,6 +20256,11 @@ type GetUploadOffsetResponse413Headers struct {
 	XRequestId *string
 }
 
+// GetUploadOffsetResponse422Headers the declared response headers of an HTTP 422 response for GetUploadOffset
+type GetUploadOffsetResponse422Headers struct {
+	XRequestId *string
+}
+
 // GetUploadOffsetResponse500Headers the declared response headers of an HTTP 500 response for GetUploadOffset
 type GetUploadOffsetResponse500Headers struct {
 	XRequestId *string
@@ -19291,6 +20283,8 @@ type GetUploadOffsetResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -19305,6 +20299,8 @@ type GetUploadOffsetResponse struct {
 	Headers404 *GetUploadOffsetResponse404Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *GetUploadOffsetResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetUploadOffsetResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetUploadOffsetResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -19329,6 +20325,11 @@ func (r GetUploadOffsetResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r GetUploadOffsetResponse) GetApplicationproblemJSON413() *Problem {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetUploadOffsetResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -19915,6 +20916,11 @@ type GetUserResponse413Headers struct {
 	XRequestId *string
 }
 
+// GetUserResponse422Headers the declared response headers of an HTTP 422 response for GetUser
+type GetUserResponse422Headers struct {
+	XRequestId *string
+}
+
 // GetUserResponse500Headers the declared response headers of an HTTP 500 response for GetUser
 type GetUserResponse500Headers struct {
 	XRequestId *string
@@ -19939,6 +20945,8 @@ type GetUserResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -19953,6 +20961,8 @@ type GetUserResponse struct {
 	Headers404 *GetUserResponse404Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *GetUserResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetUserResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetUserResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -19982,6 +20992,11 @@ func (r GetUserResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r GetUserResponse) GetApplicationproblemJSON413() *Problem {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetUserResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -20258,21 +21273,6 @@ func (c *ClientWithResponses) GetHealthzWithResponse(ctx context.Context, reqEdi
 	return ParseGetHealthzResponse(rsp)
 }
 
-// GetMetricsWithResponse Prometheus metrics
-//
-// Per-route request counts and latency histograms (fieldops_http_requests_total, fieldops_http_request_duration_seconds, …, labelled by route template) plus Go runtime metrics, in the Prometheus text format.
-//
-// Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /metrics (the `GetMetrics` operationId).
-func (c *ClientWithResponses) GetMetricsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMetricsResponse, error) {
-	rsp, err := c.GetMetrics(ctx, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseGetMetricsResponse(rsp)
-}
-
 // GetOpenAPIJSONWithResponse OpenAPI 3 description (JSON)
 //
 // The API contract as OpenAPI 3, generated from the code's annotations.
@@ -20318,6 +21318,21 @@ func (c *ClientWithResponses) GetReadyzWithResponse(ctx context.Context, reqEdit
 	return ParseGetReadyzResponse(rsp)
 }
 
+// ListAssetClaimsWithResponse List ownership claims
+//
+// A claim is recorded when a customer registers a serial number another customer registered first (POST /v1/assets): both keep their asset, neither is told, staff review here, oldest first. Managers and in-house dispatchers (partner dispatchers: 403).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/asset-claims (the `ListAssetClaims` operationId).
+func (c *ClientWithResponses) ListAssetClaimsWithResponse(ctx context.Context, params *ListAssetClaimsParams, reqEditors ...RequestEditorFn) (*ListAssetClaimsResponse, error) {
+	rsp, err := c.ListAssetClaims(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAssetClaimsResponse(rsp)
+}
+
 // ListAssetsWithResponse List assets
 //
 // Customers see their own; managers and in-house dispatchers see all (optionally of one customer_id).
@@ -20335,7 +21350,7 @@ func (c *ClientWithResponses) ListAssetsWithResponse(ctx context.Context, params
 
 // CreateAssetWithBodyWithResponse Register a product
 //
-// Customers register their own products; managers and in-house dispatchers register one for a customer with customer_id (partner dispatchers: 403). The serial number is unique per product model. The response carries the derived warranty.
+// Customers register their own products; managers and in-house dispatchers register one for a customer with customer_id (partner dispatchers: 403). The serial number is normalised (NFKC, white space and invisible characters removed, upper case; then printable ASCII only, at most 100 characters) and unique per product model among undisputed assets. A serial another customer registered first is not refused: the caller gets their own asset (201, same shape) and staff get an ownership claim to review (GET /v1/asset-claims), so the answer never tells whether someone else holds a serial. Registering a serial the same customer already holds is 409. The response carries the derived warranty, on the customer's word until staff verify it (warranty_verified false).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -20350,7 +21365,7 @@ func (c *ClientWithResponses) CreateAssetWithBodyWithResponse(ctx context.Contex
 
 // CreateAssetWithResponse Register a product
 //
-// Customers register their own products; managers and in-house dispatchers register one for a customer with customer_id (partner dispatchers: 403). The serial number is unique per product model. The response carries the derived warranty.
+// Customers register their own products; managers and in-house dispatchers register one for a customer with customer_id (partner dispatchers: 403). The serial number is normalised (NFKC, white space and invisible characters removed, upper case; then printable ASCII only, at most 100 characters) and unique per product model among undisputed assets. A serial another customer registered first is not refused: the caller gets their own asset (201, same shape) and staff get an ownership claim to review (GET /v1/asset-claims), so the answer never tells whether someone else holds a serial. Registering a serial the same customer already holds is 409. The response carries the derived warranty, on the customer's word until staff verify it (warranty_verified false).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -20408,9 +21423,24 @@ func (c *ClientWithResponses) AddAssetPhotoWithBodyWithResponse(ctx context.Cont
 	return ParseAddAssetPhotoResponse(rsp)
 }
 
+// VerifyAssetWarrantyWithResponse Verify an asset's warranty
+//
+// Managers and in-house dispatchers, after checking a receipt, an invoice or the asset's proof_of_purchase photo: warranty_verified becomes true (and stays; verifying again is a no-op). A proof-of-purchase photo alone never verifies it. Partner dispatchers get 404, as for GET /v1/assets/{id}.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/assets/{id}/verify-warranty (the `VerifyAssetWarranty` operationId).
+func (c *ClientWithResponses) VerifyAssetWarrantyWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*VerifyAssetWarrantyResponse, error) {
+	rsp, err := c.VerifyAssetWarranty(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyAssetWarrantyResponse(rsp)
+}
+
 // LoginWithBodyWithResponse Log in
 //
-// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. After 10 wrong passwords for one account (or 50 from one address) within 15 minutes, further attempts get 429 with Retry-After.
+// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on (docs/SECURITY.md).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -20425,7 +21455,7 @@ func (c *ClientWithResponses) LoginWithBodyWithResponse(ctx context.Context, con
 
 // LoginWithResponse Log in
 //
-// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. After 10 wrong passwords for one account (or 50 from one address) within 15 minutes, further attempts get 429 with Retry-After.
+// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on (docs/SECURITY.md).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -20500,7 +21530,7 @@ func (c *ClientWithResponses) RefreshWithResponse(ctx context.Context, body Refr
 
 // RegisterWithBodyWithResponse Register a customer account
 //
-// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in. Returns tokens like login.
+// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (20 an hour by default: 429 with Retry-After). With an Idempotency-Key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -20515,7 +21545,7 @@ func (c *ClientWithResponses) RegisterWithBodyWithResponse(ctx context.Context, 
 
 // RegisterWithResponse Register a customer account
 //
-// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in. Returns tokens like login.
+// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (20 an hour by default: 429 with Retry-After). With an Idempotency-Key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -20601,6 +21631,36 @@ func (c *ClientWithResponses) PostMyLocationWithResponse(ctx context.Context, bo
 		return nil, err
 	}
 	return ParsePostMyLocationResponse(rsp)
+}
+
+// ChangeMyPasswordWithBodyWithResponse Change my password
+//
+// Any signed-in user. Checks current_password, sets new_password (10 to 128 characters, not only spaces), revokes every refresh token of the account, so all other sessions must log in again, and returns a fresh token pair for this one. Wrong current passwords are counted: after 10 within 15 minutes, 429 with Retry-After.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/me/password (the `ChangeMyPassword` operationId).
+func (c *ClientWithResponses) ChangeMyPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeMyPasswordResponse, error) {
+	rsp, err := c.ChangeMyPasswordWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangeMyPasswordResponse(rsp)
+}
+
+// ChangeMyPasswordWithResponse Change my password
+//
+// Any signed-in user. Checks current_password, sets new_password (10 to 128 characters, not only spaces), revokes every refresh token of the account, so all other sessions must log in again, and returns a fresh token pair for this one. Wrong current passwords are counted: after 10 within 15 minutes, 429 with Retry-After.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/me/password (the `ChangeMyPassword` operationId).
+func (c *ClientWithResponses) ChangeMyPasswordWithResponse(ctx context.Context, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeMyPasswordResponse, error) {
+	rsp, err := c.ChangeMyPassword(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangeMyPasswordResponse(rsp)
 }
 
 // ListNotificationsWithResponse My notifications
@@ -20948,15 +22008,30 @@ func (c *ClientWithResponses) DeclineOrderWithResponse(ctx context.Context, id o
 	return ParseDeclineOrderResponse(rsp)
 }
 
-// DepartOrderWithResponse Depart
+// DepartOrderWithBodyWithResponse Depart
 //
-// The assigned technician leaves for the appointment; the customer is told.
+// The assigned technician leaves for the appointment; the customer is told. Leaving more than 3 hours (configurable) before the appointment window needs a reason (422 naming reason without one): it is stored on the event and sent to the customer. The body is optional.
 //
-// Returns a wrapper object for the known response body format(s).
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/orders/{id}/depart (the `DepartOrder` operationId).
-func (c *ClientWithResponses) DepartOrderWithResponse(ctx context.Context, id openapi_types.UUID, params *DepartOrderParams, reqEditors ...RequestEditorFn) (*DepartOrderResponse, error) {
-	rsp, err := c.DepartOrder(ctx, id, params, reqEditors...)
+func (c *ClientWithResponses) DepartOrderWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *DepartOrderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DepartOrderResponse, error) {
+	rsp, err := c.DepartOrderWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDepartOrderResponse(rsp)
+}
+
+// DepartOrderWithResponse Depart
+//
+// The assigned technician leaves for the appointment; the customer is told. Leaving more than 3 hours (configurable) before the appointment window needs a reason (422 naming reason without one): it is stored on the event and sent to the customer. The body is optional.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orders/{id}/depart (the `DepartOrder` operationId).
+func (c *ClientWithResponses) DepartOrderWithResponse(ctx context.Context, id openapi_types.UUID, params *DepartOrderParams, body DepartOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*DepartOrderResponse, error) {
+	rsp, err := c.DepartOrder(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21220,7 +22295,7 @@ func (c *ClientWithResponses) GetOrderReportWithResponse(ctx context.Context, id
 
 // ListOrderSlotsWithResponse Free appointment slots
 //
-// Free 2-hour windows (08-10, 10-12, 13-15, 15-17 UTC) of the assigned technician, or of the region's qualified technicians before assignment.
+// Free windows of the assigned technician, or of the region's qualified technicians before assignment: the region's working hours in its local time (time_zone; default Asia/Shanghai 08:00-20:00) cut into its slots (default 2 hours, back to back), sent as UTC instants, from now to 90 days ahead. A booking must be exactly one of these windows. from is a local date of the region.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -21595,7 +22670,7 @@ func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, id openap
 
 // UpdateUserWithBodyWithResponse Update a user
 //
-// Managers only. Setting active=false revokes the user's refresh tokens.
+// Managers only. Setting active=false, or a new password (10 to 128 characters), revokes the user's refresh tokens: every session of theirs must log in again.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21610,7 +22685,7 @@ func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context
 
 // UpdateUserWithResponse Update a user
 //
-// Managers only. Setting active=false revokes the user's refresh tokens.
+// Managers only. Setting active=false, or a new password (10 to 128 characters), revokes the user's refresh tokens: every session of theirs must log in again.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21855,72 +22930,6 @@ func ParseGetHealthzResponse(rsp *http.Response) (*GetHealthzResponse, error) {
 	return response, nil
 }
 
-// ParseGetMetricsResponse parses an HTTP response from a GetMetricsWithResponse call
-func ParseGetMetricsResponse(rsp *http.Response) (*GetMetricsResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &GetMetricsResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON413 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON500 = &dest
-
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetMetricsResponse200Headers
-		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XRequestId = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetMetricsResponse413Headers
-		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XRequestId = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetMetricsResponse500Headers
-		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XRequestId = &value
-		}
-		response.Headers500 = &headers
-	}
-
-	return response, nil
-}
-
 // ParseGetOpenAPIJSONResponse parses an HTTP response from a GetOpenAPIJSONWithResponse call
 func ParseGetOpenAPIJSONResponse(rsp *http.Response) (*GetOpenAPIJSONResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -22144,6 +23153,161 @@ func ParseGetReadyzResponse(rsp *http.Response) (*GetReadyzResponse, error) {
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetReadyzResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAssetClaimsResponse parses an HTTP response from a ListAssetClaimsWithResponse call
+func ParseListAssetClaimsResponse(rsp *http.Response) (*ListAssetClaimsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAssetClaimsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AssetClaimList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListAssetClaimsResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListAssetClaimsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListAssetClaimsResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 413:
+		var headers ListAssetClaimsResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers ListAssetClaimsResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListAssetClaimsResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAssetClaimsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -22613,6 +23777,13 @@ func ParseGetAssetResponse(rsp *http.Response) (*GetAssetResponse, error) {
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22677,6 +23848,16 @@ func ParseGetAssetResponse(rsp *http.Response) (*GetAssetResponse, error) {
 			headers.XRequestId = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetAssetResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
 		var headers GetAssetResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -23084,6 +24265,178 @@ func ParseAddAssetPhotoResponse(rsp *http.Response) (*AddAssetPhotoResponse, err
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers AddAssetPhotoResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseVerifyAssetWarrantyResponse parses an HTTP response from a VerifyAssetWarrantyWithResponse call
+func ParseVerifyAssetWarrantyResponse(rsp *http.Response) (*VerifyAssetWarrantyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyAssetWarrantyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Asset
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers VerifyAssetWarrantyResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers VerifyAssetWarrantyResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers VerifyAssetWarrantyResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers VerifyAssetWarrantyResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers VerifyAssetWarrantyResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers VerifyAssetWarrantyResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers VerifyAssetWarrantyResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers VerifyAssetWarrantyResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -23696,6 +25049,13 @@ func ParseRegisterResponse(rsp *http.Response) (*RegisterResponse, error) {
 		}
 		response.ApplicationproblemJSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23815,6 +25175,30 @@ func ParseRegisterResponse(rsp *http.Response) (*RegisterResponse, error) {
 			headers.XRequestId = &value
 		}
 		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers RegisterResponse429Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers RegisterResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -23882,6 +25266,13 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23936,6 +25327,16 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 			headers.XRequestId = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetMeResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
 		var headers GetMeResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -24346,6 +25747,202 @@ func ParsePostMyLocationResponse(rsp *http.Response) (*PostMyLocationResponse, e
 	return response, nil
 }
 
+// ParseChangeMyPasswordResponse parses an HTTP response from a ChangeMyPasswordWithResponse call
+func ParseChangeMyPasswordResponse(rsp *http.Response) (*ChangeMyPasswordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ChangeMyPasswordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TokenResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ChangeMyPasswordResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ChangeMyPasswordResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ChangeMyPasswordResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 413:
+		var headers ChangeMyPasswordResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers ChangeMyPasswordResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers ChangeMyPasswordResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers ChangeMyPasswordResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ChangeMyPasswordResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ChangeMyPasswordResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListNotificationsResponse parses an HTTP response from a ListNotificationsWithResponse call
 func ParseListNotificationsResponse(rsp *http.Response) (*ListNotificationsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -24526,6 +26123,13 @@ func ParseReadNotificationResponse(rsp *http.Response) (*ReadNotificationRespons
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24590,6 +26194,16 @@ func ParseReadNotificationResponse(rsp *http.Response) (*ReadNotificationRespons
 			headers.XRequestId = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers ReadNotificationResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
 		var headers ReadNotificationResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -25081,6 +26695,13 @@ func ParseGetOrderResponse(rsp *http.Response) (*GetOrderResponse, error) {
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25169,6 +26790,16 @@ func ParseGetOrderResponse(rsp *http.Response) (*GetOrderResponse, error) {
 			headers.XRequestId = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetOrderResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
 		var headers GetOrderResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -27765,6 +29396,13 @@ func ParseDepartOrderResponse(rsp *http.Response) (*DepartOrderResponse, error) 
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -27799,6 +29437,13 @@ func ParseDepartOrderResponse(rsp *http.Response) (*DepartOrderResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
@@ -27848,6 +29493,23 @@ func ParseDepartOrderResponse(rsp *http.Response) (*DepartOrderResponse, error) 
 			headers.XRequestId = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers DepartOrderResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers DepartOrderResponse401Headers
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
@@ -27940,6 +29602,23 @@ func ParseDepartOrderResponse(rsp *http.Response) (*DepartOrderResponse, error) 
 			headers.XRequestId = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers DepartOrderResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers DepartOrderResponse422Headers
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
@@ -29870,6 +31549,13 @@ func ParseGetOrderRatingResponse(rsp *http.Response) (*GetOrderRatingResponse, e
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29934,6 +31620,16 @@ func ParseGetOrderRatingResponse(rsp *http.Response) (*GetOrderRatingResponse, e
 			headers.XRequestId = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetOrderRatingResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
 		var headers GetOrderRatingResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -32522,6 +34218,13 @@ func ParseGetProductModelResponse(rsp *http.Response) (*GetProductModelResponse,
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -32586,6 +34289,16 @@ func ParseGetProductModelResponse(rsp *http.Response) (*GetProductModelResponse,
 			headers.XRequestId = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetProductModelResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
 		var headers GetProductModelResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -33091,6 +34804,13 @@ func ParseGetProviderResponse(rsp *http.Response) (*GetProviderResponse, error) 
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -33165,6 +34885,16 @@ func ParseGetProviderResponse(rsp *http.Response) (*GetProviderResponse, error) 
 			headers.XRequestId = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetProviderResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
 		var headers GetProviderResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -33234,6 +34964,13 @@ func ParseUploadOptionsResponse(rsp *http.Response) (*UploadOptionsResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
@@ -33327,6 +35064,16 @@ func ParseUploadOptionsResponse(rsp *http.Response) (*UploadOptionsResponse, err
 			headers.XRequestId = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers UploadOptionsResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
 		var headers UploadOptionsResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -33675,6 +35422,13 @@ func ParseDeleteUploadResponse(rsp *http.Response) (*DeleteUploadResponse, error
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -33766,6 +35520,16 @@ func ParseDeleteUploadResponse(rsp *http.Response) (*DeleteUploadResponse, error
 			headers.XRequestId = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers DeleteUploadResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
 		var headers DeleteUploadResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -33842,6 +35606,13 @@ func ParseGetUploadOffsetResponse(rsp *http.Response) (*GetUploadOffsetResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
@@ -33945,6 +35716,16 @@ func ParseGetUploadOffsetResponse(rsp *http.Response) (*GetUploadOffsetResponse,
 			headers.XRequestId = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetUploadOffsetResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
 		var headers GetUploadOffsetResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -34707,6 +36488,13 @@ func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -34781,6 +36569,16 @@ func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
 			headers.XRequestId = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetUserResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
 		var headers GetUserResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {

@@ -85,7 +85,7 @@ func (s *Service) CreateModel(ctx context.Context, in ModelInput) (ProductModel,
 	}
 	m.CreatedAt = s.clock.Now()
 	m.UpdatedAt = m.CreatedAt
-	if err := s.st.createModel(ctx, &m); err != nil {
+	if err := database.Write(ctx, s.st.db, func(db *gorm.DB) error { return store{db: db}.createModel(ctx, &m) }); err != nil {
 		return ProductModel{}, err
 	}
 	return m, nil

@@ -5,7 +5,9 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
+	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/errs"
 	"github.com/fieldops/fieldops/internal/platform/ids"
 	"github.com/fieldops/fieldops/internal/platform/page"
@@ -43,7 +45,7 @@ func (s *Service) CreateProvider(ctx context.Context, in ProviderInput) (Provide
 	}
 	p.CreatedAt = s.clock.Now()
 	p.UpdatedAt = p.CreatedAt
-	if err := s.st.createProvider(ctx, &p); err != nil {
+	if err := database.Write(ctx, s.db, func(db *gorm.DB) error { return s.st.tx(db).createProvider(ctx, &p) }); err != nil {
 		return Provider{}, err
 	}
 	return p, nil

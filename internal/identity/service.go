@@ -227,7 +227,7 @@ func (s *Service) CreateStaff(ctx context.Context, in StaffInput) (User, error) 
 	u.PasswordHash = hash
 	u.CreatedAt = s.clock.Now()
 	u.UpdatedAt = u.CreatedAt
-	if err := s.st.createUser(ctx, &u); err != nil {
+	if err := database.Write(ctx, s.db, func(db *gorm.DB) error { return s.st.tx(db).createUser(ctx, &u) }); err != nil {
 		return User{}, err
 	}
 	return u, nil

@@ -134,13 +134,6 @@ func (s Storage) DecodeMemoryBytes() int64 {
 	return n
 }
 
-// CheckIn configures the technician's arrival (check-in) on site.
-type CheckIn struct {
-	// MaxDistanceM: an arrival farther than this many metres from the site's
-	// coordinates is recorded with far_from_site for staff (never refused).
-	MaxDistanceM int `yaml:"max_distance_m" env:"FIELDOPS_CHECKIN_MAX_DISTANCE_M"`
-}
-
 // Appointments limits how customers move appointments and when technicians
 // must say why they leave early (SPEC §8).
 type Appointments struct {
@@ -151,6 +144,13 @@ type Appointments struct {
 	CustomerMoveCutoff time.Duration `yaml:"customer_move_cutoff" env:"FIELDOPS_APPOINTMENT_CUSTOMER_MOVE_CUTOFF"`
 	// EarlyDeparture: departing more than this before the window needs a reason.
 	EarlyDeparture time.Duration `yaml:"early_departure" env:"FIELDOPS_APPOINTMENT_EARLY_DEPARTURE"`
+}
+
+// CheckIn configures the technician's arrival (check-in) on site.
+type CheckIn struct {
+	// MaxDistanceM: an arrival farther than this many metres from the site's
+	// coordinates is recorded with far_from_site for staff (never refused).
+	MaxDistanceM int `yaml:"max_distance_m" env:"FIELDOPS_CHECKIN_MAX_DISTANCE_M"`
 }
 
 // Log configures structured logging.
@@ -233,14 +233,14 @@ func (c *Config) finish() error {
 	if c.Auth.LoginMaxFailures < 1 || c.Auth.LoginIPMaxFailures < 1 {
 		problems = append(problems, "auth.login_max_failures and auth.login_ip_max_failures must be at least 1")
 	}
-	if n, err := bytes.Parse(c.Storage.PhotoMaxSize); err != nil || n < 1 {
-		problems = append(problems, fmt.Sprintf("FIELDOPS_PHOTO_MAX_SIZE %q is not a size like 15MiB", c.Storage.PhotoMaxSize))
-	}
 	if c.Auth.LoginAccountMaxFailures < 1 || c.Auth.SignupIPMax < 1 || c.Auth.HashConcurrency < 1 {
 		problems = append(problems, "auth.login_account_max_failures, auth.signup_ip_max and auth.hash_concurrency must be at least 1")
 	}
 	if c.Auth.LoginBackoffMax < time.Minute || c.Auth.SignupWindow <= 0 || c.Auth.HashWait < 0 {
 		problems = append(problems, "auth.login_backoff_max must be at least 1m, auth.signup_window positive and auth.hash_wait not negative")
+	}
+	if n, err := bytes.Parse(c.Storage.PhotoMaxSize); err != nil || n < 1 {
+		problems = append(problems, fmt.Sprintf("FIELDOPS_PHOTO_MAX_SIZE %q is not a size like 15MiB", c.Storage.PhotoMaxSize))
 	}
 	if n, err := bytes.Parse(c.Storage.DecodeMemory); err != nil || n < MinDecodeMemory {
 		problems = append(problems, fmt.Sprintf("FIELDOPS_PHOTO_DECODE_MEMORY %q is not a size of at least 1MiB like 48MiB", c.Storage.DecodeMemory))

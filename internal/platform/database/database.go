@@ -114,6 +114,16 @@ func WithTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error 
 	})
 }
 
+// Write runs a change that needs no transaction of its own (one statement)
+// in one anyway when ctx carries a commit hook, so that the hook's write
+// commits with it; otherwise it runs fn on db directly.
+func Write(ctx context.Context, db *gorm.DB, fn func(db *gorm.DB) error) error {
+	if _, ok := ctx.Value(commitHookKey{}).(func(*gorm.DB) error); ok {
+		return WithTx(ctx, db, fn)
+	}
+	return fn(db)
+}
+
 type commitHookKey struct{}
 
 // WithCommitHook returns ctx whose transactions (WithTx) also run hook, last,
