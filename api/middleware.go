@@ -6,7 +6,9 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -49,6 +51,24 @@ func validRequestID(values []string) bool {
 	return true
 }
 
+// maxLoggedURI bounds the path and query a request line logs: the caller
+// chooses them, and a megabyte of query must not become a megabyte of log.
+const maxLoggedURI = 1024
+
+// loggedURI is the request's path and query, cut to maxLoggedURI bytes
+// (at a UTF-8 boundary) with a marker when cut.
+func loggedURI(u *url.URL) string {
+	s := u.RequestURI()
+	if len(s) <= maxLoggedURI {
+		return s
+	}
+	cut := maxLoggedURI
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…(" + strconv.Itoa(len(s)) + " bytes)"
+}
+
 // requestLogger writes one JSON line per request with its request id.
 func requestLogger(log *slog.Logger) echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
@@ -57,7 +77,7 @@ func requestLogger(log *slog.Logger) echo.MiddlewareFunc {
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			attrs := []slog.Attr{
 				slog.String("request_id", v.RequestID), slog.String("method", v.Method),
-				slog.String("uri", v.URI), slog.String("route", v.RoutePath), slog.Int("status", v.Status),
+				slog.String("uri", loggedURI(c.Request().URL)), slog.String("route", v.RoutePath), slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency), slog.String("remote_ip", v.RemoteIP),
 			}
 			if p, ok := auth.FromContext(c.Request().Context()); ok {

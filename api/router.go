@@ -254,5 +254,8 @@ func Server(e *echo.Echo, cfg config.HTTP) *http.Server {
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
+		// request line and headers: a bearer token and the usual headers
+		// take a few KiB; net/http's default would accept 1 MiB
+		MaxHeaderBytes: 64 << 10,
 	}
 }

@@ -447,3 +447,57 @@ func TestAQueryCutByADatabaseShutdownIs503(t *testing.T) {
 	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+order+"/triage", disp, map[string]any{"priority": "P2", "notes": "again"}),
 		http.StatusOK, "triage after the outage")
 }
+
+// A caller-chosen URL is logged cut to 1 KiB: a megabyte of query is not a
+// megabyte of log.
+func TestRequestLogBoundsTheURL(t *testing.T) {
+	env := apitest.New(t)
+	var logs syncWriter
+	srv := routerLoggingTo(t, env, &logs)
+	for _, path := range []string{"/healthz?q=", "/v1/orders?region=", "/no/such/route?q="} {
+		req, err := http.NewRequest(http.MethodGet, srv.URL+path+strings.Repeat("A", 200<<10), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		platSend(t, srv.Client(), req, nil)
+	}
+	if n := len(logs.String()); n > 3*4096 {
+		t.Fatalf("three requests with 200 KiB URLs wrote %d bytes of log", n)
+	}
+	if !strings.Contains(logs.String(), "bytes)") {
+		t.Fatalf("the log does not say the URL was cut: %.300s", logs.String())
+	}
+}
+
+// A photo's own fields are bounded: no time from the far future or past, no
+// NaN position, no all-zero id; an order's client id is never the zero UUID.
+func TestPhotoAndOrderFieldsAreBounded(t *testing.T) {
+	env := apitest.New(t)
+	c := inProgressOrder(t, env, "repair")
+	img := jpegOf(t, noise(20, 20, 61))
+	for _, tc := range []struct {
+		field  string
+		fields []string
+	}{
+		{"taken_at", []string{"taken_at", "9999-12-31T23:59:59-23:59"}},
+		{"taken_at", []string{"taken_at", "1970-01-01T00:00:00Z"}},
+		{"lat", []string{"lat", "NaN", "lng", "NaN"}},
+		{"lng", []string{"lat", "10", "lng", "+Inf"}},
+		{"id", []string{"id", "00000000-0000-0000-0000-000000000000"}},
+	} {
+		r := c.photo(t, c.tom, "before", "b.jpg", "image/jpeg", img, tc.fields...)
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Raw), `"field":"`+tc.field+`"`) {
+			t.Fatalf("%v: %d %s", tc.fields, r.Status, r.Raw)
+		}
+	}
+	if n := env.Count("photos"); n != 0 {
+		t.Fatalf("%d photos stored", n)
+	}
+	mustStatus(t, env.Do(http.MethodGet, "/v1/orders/"+c.id+"/photos", c.tom, nil), http.StatusOK, "the list still reads")
+	alice := env.Token("alice@example.com")
+	r := env.Do(http.MethodPost, "/v1/orders", alice, map[string]any{"id": "00000000-0000-0000-0000-000000000000",
+		"type": "repair", "description": "x", "address": map[string]any{"line1": "1 Road", "city": "Northport", "region": "north"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Raw), `"field":"id"`) {
+		t.Fatalf("an order with the zero id: %d %s", r.Status, r.Raw)
+	}
+}

@@ -96,20 +96,30 @@ func photoRules(p auth.Principal, o Order, kind string) error {
 	return nil
 }
 
+// earliestPhoto bounds a photo's taken_at from below (no phone took one
+// earlier); it may be at most a day ahead of the server's clock.
+var earliestPhoto = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // checkPhotoInput names each bad field of in; kinds are the kinds accepted.
-func checkPhotoInput(in PhotoInput, kinds []string) error {
+func checkPhotoInput(in PhotoInput, kinds []string, now time.Time) error {
 	var fe []errs.FieldError
+	if in.ID != nil && *in.ID == uuid.Nil {
+		fe = append(fe, errs.FieldError{Field: "id", Message: "must not be the all-zero UUID"})
+	}
 	if !slices.Contains(kinds, in.Kind) {
 		fe = append(fe, errs.FieldError{Field: "kind", Message: "must be one of " + strings.Join(kinds, ", ")})
 	}
 	if (in.Lat == nil) != (in.Lng == nil) {
 		fe = append(fe, errs.FieldError{Field: "lat", Message: "lat and lng go together"})
 	}
-	if in.Lat != nil && (*in.Lat < -90 || *in.Lat > 90) {
-		fe = append(fe, errs.FieldError{Field: "lat", Message: "must be between -90 and 90"})
+	if in.Lat != nil && !(*in.Lat >= -90 && *in.Lat <= 90) { // NaN fails every comparison
+		fe = append(fe, errs.FieldError{Field: "lat", Message: "must be a number between -90 and 90"})
 	}
-	if in.Lng != nil && (*in.Lng < -180 || *in.Lng > 180) {
-		fe = append(fe, errs.FieldError{Field: "lng", Message: "must be between -180 and 180"})
+	if in.Lng != nil && !(*in.Lng >= -180 && *in.Lng <= 180) {
+		fe = append(fe, errs.FieldError{Field: "lng", Message: "must be a number between -180 and 180"})
+	}
+	if in.TakenAt != nil && (in.TakenAt.Before(earliestPhoto) || in.TakenAt.After(now.Add(24*time.Hour))) {
+		fe = append(fe, errs.FieldError{Field: "taken_at", Message: "must be between 2000-01-01 and now"})
 	}
 	return errs.Fields(fe)
 }
@@ -206,7 +216,7 @@ func OrderPhotoPrefix(orderID uuid.UUID) string { return "orders/" + orderID.Str
 // UploadPhoto checks, stages and records a photo in one call (the caller
 // knows the fields before the bytes, as in a resumable upload).
 func (s *Service) UploadPhoto(ctx context.Context, p auth.Principal, orderID uuid.UUID, in PhotoInput, f FileInput) (Photo, bool, error) {
-	if err := checkPhotoInput(in, UploadKinds); err != nil {
+	if err := checkPhotoInput(in, UploadKinds, s.clock.Now()); err != nil {
 		return Photo{}, false, err
 	}
 	if err := s.PhotoTarget(ctx, p, orderID); err != nil {
@@ -232,7 +242,7 @@ func (s *Service) AddOrderPhoto(ctx context.Context, p auth.Principal, orderID u
 }
 
 func (s *Service) addOrderPhoto(ctx context.Context, p auth.Principal, orderID uuid.UUID, in PhotoInput, st Staged) (Photo, bool, error) {
-	if err := checkPhotoInput(in, UploadKinds); err != nil {
+	if err := checkPhotoInput(in, UploadKinds, s.clock.Now()); err != nil {
 		return Photo{}, false, err
 	}
 	sc, err := s.scopeOf(ctx, p)
@@ -502,7 +512,7 @@ func (s *Service) addAssetPhoto(ctx context.Context, p auth.Principal, assetID u
 	if in.Kind == "" {
 		in.Kind = KindProofOfPurchase
 	}
-	if err := checkPhotoInput(in, []string{KindProofOfPurchase}); err != nil {
+	if err := checkPhotoInput(in, []string{KindProofOfPurchase}, s.clock.Now()); err != nil {
 		return Photo{}, false, err
 	}
 	if err := s.AssetPhotoTarget(ctx, p, assetID); err != nil {

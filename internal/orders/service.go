@@ -92,10 +92,13 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		Address: in.Address, Region: strings.TrimSpace(in.Address.Region), PreferredWindows: in.PreferredWindows,
 		Currency: Currency, QuoteStatus: "none", QuoteItems: QuoteItems{}, SLABreached: []string{}, VisitCount: 1,
 		ExternalRef: strings.TrimSpace(in.ExternalRef), CreatedBy: &p.UserID, Version: 1}
+	var fe []errs.FieldError
 	if in.ID != nil {
 		o.ID = *in.ID
+		if o.ID == uuid.Nil { // pathID never reaches it: the order would be lost to its owner
+			fe = append(fe, errs.FieldError{Field: "id", Message: "must not be the all-zero UUID"})
+		}
 	}
-	var fe []errs.FieldError
 	isStaff := p.Role == auth.RoleDispatcher || p.Role == auth.RoleManager
 	switch {
 	case p.Role == auth.RoleCustomer:

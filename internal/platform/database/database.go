@@ -155,7 +155,9 @@ func Constraint(err error, byConstraint map[string]errs.FieldError) error {
 	switch pg.Code {
 	case "23505":
 		return errs.Wrap(errs.Conflict, err, "a record with these values already exists")
-	case "23503", "23514", "23P01":
+	case "23503", "23514": // a reference or a value the schema refuses: the input is wrong
+		return errs.Wrap(errs.Invalid, err, "a value in the request is not acceptable")
+	case "23P01":
 		return errs.Wrap(errs.Conflict, err, "the change conflicts with existing data")
 	}
 	return err
