@@ -101,6 +101,10 @@ func (s *Service) Assign(ctx context.Context, p auth.Principal, id uuid.UUID, te
 		c.payload = JSON{"technician_id": pick.ID, "auto": auto, "reason": why}
 		if previous != nil && *previous != pick.ID {
 			c.payload["previous_technician_id"] = *previous
+			// replaced before accepting: the order leaves their scope, as after a decline
+			if err := c.st.dropUnaccepted(c.ctx, c.o.ID, *previous); err != nil {
+				return err
+			}
 			if err := c.notify(*previous, "job_reassigned", "Job "+c.o.Number+" was reassigned", "It is no longer on your list."); err != nil {
 				return err
 			}

@@ -183,7 +183,8 @@ func (s *Service) Decline(ctx context.Context, p auth.Principal, id uuid.UUID, r
 }
 
 // Unassign takes the job away from its technician (staff, with a reason) and
-// puts it back to triaged; a booked visit is cancelled. The technician is told.
+// puts it back to triaged; a booked visit is cancelled. The technician is told
+// (not the reason, which is internal); one who never accepted loses the order.
 func (s *Service) Unassign(ctx context.Context, p auth.Principal, id uuid.UUID, reason string) (Order, error) {
 	r, err := requireReason(reason)
 	if err != nil {
@@ -196,10 +197,16 @@ func (s *Service) Unassign(ctx context.Context, p auth.Principal, id uuid.UUID, 
 		}
 		c.o.TechnicianID, c.o.AppointmentStart, c.o.AppointmentEnd = nil, nil, nil
 		c.payload = JSON{"reason": r, "previous_technician_id": previous}
-		if previous != nil {
-			return c.notify(*previous, "job_unassigned", "Job "+c.o.Number+" was taken off your list", r)
+		if previous == nil {
+			return nil
 		}
-		return nil
+		// a technician who never accepted the order loses it, as after a decline
+		if err := c.st.dropUnaccepted(c.ctx, c.o.ID, *previous); err != nil {
+			return err
+		}
+		// the reason is internal (audience.go): the technician gets a neutral text
+		return c.notify(*previous, "job_unassigned", "Job "+c.o.Number+" was taken off your list",
+			"Job "+c.o.Number+" was taken off your list.")
 	})
 }
 
