@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,19 +15,19 @@ import (
 // handleRegister signs up a customer.
 //
 //	@Summary		Register a customer account
-//	@Description	Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (20 an hour by default: 429 with Retry-After). With an Idempotency-Key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
+//	@Description	Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (an IPv6 /64; 20 an hour by default: 429 with Retry-After), and so are password hashes (30 a minute with logins). An Idempotency-Key is admitted only within the sign-up limit, counted before the request is checked (valid or not): past it 429 and no key is recorded. With a key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
 //	@ID				register
 //	@Tags			auth
 //	@Accept			json
 //	@Produce		json
-//	@Param			Idempotency-Key	header		string	false	"retry key (24 h, per caller)"	maxlength(255)
+//	@Param			Idempotency-Key	header		string	false	"retry key (24 h, per client address; at most 20 keys an hour per address, see the description)"	maxlength(255)
 //	@Param			body	body		RegisterRequest	true	"sign-up"
 //	@Success		201		{object}	TokenResponse
 //	@Failure		400		{object}	Problem	"malformed JSON or unknown field"
 //	@Failure		409		{object}	Problem	"e-mail or phone already registered; or the retry of a sign-up that succeeded"
 //	@Failure		413		{object}	Problem
 //	@Failure		422		{object}	Problem	"invalid fields"
-//	@Failure		429		{object}	Problem	"too many sign-ups from this address; see Retry-After"
+//	@Failure		429		{object}	Problem	"too many sign-ups, Idempotency-Keys or password hashes from this address; see Retry-After"
 //	@Failure		503		{object}	Problem	"every password-hashing slot is busy, or the database is unreachable; see Retry-After"
 //	@Router			/v1/auth/register [post]
 func handleRegister(svc *identity.Service) echo.HandlerFunc {
@@ -44,10 +45,27 @@ func handleRegister(svc *identity.Service) echo.HandlerFunc {
 	}
 }
 
+// signupKeyLimit runs before the Idempotency-Key of a sign-up is claimed:
+// the caller is not signed in, so a key is admitted only within the
+// per-address sign-up limit (identity.Service.AdmitSignupKey), valid
+// request or not; past it 429 and no record is written.
+func signupKeyLimit(svc *identity.Service) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if strings.Trim(strings.TrimSpace(c.Request().Header.Get(IdempotencyHeader)), `"`) != "" { // as idempotent reads it
+				if err := svc.AdmitSignupKey(c.Request().Context(), c.RealIP()); err != nil {
+					return err
+				}
+			}
+			return next(c)
+		}
+	}
+}
+
 // handleLogin signs in.
 //
 //	@Summary		Log in
-//	@Description	Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on (docs/SECURITY.md).
+//	@Description	Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on. An address may have 30 passwords checked a minute (with sign-ups; logins to an account at an address it signed in from before count apart): past that 429 with Retry-After, without checking. IPv6 addresses count per /64 (docs/SECURITY.md).
 //	@ID				login
 //	@Tags			auth
 //	@Accept			json
@@ -57,7 +75,7 @@ func handleRegister(svc *identity.Service) echo.HandlerFunc {
 //	@Failure		400		{object}	Problem
 //	@Failure		401		{object}	Problem	"wrong login or password"
 //	@Failure		422		{object}	Problem
-//	@Failure		429		{object}	Problem	"too many failed attempts; see Retry-After"
+//	@Failure		429		{object}	Problem	"too many failed attempts, or too many password checks from this address; see Retry-After"
 //	@Failure		503		{object}	Problem	"every password-hashing slot is busy, or the database is unreachable; see Retry-After"
 //	@Router			/v1/auth/login [post]
 func handleLogin(svc *identity.Service) echo.HandlerFunc {

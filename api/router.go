@@ -97,7 +97,7 @@ func NewServer(d Deps) *echo.Echo {
 	idem := idempotent(d.Idempotency)
 
 	// sessions
-	v1.POST("/auth/register", handleRegister(d.Identity), idempotentCredentials(d.Idempotency)) // tokens are never stored
+	v1.POST("/auth/register", handleRegister(d.Identity), signupKeyLimit(d.Identity), idempotentCredentials(d.Idempotency)) // keys limited per address; tokens never stored
 	v1.POST("/auth/login", handleLogin(d.Identity))
 	v1.POST("/auth/refresh", handleRefresh(d.Identity))
 

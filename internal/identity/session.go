@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"math"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -38,13 +39,20 @@ type SessionConfig struct {
 	// SignupIPMax sign-ups per client address within SignupWindow.
 	SignupIPMax  int
 	SignupWindow time.Duration
+	// HashIPMax password hashes (logins and sign-ups) per client address
+	// within HashIPWindow, counted before waiting for a hashing slot; past
+	// it TooMany, without hashing. Logins of an account at an address it is
+	// known from count on their own (account, address) counter instead.
+	HashIPMax    int
+	HashIPWindow time.Duration
 }
 
 // SessionSettings are the session settings of the auth configuration.
 func SessionSettings(a config.Auth) SessionConfig {
 	return SessionConfig{RefreshTTL: a.RefreshTTL, MaxFailures: a.LoginMaxFailures, MaxIPFailures: a.LoginIPMaxFailures,
 		Window: a.LoginWindow, Lockout: a.LoginLockout, AccountMaxFailures: a.LoginAccountMaxFailures,
-		BackoffMax: a.LoginBackoffMax, SignupIPMax: a.SignupIPMax, SignupWindow: a.SignupWindow}
+		BackoffMax: a.LoginBackoffMax, SignupIPMax: a.SignupIPMax, SignupWindow: a.SignupWindow,
+		HashIPMax: a.HashIPMax, HashIPWindow: a.HashIPWindow}
 }
 
 // BackoffBase is an account's first back-off.
@@ -64,9 +72,10 @@ type RegisterInput struct {
 }
 
 // Register creates a customer account and signs it in. Sign-ups that pass
-// validation are counted per client address (in the database, so replicas
-// share them) before the password is hashed: past SignupIPMax within
-// SignupWindow the caller gets TooMany with RetryAfter.
+// validation are counted per client address (an IPv6 /64; in the database,
+// so replicas share them) before the password is hashed: past SignupIPMax
+// within SignupWindow, or past the address's HashIPMax hashes within
+// HashIPWindow, the caller gets TooMany with RetryAfter.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (Session, error) {
 	u := User{ID: ids.New(), Role: RoleCustomer, Name: strings.TrimSpace(in.Name), Email: normalizeEmail(in.Email),
 		Phone: normalizePhone(in.Phone), Active: true, Skills: []string{}, Regions: []string{}}
@@ -80,15 +89,21 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (Session, erro
 		return Session{}, err
 	}
 	now := s.clock.Now()
-	_, locked, err := s.st.attempt(ctx, "signup:"+in.ClientIP, now, s.sessions.SignupWindow, s.sessions.SignupWindow, s.sessions.SignupIPMax)
+	addr := clientAddress(in.ClientIP)
+	_, locked, err := s.st.attempt(ctx, "signup:"+addr, now, s.sessions.SignupWindow, s.sessions.SignupWindow, s.sessions.SignupIPMax)
 	if err != nil {
 		return Session{}, err
 	}
 	if locked != nil {
 		return Session{}, tooMany("too many sign-ups from this address; try again later", locked.Sub(now))
 	}
+	if err := s.admitHash(ctx, "hash:"+addr, now); err != nil {
+		_ = s.st.forgiveAttempt(context.WithoutCancel(ctx), "signup:"+addr) // not signed up
+		return Session{}, err
+	}
 	hash, err := s.hash(ctx, in.Password)
 	if err != nil {
+		_ = s.st.forgiveAttempt(context.WithoutCancel(ctx), "hash:"+addr) // no slot: nothing was hashed
 		return Session{}, err
 	}
 	u.PasswordHash = hash
@@ -106,17 +121,71 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (Session, erro
 	return sess, err
 }
 
-// loginKeys are the throttle rows one login attempt touches.
-type loginKeys struct{ pair, account, address, known string }
+// AdmitSignupKey counts one Idempotency-Key that a sign-up from clientIP
+// brings, before the key is recorded: nobody is signed in, so without it
+// anyone could fill the idempotency table with invalid sign-ups. It allows
+// the sign-up limit (SignupIPMax per SignupWindow, per address) on its own
+// counter, valid or not; past it TooMany with RetryAfter.
+func (s *Service) AdmitSignupKey(ctx context.Context, clientIP string) error {
+	now := s.clock.Now()
+	_, locked, err := s.st.attempt(ctx, "signup-key:"+clientAddress(clientIP), now, s.sessions.SignupWindow, s.sessions.SignupWindow,
+		s.sessions.SignupIPMax)
+	if err != nil {
+		return err
+	}
+	if locked != nil {
+		return tooMany("too many sign-ups with an Idempotency-Key from this address; try again later", locked.Sub(now))
+	}
+	return nil
+}
+
+// loginKeys are the throttle rows one login attempt touches: hash counts
+// the address's password hashes, knownHash those of the account at an
+// address it is known from (exempt from hash).
+type loginKeys struct{ pair, account, address, known, hash, knownHash string }
 
 func keysOf(login, clientIP string) loginKeys {
-	return loginKeys{pair: "pair:" + login + "|" + clientIP, account: "account:" + login, address: "ip:" + clientIP,
-		known: "known:" + login + "|" + clientIP}
+	addr := clientAddress(clientIP)
+	return loginKeys{pair: "pair:" + login + "|" + addr, account: "account:" + login, address: "ip:" + addr,
+		known: "known:" + login + "|" + addr, hash: "hash:" + addr, knownHash: "hash:" + login + "|" + addr}
+}
+
+// clientAddress is the client address the per-address rules count on: an
+// IPv4 address as is, an IPv6 address by its /64 (one subscriber's
+// network: a host picks any of its 2^64 addresses at will).
+func clientAddress(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
+
+// admitHash counts one password hash on key (a client address, or an
+// account at a known address) before the caller waits for a hashing slot:
+// past HashIPMax within HashIPWindow it is TooMany and nothing is hashed,
+// so one address cannot take the process's hashing slots from everyone.
+func (s *Service) admitHash(ctx context.Context, key string, now time.Time) error {
+	_, locked, err := s.st.attempt(ctx, key, now, s.sessions.HashIPWindow, s.sessions.HashIPWindow, s.sessions.HashIPMax)
+	if err != nil {
+		return err
+	}
+	if locked != nil {
+		return tooMany("too many password checks from this address; try again later", locked.Sub(now))
+	}
+	return nil
 }
 
 // Login checks credentials. Every attempt is counted in the database (so
-// every replica sees it) before the password is checked, and a success
-// un-counts itself. The policy (docs/SECURITY.md):
+// every replica sees it) before the password is checked on the pair and the
+// account, and a success un-counts itself there; the address counts wrong
+// passwords only, after the check, so a success never takes anything off it.
+// An address is an IPv6 /64. The policy (docs/SECURITY.md):
 //
 //   - per (account, address) pair: MaxFailures within Window lock the pair for
 //     Lockout; the account's owner elsewhere and other accounts behind the
@@ -124,7 +193,10 @@ func keysOf(login, clientIP string) loginKeys {
 //   - per address: past MaxIPFailures the address gets one try per account it
 //     already failed on (accounts it never failed on are unaffected);
 //   - per account: past AccountMaxFailures from any addresses, an exponential
-//     back-off, which addresses the account logged in from before are spared.
+//     back-off, which addresses the account logged in from before are spared;
+//   - per address, before hashing: HashIPMax hashes within HashIPWindow,
+//     which an account at an address it is known from does not count on (it
+//     has its own counter of the same size).
 //
 // A refused attempt gets TooMany with RetryAfter; a full hashing capacity
 // Unavailable with RetryAfter.
@@ -146,9 +218,28 @@ func (s *Service) Login(ctx context.Context, login, pw, clientIP string) (Sessio
 	now := s.clock.Now()
 	refused := func(until time.Time) error { return tooMany("too many failed logins; try again later", until.Sub(now)) }
 
-	ipFailures, err := s.st.failures(ctx, k.address, now.Add(-sc.Window))
+	bg := context.WithoutCancel(ctx) // bookkeeping is finished even if the client has gone
+	known, err := s.st.seenSince(ctx, k.known, now.Add(-sc.RefreshTTL))
 	if err != nil {
 		return Session{}, err
+	}
+	hashKey := k.hash // first, so that past it an address writes no further rows either
+	if known {
+		hashKey = k.knownHash
+	}
+	if err := s.admitHash(ctx, hashKey, now); err != nil {
+		return Session{}, err
+	}
+	counted := []string{hashKey} // the rows this attempt counts on, un-counted when it is not tried
+	notTried := func(err error) (Session, error) {
+		for _, key := range counted {
+			_ = s.st.forgiveAttempt(bg, key)
+		}
+		return Session{}, err
+	}
+	ipFailures, err := s.st.failures(ctx, k.address, now.Add(-sc.Window))
+	if err != nil {
+		return notTried(err)
 	}
 	pairMax := sc.MaxFailures
 	if ipFailures >= sc.MaxIPFailures {
@@ -159,43 +250,34 @@ func (s *Service) Login(ctx context.Context, login, pw, clientIP string) (Sessio
 		if locked != nil {
 			err = refused(*locked)
 		}
-		return Session{}, err
+		return notTried(err)
 	}
-	known, err := s.st.seenSince(ctx, k.known, now.Add(-sc.RefreshTTL))
-	if err != nil {
-		return Session{}, err
-	}
-	counted := []string{k.pair, k.address} // the rows this attempt counts on, un-counted on success
-	if !known {                            // the account's back-off spares the addresses it logged in from
+	counted = append(counted, k.pair)
+	if !known { // the account's back-off spares the addresses it logged in from
 		locked, err = s.st.attemptBackoff(ctx, k.account, now, backoffRule{window: sc.Window, max: sc.AccountMaxFailures,
 			base: BackoffBase, cap: sc.BackoffMax, quiet: backoffQuiet})
 		if err != nil || locked != nil {
-			_ = s.st.forgiveAttempt(context.WithoutCancel(ctx), k.pair) // not tried: the pair's count stays as it was
 			if locked != nil {
 				err = refused(*locked)
 			}
-			return Session{}, err
+			return notTried(err) // the pair's count stays as it was
 		}
 		counted = append(counted, k.account)
 	}
-	if _, _, err := s.st.attempt(ctx, k.address, now, sc.Window, sc.Lockout, math.MaxInt32); err != nil { // counts, never locks
-		return Session{}, err
-	}
 	u, ok, err := s.checkLogin(ctx, login, pw)
 	if err != nil { // nothing was decided (e.g. no hashing slot): un-count the attempt
-		bg := context.WithoutCancel(ctx)
-		for _, key := range counted {
-			_ = s.st.forgiveAttempt(bg, key)
-		}
-		return Session{}, err
+		return notTried(err)
 	}
-	if !ok {
-		return Session{}, errs.E(errs.Unauthorized, "wrong login or password") // the attempt stays counted
+	if !ok { // the attempt stays counted, and the address counts a failure
+		if _, _, err := s.st.attempt(bg, k.address, now, sc.Window, sc.Lockout, math.MaxInt32); err != nil { // counts, never locks
+			return Session{}, err
+		}
+		return Session{}, errs.E(errs.Unauthorized, "wrong login or password")
 	}
 	if err := s.st.clearThrottle(ctx, k.pair); err != nil {
 		return Session{}, err
 	}
-	for _, key := range counted[1:] {
+	for _, key := range counted[2:] { // the account's count of this attempt; the hash stays counted, the address's failures stay
 		if err := s.st.forgiveAttempt(ctx, key); err != nil {
 			return Session{}, err
 		}
@@ -306,7 +388,7 @@ func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, current,
 // a quiet day) and remembered addresses older than RefreshTTL. Run hourly.
 func (s *Service) PurgeThrottles(ctx context.Context) (int64, error) {
 	now := s.clock.Now()
-	windows := max(s.sessions.Window, s.sessions.SignupWindow)
+	windows := max(s.sessions.Window, s.sessions.SignupWindow, s.sessions.HashIPWindow)
 	return s.st.purgeThrottles(ctx, now.Add(-windows), now.Add(-backoffQuiet), now.Add(-s.sessions.RefreshTTL))
 }
 

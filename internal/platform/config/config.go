@@ -90,6 +90,11 @@ type Auth struct {
 	// gets 503 with Retry-After.
 	HashConcurrency int           `yaml:"hash_concurrency" env:"FIELDOPS_AUTH_HASH_CONCURRENCY"`
 	HashWait        time.Duration `yaml:"hash_wait" env:"FIELDOPS_AUTH_HASH_WAIT"`
+	// HashIPMax password hashes (logins, sign-ups) per client address (an
+	// IPv6 /64) within HashIPWindow; past it 429 with Retry-After, without
+	// hashing. Logins from an address the account is known from are exempt.
+	HashIPMax       int           `yaml:"hash_ip_max" env:"FIELDOPS_AUTH_HASH_IP_MAX"`
+	HashIPWindow    time.Duration `yaml:"hash_ip_window" env:"FIELDOPS_AUTH_HASH_IP_WINDOW"`
 	Argon2MemoryKiB uint32        `yaml:"argon2_memory_kib" env:"FIELDOPS_ARGON2_MEMORY_KIB"`
 	Argon2Time      uint32        `yaml:"argon2_time" env:"FIELDOPS_ARGON2_TIME"`
 }
@@ -238,6 +243,9 @@ func (c *Config) finish() error {
 	}
 	if c.Auth.LoginBackoffMax < time.Minute || c.Auth.SignupWindow <= 0 || c.Auth.HashWait < 0 {
 		problems = append(problems, "auth.login_backoff_max must be at least 1m, auth.signup_window positive and auth.hash_wait not negative")
+	}
+	if c.Auth.HashIPMax < 1 || c.Auth.HashIPWindow < time.Second {
+		problems = append(problems, "auth.hash_ip_max must be at least 1 and auth.hash_ip_window at least 1s")
 	}
 	if n, err := bytes.Parse(c.Storage.PhotoMaxSize); err != nil || n < 1 {
 		problems = append(problems, fmt.Sprintf("FIELDOPS_PHOTO_MAX_SIZE %q is not a size like 15MiB", c.Storage.PhotoMaxSize))
