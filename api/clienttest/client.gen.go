@@ -3057,7 +3057,7 @@ type ClientInterface interface {
 
 	// LoginWithBody Log in
 	//
-	// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on (docs/SECURITY.md).
+	// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on. An address may have 30 passwords checked a minute (with sign-ups; logins to an account at an address it signed in from before count apart): past that 429 with Retry-After, without checking. IPv6 addresses count per /64 (docs/SECURITY.md).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3066,7 +3066,7 @@ type ClientInterface interface {
 
 	// Login Log in
 	//
-	// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on (docs/SECURITY.md).
+	// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on. An address may have 30 passwords checked a minute (with sign-ups; logins to an account at an address it signed in from before count apart): past that 429 with Retry-After, without checking. IPv6 addresses count per /64 (docs/SECURITY.md).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3111,7 +3111,7 @@ type ClientInterface interface {
 
 	// RegisterWithBody Register a customer account
 	//
-	// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (20 an hour by default: 429 with Retry-After). With an Idempotency-Key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
+	// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (an IPv6 /64; 20 an hour by default: 429 with Retry-After), and so are password hashes (30 a minute with logins). An Idempotency-Key is admitted only within the sign-up limit, counted before the request is checked (valid or not): past it 429 and no key is recorded. With a key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3120,7 +3120,7 @@ type ClientInterface interface {
 
 	// Register Register a customer account
 	//
-	// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (20 an hour by default: 429 with Retry-After). With an Idempotency-Key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
+	// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (an IPv6 /64; 20 an hour by default: 429 with Retry-After), and so are password hashes (30 a minute with logins). An Idempotency-Key is admitted only within the sign-up limit, counted before the request is checked (valid or not): past it 429 and no key is recorded. With a key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4008,7 +4008,7 @@ func (c *Client) VerifyAssetWarranty(ctx context.Context, id openapi_types.UUID,
 
 // LoginWithBody Log in
 //
-// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on (docs/SECURITY.md).
+// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on. An address may have 30 passwords checked a minute (with sign-ups; logins to an account at an address it signed in from before count apart): past that 429 with Retry-After, without checking. IPv6 addresses count per /64 (docs/SECURITY.md).
 //
 // Takes any type of body and a specified content type.
 //
@@ -4027,7 +4027,7 @@ func (c *Client) LoginWithBody(ctx context.Context, contentType string, body io.
 
 // Login Log in
 //
-// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on (docs/SECURITY.md).
+// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on. An address may have 30 passwords checked a minute (with sign-ups; logins to an account at an address it signed in from before count apart): past that 429 with Retry-After, without checking. IPv6 addresses count per /64 (docs/SECURITY.md).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4122,7 +4122,7 @@ func (c *Client) Refresh(ctx context.Context, body RefreshJSONRequestBody, reqEd
 
 // RegisterWithBody Register a customer account
 //
-// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (20 an hour by default: 429 with Retry-After). With an Idempotency-Key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
+// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (an IPv6 /64; 20 an hour by default: 429 with Retry-After), and so are password hashes (30 a minute with logins). An Idempotency-Key is admitted only within the sign-up limit, counted before the request is checked (valid or not): past it 429 and no key is recorded. With a key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
 //
 // Takes any type of body and a specified content type.
 //
@@ -4141,7 +4141,7 @@ func (c *Client) RegisterWithBody(ctx context.Context, params *RegisterParams, c
 
 // Register Register a customer account
 //
-// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (20 an hour by default: 429 with Retry-After). With an Idempotency-Key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
+// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (an IPv6 /64; 20 an hour by default: 429 with Retry-After), and so are password hashes (30 a minute with logins). An Idempotency-Key is admitted only within the sign-up limit, counted before the request is checked (valid or not): past it 429 and no key is recorded. With a key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9574,7 +9574,7 @@ type ClientWithResponsesInterface interface {
 
 	// LoginWithBodyWithResponse Log in
 	//
-	// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on (docs/SECURITY.md).
+	// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on. An address may have 30 passwords checked a minute (with sign-ups; logins to an account at an address it signed in from before count apart): past that 429 with Retry-After, without checking. IPv6 addresses count per /64 (docs/SECURITY.md).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9583,7 +9583,7 @@ type ClientWithResponsesInterface interface {
 
 	// LoginWithResponse Log in
 	//
-	// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on (docs/SECURITY.md).
+	// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on. An address may have 30 passwords checked a minute (with sign-ups; logins to an account at an address it signed in from before count apart): past that 429 with Retry-After, without checking. IPv6 addresses count per /64 (docs/SECURITY.md).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9628,7 +9628,7 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterWithBodyWithResponse Register a customer account
 	//
-	// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (20 an hour by default: 429 with Retry-After). With an Idempotency-Key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
+	// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (an IPv6 /64; 20 an hour by default: 429 with Retry-After), and so are password hashes (30 a minute with logins). An Idempotency-Key is admitted only within the sign-up limit, counted before the request is checked (valid or not): past it 429 and no key is recorded. With a key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9637,7 +9637,7 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterWithResponse Register a customer account
 	//
-	// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (20 an hour by default: 429 with Retry-After). With an Idempotency-Key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
+	// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (an IPv6 /64; 20 an hour by default: 429 with Retry-After), and so are password hashes (30 a minute with logins). An Idempotency-Key is admitted only within the sign-up limit, counted before the request is checked (valid or not): past it 429 and no key is recorded. With a key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21440,7 +21440,7 @@ func (c *ClientWithResponses) VerifyAssetWarrantyWithResponse(ctx context.Contex
 
 // LoginWithBodyWithResponse Log in
 //
-// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on (docs/SECURITY.md).
+// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on. An address may have 30 passwords checked a minute (with sign-ups; logins to an account at an address it signed in from before count apart): past that 429 with Retry-After, without checking. IPv6 addresses count per /64 (docs/SECURITY.md).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21455,7 +21455,7 @@ func (c *ClientWithResponses) LoginWithBodyWithResponse(ctx context.Context, con
 
 // LoginWithResponse Log in
 //
-// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on (docs/SECURITY.md).
+// Exchanges an e-mail or phone number and password for a 15-minute access token and a rotating refresh token. Failures are throttled per (account, client address) pair: after 10 wrong passwords within 15 minutes that pair gets 429 with Retry-After, while the owner at another address and other accounts at this one are unaffected. An account failing 20 times from any addresses backs off exponentially (1 min doubling up to 1 h) except at addresses it logged in from before; an address with 50 failures gets one try per account it failed on. An address may have 30 passwords checked a minute (with sign-ups; logins to an account at an address it signed in from before count apart): past that 429 with Retry-After, without checking. IPv6 addresses count per /64 (docs/SECURITY.md).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21530,7 +21530,7 @@ func (c *ClientWithResponses) RefreshWithResponse(ctx context.Context, body Refr
 
 // RegisterWithBodyWithResponse Register a customer account
 //
-// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (20 an hour by default: 429 with Retry-After). With an Idempotency-Key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
+// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (an IPv6 /64; 20 an hour by default: 429 with Retry-After), and so are password hashes (30 a minute with logins). An Idempotency-Key is admitted only within the sign-up limit, counted before the request is checked (valid or not): past it 429 and no key is recorded. With a key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21545,7 +21545,7 @@ func (c *ClientWithResponses) RegisterWithBodyWithResponse(ctx context.Context, 
 
 // RegisterWithResponse Register a customer account
 //
-// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (20 an hour by default: 429 with Retry-After). With an Idempotency-Key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
+// Self-service sign-up for customers. An e-mail or a phone number is required; either can be used to log in (e-mails are NFKC-normalised and lower-cased, phones stored in E.164 and must start with + and the country code). The password has 10 to 128 characters, not only spaces. Returns tokens like login. Sign-ups are limited per client address (an IPv6 /64; 20 an hour by default: 429 with Retry-After), and so are password hashes (30 a minute with logins). An Idempotency-Key is admitted only within the sign-up limit, counted before the request is checked (valid or not): past it 429 and no key is recorded. With a key, a retry of a sign-up that succeeded is 409: its tokens are not kept, so log in instead (docs/SECURITY.md).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
