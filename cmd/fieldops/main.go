@@ -2,7 +2,8 @@
 //
 //	fieldops serve [--migrate] [--seed]    run the HTTP API
 //	fieldops migrate up | down [N] | status
-//	fieldops seed                          create the demo data (idempotent)
+//	fieldops seed [--orders N [--technicians T] [--customers C]]
+//	                                       create the demo data (idempotent), then N bulk orders
 //	fieldops users create --role manager --name … --email … --password …
 //
 // Configuration comes from configs/config.yaml (embedded) and the environment;
@@ -31,7 +32,7 @@ func main() {
 const usage = `usage:
   fieldops serve [--migrate] [--seed]
   fieldops migrate up | down [N|all] | status
-  fieldops seed
+  fieldops seed [--orders N [--technicians T] [--customers C]]
   fieldops users create --role ROLE --name NAME (--email EMAIL | --phone PHONE) --password PASSWORD [--provider-id UUID]`
 
 // run is the whole program, with its inputs passed in so tests can call it.
@@ -45,7 +46,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	case "migrate":
 		return cmdMigrate(args[1:], environ, stdout)
 	case "seed":
-		return cmdSeed(ctx, environ, stdout, stderr)
+		return cmdSeed(ctx, args[1:], environ, stdout, stderr)
 	case "users":
 		return cmdUsers(ctx, args[1:], environ, stdout, stderr)
 	case "help", "-h", "--help":

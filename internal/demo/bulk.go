@@ -1,0 +1,197 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// BulkSize is how much bulk data to generate: orders spread over customers
+// (each with one asset) and technicians.
+type BulkSize struct {
+	Orders, Technicians, Customers int
+}
+
+// BulkResult says what SeedBulk did.
+type BulkResult struct {
+	Created bool // false: the same bulk data was present already
+	Took    time.Duration
+}
+
+// Bulk data is recognisable by these keys; SeedBulk counts them to refuse a
+// second, different seed.
+const (
+	bulkTechEmail     = "bulk-tech-%@fieldops.test"
+	bulkCustomerEmail = "bulk-customer-%@example.com"
+	bulkOrderRef      = "BULK-%"
+)
+
+// SeedBulk generates a load-test data set in one transaction with set-based
+// SQL (INSERT … SELECT over generate_series, no row-by-row round trips), for
+// the benchmarks of issue 8: s.Technicians technicians (every fourth a
+// partner's, alternately in the demo regions north and south), s.Customers
+// customers with one asset each, and s.Orders orders round-robin over the
+// customers, each handled by a technician of the customer's region. About 1 %
+// of the orders are open (submitted, triaged, assigned, accepted), 8 %
+// cancelled before dispatch, 17 % completed (their follow-up calls due, some
+// overdue) and the rest closed. Every dispatched order has its assignment row
+// (accepted_at once accepted); every 25th has an earlier technician too, who
+// had accepted it and was taken off (the delta sync tombstone). Every order
+// has its create event and, past submitted, the event of its last
+// transition. Completion records and photos are not generated.
+//
+// Seed (the demo accounts and product models) must have run: bulk accounts
+// reuse the demo password's hash. Bulk data cannot be topped up: when some
+// is present, SeedBulk does nothing if it has exactly the requested size
+// and refuses otherwise (seed a fresh database for another size).
+// Ids are derived from the row numbers (md5), so a rerun makes the same rows.
+func SeedBulk(ctx context.Context, db *gorm.DB, s BulkSize, now time.Time) (BulkResult, error) {
+	start := time.Now()
+	if s.Orders < 1 || s.Technicians < 2 || s.Customers < 1 {
+		return BulkResult{}, fmt.Errorf("bulk seed: want --orders ≥ 1, --technicians ≥ 2 and --customers ≥ 1")
+	}
+	var have struct{ Orders, Technicians, Customers int }
+	if err := db.WithContext(ctx).Raw(`SELECT
+  (SELECT count(*) FROM orders WHERE external_ref LIKE ?) AS orders,
+  (SELECT count(*) FROM users WHERE email LIKE ?) AS technicians,
+  (SELECT count(*) FROM users WHERE email LIKE ?) AS customers`, bulkOrderRef, bulkTechEmail, bulkCustomerEmail).
+		Scan(&have).Error; err != nil {
+		return BulkResult{}, err
+	}
+	if have.Orders+have.Technicians+have.Customers > 0 {
+		if have.Orders == s.Orders && have.Technicians == s.Technicians && have.Customers == s.Customers {
+			return BulkResult{Took: time.Since(start)}, nil
+		}
+		return BulkResult{}, fmt.Errorf("bulk seed: bulk data of another size is present (%d orders, %d technicians, %d customers); seed a fresh database",
+			have.Orders, have.Technicians, have.Customers)
+	}
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		params := map[string]any{"n": s.Orders, "t": s.Technicians, "c": s.Customers, "now": now.UTC()}
+		for i, q := range bulkStatements {
+			var args []any
+			if strings.Contains(q, "@") {
+				args = append(args, params)
+			}
+			if err := tx.Exec(q, args...).Error; err != nil {
+				return fmt.Errorf("bulk seed step %d: %w", i+1, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return BulkResult{}, err
+	}
+	for _, table := range []string{"users", "assets", "orders", "order_assignments", "order_events"} {
+		if err := db.WithContext(ctx).Exec("ANALYZE " + table).Error; err != nil {
+			return BulkResult{}, err
+		}
+	}
+	return BulkResult{Created: true, Took: time.Since(start)}, nil
+}
+
+// bulkStatements run in order in one transaction. bulk_plan decides every
+// order once (customer, technicians, status, times); the inserts read it.
+// Technicians with an even number work north, odd ones south; a customer's
+// region follows the parity of their number.
+var bulkStatements = []string{
+	`INSERT INTO users (id, role, name, email, phone, password_hash, provider_id, skills, regions, daily_capacity, on_duty, created_at, updated_at)
+SELECT md5('fieldops-bulk-technician-' || t)::uuid, 'technician', 'Bulk Technician ' || t,
+       'bulk-tech-' || lpad(t::text, 6, '0') || '@fieldops.test', '+86170' || lpad(t::text, 8, '0'), pw.h,
+       CASE WHEN t % 4 = 0 THEN pr.partner ELSE pr.in_house END,
+       '{repair,install,maintenance,inspection,aircon}', ARRAY[CASE WHEN t % 2 = 0 THEN 'north' ELSE 'south' END],
+       8, true, @now, @now
+FROM generate_series(1, @t) t,
+     (SELECT password_hash AS h FROM users WHERE email = 'tom@fieldops.test') pw,
+     (SELECT (SELECT id FROM providers WHERE kind = 'in_house') AS in_house,
+             (SELECT id FROM providers WHERE name = 'CoolFix Partners') AS partner) pr`,
+
+	`INSERT INTO users (id, role, name, email, phone, password_hash, created_at, updated_at)
+SELECT md5('fieldops-bulk-customer-' || c)::uuid, 'customer', 'Bulk Customer ' || c,
+       'bulk-customer-' || lpad(c::text, 8, '0') || '@example.com', '+86171' || lpad(c::text, 8, '0'), pw.h, @now, @now
+FROM generate_series(1, @c) c, (SELECT password_hash AS h FROM users WHERE email = 'alice@example.com') pw`,
+
+	`INSERT INTO assets (id, customer_id, product_model_id, serial_number, purchase_date, address_line1, address_city, address_region, created_at, updated_at)
+SELECT md5('fieldops-bulk-asset-' || c)::uuid, md5('fieldops-bulk-customer-' || c)::uuid, m.ids[1 + c % 3],
+       'BULK' || lpad(c::text, 8, '0'), (CAST(@now AS timestamptz) - (c % 1000) * interval '1 day')::date,
+       c || ' Bulk Street', CASE WHEN c % 2 = 0 THEN 'Northport' ELSE 'Southbay' END,
+       CASE WHEN c % 2 = 0 THEN 'north' ELSE 'south' END, @now, @now
+FROM generate_series(1, @c) c,
+     (SELECT array_agg(id ORDER BY code) AS ids FROM product_models WHERE code IN ('AC-9000', 'WM-500', 'SOFA-3')) m`,
+
+	// s: the status draw (37 is prime to 100, so every 100 orders hold each
+	// value once); h: a scrambled number choosing the technician.
+	`CREATE TEMP TABLE bulk_plan ON COMMIT DROP AS
+SELECT i, md5('fieldops-bulk-order-' || i)::uuid AS id, 1 + (i - 1) % @c AS cust, s,
+       CASE WHEN s = 0 THEN (ARRAY['submitted', 'triaged', 'assigned', 'accepted'])[1 + (i / 100) % 4]
+            WHEN s <= 8 THEN 'cancelled' WHEN s <= 25 THEN 'completed' ELSE 'closed' END AS status,
+       CASE WHEN s = 0 THEN CAST(@now AS timestamptz) - (i % 72) * interval '1 hour'
+            ELSE CAST(@now AS timestamptz) - interval '4 days' - (@n - i) * (interval '365 days' / @n) END AS created_at,
+       (i::bigint * 2654435761) % 4294967296 AS h, nextval('order_number_seq') AS seq
+FROM generate_series(1, @n) i, LATERAL (SELECT (i * 37) % 100 AS s) d`,
+
+	`ALTER TABLE bulk_plan ADD COLUMN tech int, ADD COLUMN prev_tech int`,
+
+	`UPDATE bulk_plan SET
+  tech = CASE WHEN status IN ('submitted', 'triaged', 'cancelled') THEN NULL
+              WHEN cust % 2 = 0 THEN 2 * (1 + h % (@t / 2)) ELSE 1 + 2 * (h % ((@t + 1) / 2)) END,
+  prev_tech = CASE WHEN status IN ('submitted', 'triaged', 'cancelled') OR i % 25 <> 3 THEN NULL
+              WHEN cust % 2 = 0 THEN 2 * (1 + (h + 1) % (@t / 2)) ELSE 1 + 2 * ((h + 1) % ((@t + 1) / 2)) END`,
+
+	`INSERT INTO orders (id, number, type, channel, priority, status, customer_id, asset_id, product_model_id, technician_id,
+    provider_id, region, address_line1, address_city, address_region, description, in_warranty, warranty_ends_at,
+    first_response_due, on_site_due, resolution_due, first_responded_at, completed_at, closed_at, follow_up_due_at,
+    labour_minutes, fixed, resolution, cancel_reason, external_ref, created_by, created_at)
+SELECT p.id, 'FO-' || extract(year FROM CAST(@now AS timestamptz))::int || '-' || CASE WHEN p.seq < 1000000 THEN lpad(p.seq::text, 6, '0') ELSE p.seq::text END,
+       (ARRAY['repair', 'install', 'maintenance', 'inspection'])[1 + p.i % 4], (ARRAY['app', 'web', 'phone'])[1 + p.i % 3],
+       (ARRAY['P1', 'P2', 'P3', 'P3', 'P4'])[1 + p.i % 5], p.status,
+       a.customer_id, a.id, a.product_model_id, tu.id, tu.provider_id,
+       a.address_region, a.address_line1, a.address_city, a.address_region,
+       'Bulk order ' || p.i || ': the appliance needs a technician.', p.i % 3 <> 0,
+       CASE WHEN p.i % 3 <> 0 THEN (p.created_at + interval '200 days')::date END,
+       p.created_at + interval '2 hours', p.created_at + interval '2 days', p.created_at + interval '7 days',
+       CASE WHEN p.tech IS NOT NULL THEN p.created_at + interval '1 hour' END,
+       CASE WHEN p.status IN ('completed', 'closed') THEN p.created_at + interval '1 day' END,
+       CASE WHEN p.status = 'closed' THEN p.created_at + interval '3 days' END,
+       CASE WHEN p.status = 'completed' THEN p.created_at + interval '1 day' + (p.i % 7) * interval '1 day' END,
+       CASE WHEN p.status IN ('completed', 'closed') THEN 30 + p.i % 90 END,
+       CASE WHEN p.status IN ('completed', 'closed') THEN true END,
+       CASE WHEN p.status IN ('completed', 'closed') THEN 'Replaced the faulty part.' ELSE '' END,
+       CASE WHEN p.status = 'cancelled' THEN 'no longer needed' ELSE '' END,
+       'BULK-' || p.i, a.customer_id, p.created_at
+FROM bulk_plan p
+JOIN assets a ON a.id = md5('fieldops-bulk-asset-' || p.cust)::uuid
+LEFT JOIN users tu ON tu.id = md5('fieldops-bulk-technician-' || p.tech)::uuid
+ORDER BY p.i`,
+
+	`INSERT INTO order_assignments (technician_id, order_id, assigned_at, accepted_at)
+SELECT md5('fieldops-bulk-technician-' || p.tech)::uuid, p.id, p.created_at + interval '1 hour',
+       CASE WHEN p.status <> 'assigned' THEN p.created_at + interval '90 minutes' END
+FROM bulk_plan p WHERE p.tech IS NOT NULL
+UNION ALL
+SELECT md5('fieldops-bulk-technician-' || p.prev_tech)::uuid, p.id, p.created_at + interval '10 minutes', p.created_at + interval '20 minutes'
+FROM bulk_plan p WHERE p.prev_tech IS NOT NULL AND p.prev_tech <> p.tech`,
+
+	`INSERT INTO order_events (id, order_id, action, actor_id, actor_role, from_status, to_status, payload, created_at, audience, visit, technician_id)
+SELECT md5('fieldops-bulk-event-' || p.i || '-create')::uuid, p.id, 'create', md5('fieldops-bulk-customer-' || p.cust)::uuid, 'customer',
+       '', 'submitted', jsonb_build_object('number', o.number, 'channel', o.channel, 'priority', o.priority, 'in_warranty', o.in_warranty),
+       p.created_at, 'all', 1, NULL
+FROM bulk_plan p JOIN orders o ON o.id = p.id
+UNION ALL
+SELECT md5('fieldops-bulk-event-' || p.i || '-last')::uuid, p.id, e.action,
+       CASE WHEN e.action IN ('accept', 'complete') THEN md5('fieldops-bulk-technician-' || p.tech)::uuid
+            WHEN e.action = 'cancel' THEN md5('fieldops-bulk-customer-' || p.cust)::uuid END,
+       e.role, e.from_status, p.status, e.payload, e.at, 'all', 1,
+       md5('fieldops-bulk-technician-' || p.tech)::uuid
+FROM bulk_plan p
+CROSS JOIN LATERAL (SELECT * FROM (VALUES
+    ('triaged', 'triage', 'dispatcher', 'submitted', '{}'::jsonb, p.created_at + interval '30 minutes'),
+    ('assigned', 'assign', 'dispatcher', 'triaged', jsonb_build_object('technician_id', md5('fieldops-bulk-technician-' || p.tech)::uuid), p.created_at + interval '1 hour'),
+    ('accepted', 'accept', 'technician', 'assigned', '{}'::jsonb, p.created_at + interval '90 minutes'),
+    ('completed', 'complete', 'technician', 'in_progress', jsonb_build_object('visit', 1, 'fixed', true), p.created_at + interval '1 day'),
+    ('closed', 'follow-ups', 'dispatcher', 'completed', '{}'::jsonb, p.created_at + interval '3 days'),
+    ('cancelled', 'cancel', 'customer', 'submitted', jsonb_build_object('reason', 'no longer needed'), p.created_at + interval '1 hour')
+  ) v(status, action, role, from_status, payload, at) WHERE v.status = p.status) e`,
+}

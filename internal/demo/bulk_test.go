@@ -1,0 +1,89 @@
+package demo_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fieldops/fieldops/internal/catalog"
+	"github.com/fieldops/fieldops/internal/demo"
+	"github.com/fieldops/fieldops/internal/identity"
+	"github.com/fieldops/fieldops/internal/orders"
+	"github.com/fieldops/fieldops/internal/platform/auth"
+	"github.com/fieldops/fieldops/internal/platform/clock"
+	"github.com/fieldops/fieldops/internal/platform/database/dbtest"
+	"github.com/fieldops/fieldops/internal/platform/password"
+)
+
+// The bulk seed makes valid rows the services read like any others, once.
+func TestSeedBulk(t *testing.T) {
+	db, _ := dbtest.New(t)
+	clk := clock.NewFixed(time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC))
+	tokens := auth.NewIssuer("0123456789abcdef0123456789abcdef", "fieldops", "fieldops-api", 15*time.Minute, clk.Now)
+	people := identity.New(db, password.NewHasher(password.Params{MemoryKiB: 64, Time: 1}), tokens, clk,
+		identity.SessionConfig{RefreshTTL: time.Hour, MaxFailures: 10, MaxIPFailures: 50, Window: time.Minute, Lockout: time.Minute})
+	cat := catalog.New(db, people, clk)
+	ord := orders.New(db, cat, people, clk, orders.Media{})
+	ctx := context.Background()
+	if err := demo.Seed(ctx, people, cat, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	size := demo.BulkSize{Orders: 2000, Technicians: 10, Customers: 200}
+	res, err := demo.SeedBulk(ctx, db, size, clk.Now())
+	if err != nil || !res.Created {
+		t.Fatalf("SeedBulk = %+v, %v", res, err)
+	}
+
+	count := func(q string) int64 {
+		t.Helper()
+		var n int64
+		if err := db.Raw(q).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for q, want := range map[string]int64{
+		"SELECT count(*) FROM orders WHERE external_ref LIKE 'BULK-%'":                         2000,
+		"SELECT count(*) FROM users WHERE email LIKE 'bulk-tech-%'":                            10,
+		"SELECT count(*) FROM users WHERE email LIKE 'bulk-customer-%'":                        200,
+		"SELECT count(*) FROM assets WHERE serial_number LIKE 'BULK%'":                         200,
+		"SELECT count(*) FROM orders WHERE status NOT IN ('completed', 'closed', 'cancelled')": 20, // 1 %
+		"SELECT count(DISTINCT order_id) FROM order_events WHERE action = 'create'":            2000,
+		"SELECT count(*) FROM orders o WHERE technician_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM order_assignments a WHERE a.order_id = o.id AND a.technician_id = o.technician_id)": 0,
+		"SELECT count(*) FROM order_assignments a JOIN orders o ON o.id = a.order_id WHERE o.technician_id <> a.technician_id AND a.accepted_at IS NOT NULL":                             2000 / 25, // tombstones: every 25th (all dispatched)
+	} {
+		if got := count(q); got != want {
+			t.Errorf("%s = %d, want %d", q, got, want)
+		}
+	}
+
+	who := func(email string) auth.Principal {
+		t.Helper()
+		u, err := people.UserByEmail(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return identity.PrincipalOf(u)
+	}
+	for _, email := range []string{"bulk-tech-000003@fieldops.test", "bulk-customer-00000007@example.com"} {
+		p := who(email)
+		pg, err := ord.List(ctx, p, orders.Filter{}, 5, nil)
+		if err != nil || len(pg.Items) == 0 || pg.NextCursor == "" {
+			t.Fatalf("%s: List = %d items, cursor %q, %v; want a full page", email, len(pg.Items), pg.NextCursor, err)
+		}
+		o, err := ord.Get(ctx, p, pg.Items[0].ID)
+		if err != nil || !strings.HasPrefix(o.ExternalRef, "BULK-") {
+			t.Fatalf("%s: Get = %+v, %v", email, o.ExternalRef, err)
+		}
+	}
+
+	// a rerun of the same size does nothing; another size is refused
+	if res, err := demo.SeedBulk(ctx, db, size, clk.Now()); err != nil || res.Created {
+		t.Fatalf("second SeedBulk = %+v, %v; want nothing done", res, err)
+	}
+	size.Orders++
+	if _, err := demo.SeedBulk(ctx, db, size, clk.Now()); err == nil || !strings.Contains(err.Error(), "another size") {
+		t.Fatalf("SeedBulk of another size = %v, want a refusal", err)
+	}
+}
