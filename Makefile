@@ -7,7 +7,7 @@ CLIENTGEN := $(GO) tool oapi-codegen -config api/clienttest/oapi-codegen.yaml op
 # What `make openapi` writes; openapi-check wants it committed and fresh.
 GENERATED := openapi/ api/clienttest/client.gen.go
 
-.PHONY: run test build vet openapi openapi-check spectral db-start db-stop db-url
+.PHONY: run test build vet bench bench-10k openapi openapi-check spectral db-start db-stop db-url
 
 ## run: provision a local PostgreSQL when DATABASE_URL is unset, migrate, seed demo data, serve on :8080
 run:
@@ -29,6 +29,18 @@ build:
 
 vet:
 	$(GO) vet ./...
+
+## bench: the load benchmark of issue 8 (tools/bench): seeds or reuses fieldops_bench_10k / fieldops_bench_1m in the
+## dev cluster, serves each with bin/fieldops on loopback and drives the hot paths at 1 and 32 clients; never part of `test`
+BENCH_SIZES ?= 10k,1m
+BENCH_FLAGS ?=
+bench:
+	@set -e; if [ -z "$${DATABASE_URL:-}" ]; then url=$$($(DEVDB) start); export DATABASE_URL="$$url"; fi; \
+	$(GO) build -o bin/fieldops ./cmd/fieldops; \
+	$(GO) run ./tools/bench -fieldops bin/fieldops -sizes $(BENCH_SIZES) $(BENCH_FLAGS)
+## bench-10k: the same on the 10k data set only (no 1M seed; about 2 minutes)
+bench-10k:
+	@$(MAKE) --no-print-directory bench BENCH_SIZES=10k
 
 ## openapi: regenerate openapi/ (swag's Swagger 2 plus the OpenAPI 3 conversion) and the client generated from it
 openapi:
