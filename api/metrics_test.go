@@ -142,6 +142,15 @@ func TestMetricsAreServedOnlyByTheMetricsHandler(t *testing.T) {
 			}
 		}
 	})
+	t.Run("the metrics handler serves the database pool's statistics", func(t *testing.T) {
+		text := string(scrapeMetrics(t, env).Raw)
+		for _, want := range []string{`go_sql_max_open_connections{db_name="fieldops"}`, `go_sql_idle_connections{db_name="fieldops"}`,
+			`go_sql_wait_count_total{db_name="fieldops"}`, `go_sql_max_idle_closed_total{db_name="fieldops"}`} {
+			if !strings.Contains(text, want) {
+				t.Errorf("metrics lack %q:\n%.3000s", want, text)
+			}
+		}
+	})
 	t.Run("the metrics handler serves nothing else", func(t *testing.T) {
 		srv := httptest.NewServer(api.MetricsHandler(env.Metrics))
 		defer srv.Close()

@@ -63,6 +63,7 @@ func NewServer(d Deps) *echo.Echo {
 		reg = NewMetricsRegistry()
 	}
 	metrics := httpMetrics(reg)
+	dbPoolMetrics(reg, d.DB)
 
 	e.Use(
 		requestID(),

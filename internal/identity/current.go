@@ -16,8 +16,25 @@ import (
 // lifetime ago) says, so a role change, a move to another provider or a
 // deactivation takes effect on the next request. live is false when the
 // account is gone or deactivated. One indexed read, on the hot path of
-// every authenticated request.
-func (s *Service) Current(ctx context.Context, id uuid.UUID) (p auth.Principal, live bool, err error) {
+// every authenticated request, so its answer is reused for
+// SessionConfig.PrincipalTTL (principalCache): a change made through this
+// Service applies at once, one made elsewhere (another replica, the CLI)
+// within the TTL.
+func (s *Service) Current(ctx context.Context, id uuid.UUID) (auth.Principal, bool, error) {
+	p, live, ok, epoch := s.principals.get(id)
+	if ok {
+		return p, live, nil
+	}
+	p, live, err := s.readCurrent(ctx, id)
+	if err != nil {
+		return auth.Principal{}, false, err
+	}
+	s.principals.put(id, p, live, epoch)
+	return p, live, nil
+}
+
+// readCurrent is Current without the cache.
+func (s *Service) readCurrent(ctx context.Context, id uuid.UUID) (p auth.Principal, live bool, err error) {
 	var provider uuid.NullUUID
 	err = database.Row(ctx, s.db, `SELECT role, provider_id FROM users WHERE id = $1 AND active`, id).Scan(&p.Role, &provider)
 	if errors.Is(err, sql.ErrNoRows) {

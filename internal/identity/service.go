@@ -34,6 +34,9 @@ type Service struct {
 	tokens   *auth.Issuer
 	clock    clock.Clock
 	sessions SessionConfig
+	// principals caches Current; UpdateUser and ChangePassword forget
+	// the account they change.
+	principals *principalCache
 
 	dummyMu   sync.Mutex
 	dummyHash string
@@ -56,7 +59,8 @@ func (s *Service) hashErr(err error) error {
 
 // New returns the identity service.
 func New(db *gorm.DB, hasher *password.Hasher, tokens *auth.Issuer, clk clock.Clock, sc SessionConfig) *Service {
-	return &Service{db: db, st: store{db: db}, hasher: hasher, tokens: tokens, clock: clk, sessions: sc}
+	return &Service{db: db, st: store{db: db}, hasher: hasher, tokens: tokens, clock: clk, sessions: sc,
+		principals: newPrincipalCache(sc.PrincipalTTL)}
 }
 
 var (
@@ -339,6 +343,7 @@ func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, p UserPatch) (Us
 		out = u
 		return nil
 	})
+	s.principals.forget(id) // after the commit (or the rollback): the next request reads the account again
 	return out, err
 }
 

@@ -45,6 +45,9 @@ type SessionConfig struct {
 	// known from count on their own (account, address) counter instead.
 	HashIPMax    int
 	HashIPWindow time.Duration
+	// PrincipalTTL is how long Current reuses what it read of an account
+	// (principals.go); 0 reads it on every call.
+	PrincipalTTL time.Duration
 }
 
 // SessionSettings are the session settings of the auth configuration.
@@ -52,7 +55,7 @@ func SessionSettings(a config.Auth) SessionConfig {
 	return SessionConfig{RefreshTTL: a.RefreshTTL, MaxFailures: a.LoginMaxFailures, MaxIPFailures: a.LoginIPMaxFailures,
 		Window: a.LoginWindow, Lockout: a.LoginLockout, AccountMaxFailures: a.LoginAccountMaxFailures,
 		BackoffMax: a.LoginBackoffMax, SignupIPMax: a.SignupIPMax, SignupWindow: a.SignupWindow,
-		HashIPMax: a.HashIPMax, HashIPWindow: a.HashIPWindow}
+		HashIPMax: a.HashIPMax, HashIPWindow: a.HashIPWindow, PrincipalTTL: a.PrincipalCacheTTL}
 }
 
 // BackoffBase is an account's first back-off.
@@ -380,6 +383,7 @@ func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, current,
 		sess, err = s.startSession(ctx, st, u, ids.New())
 		return err
 	})
+	s.principals.forget(u.ID) // sessions revoked: the account is read again on its next request
 	return sess, err
 }
 

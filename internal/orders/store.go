@@ -66,8 +66,28 @@ func (s store) policy(ctx context.Context, typ, priority string) (SLAPolicy, err
 	return p, err
 }
 
-func (s store) insert(ctx context.Context, o *Order) error {
-	return database.Constraint(s.db.WithContext(ctx).Clauses(clause.Returning{}).Create(o).Error, constraints)
+// insertWithCreate inserts a new order and its create event in one
+// statement (a data-modifying CTE: both rows or neither, without BEGIN and
+// COMMIT round trips) and reads the order back as stored. Both INSERTs are
+// rendered by GORM from the models, so the columns stay in one place
+// (BenchmarkOrderIntake, docs/PERFORMANCE.md: intake took 9 round trips).
+func (s store) insertWithCreate(ctx context.Context, o *Order, e *Event) error {
+	dry := s.db.Session(&gorm.Session{DryRun: true, NewDB: true}).WithContext(ctx)
+	ins := dry.Clauses(clause.Returning{}).Create(o)
+	ev := dry.Create(e)
+	if ins.Error != nil || ev.Error != nil {
+		return errors.Join(ins.Error, ev.Error)
+	}
+	var rows []Order
+	err := s.db.WithContext(ctx).Raw(`WITH ins AS (?), ev AS (?) SELECT * FROM ins`, ins, ev).Scan(&rows).Error
+	if err == nil && len(rows) != 1 {
+		err = fmt.Errorf("orders: intake wrote %d orders", len(rows))
+	}
+	if err != nil {
+		return database.Constraint(err, constraints)
+	}
+	*o = rows[0]
+	return nil
 }
 
 func (s store) get(ctx context.Context, id uuid.UUID, lock bool) (Order, error) {

@@ -59,8 +59,10 @@ type HTTP struct {
 
 // Database configures the PostgreSQL pool.
 type Database struct {
-	URL             string        `yaml:"url" env:"DATABASE_URL"`
-	MaxOpenConns    int           `yaml:"max_open_conns" env:"FIELDOPS_DB_MAX_OPEN_CONNS"`
+	URL          string `yaml:"url" env:"DATABASE_URL"`
+	MaxOpenConns int    `yaml:"max_open_conns" env:"FIELDOPS_DB_MAX_OPEN_CONNS"`
+	// MaxIdleConns 0 keeps as many idle connections as MaxOpenConns allows
+	// open, so a busy pool does not close and reopen connections (issue 8).
 	MaxIdleConns    int           `yaml:"max_idle_conns" env:"FIELDOPS_DB_MAX_IDLE_CONNS"`
 	ConnMaxLifetime time.Duration `yaml:"conn_max_lifetime" env:"FIELDOPS_DB_CONN_MAX_LIFETIME"`
 	MigrateOnStart  bool          `yaml:"migrate_on_start" env:"FIELDOPS_DB_MIGRATE_ON_START"`
@@ -97,6 +99,11 @@ type Auth struct {
 	HashIPWindow    time.Duration `yaml:"hash_ip_window" env:"FIELDOPS_AUTH_HASH_IP_WINDOW"`
 	Argon2MemoryKiB uint32        `yaml:"argon2_memory_kib" env:"FIELDOPS_ARGON2_MEMORY_KIB"`
 	Argon2Time      uint32        `yaml:"argon2_time" env:"FIELDOPS_ARGON2_TIME"`
+	// PrincipalCacheTTL is how long a replica reuses an account's role,
+	// provider and active flag (read on every request) before reading them
+	// again; a change made through this replica takes effect at once, one
+	// made through another within this time. 0 reads them on every request.
+	PrincipalCacheTTL time.Duration `yaml:"principal_cache_ttl" env:"FIELDOPS_AUTH_PRINCIPAL_CACHE_TTL"`
 }
 
 // Bootstrap creates the first manager of an installation.
@@ -243,6 +250,9 @@ func (c *Config) finish() error {
 	}
 	if c.Auth.LoginBackoffMax < time.Minute || c.Auth.SignupWindow <= 0 || c.Auth.HashWait < 0 {
 		problems = append(problems, "auth.login_backoff_max must be at least 1m, auth.signup_window positive and auth.hash_wait not negative")
+	}
+	if c.Auth.PrincipalCacheTTL < 0 || c.Auth.PrincipalCacheTTL > time.Minute {
+		problems = append(problems, "auth.principal_cache_ttl must be between 0 and 1m (a deactivation must reach every replica soon)")
 	}
 	if c.Auth.HashIPMax < 1 || c.Auth.HashIPWindow < time.Second {
 		problems = append(problems, "auth.hash_ip_max must be at least 1 and auth.hash_ip_window at least 1s")

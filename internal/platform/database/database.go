@@ -14,7 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -24,10 +26,14 @@ import (
 
 // Options tune the pool.
 type Options struct {
-	MaxOpenConns    int
+	MaxOpenConns int
+	// MaxIdleConns 0 keeps MaxOpenConns idle connections.
 	MaxIdleConns    int
 	ConnMaxLifetime time.Duration
 	Logger          *slog.Logger
+	// Tracer sees every statement sent to PostgreSQL, BEGIN and COMMIT
+	// included (tests count round trips with it); nil in production.
+	Tracer pgx.QueryTracer
 }
 
 // Open connects to url. It does not fail when the database is down: the pool
@@ -41,7 +47,16 @@ func Open(url string, opt Options) (*gorm.DB, error) {
 		gl = logger.NewSlogLogger(opt.Logger, logger.Config{SlowThreshold: 500 * time.Millisecond,
 			LogLevel: logger.Warn, IgnoreRecordNotFoundError: true, ParameterizedQueries: true}) // no values (hashes, personal data) in logs
 	}
-	db, err := gorm.Open(postgres.Open(url), &gorm.Config{
+	dial := postgres.Open(url)
+	if opt.Tracer != nil {
+		cc, err := pgx.ParseConfig(url)
+		if err != nil {
+			return nil, fmt.Errorf("database: %w", err)
+		}
+		cc.Tracer = opt.Tracer
+		dial = postgres.New(postgres.Config{Conn: stdlib.OpenDB(*cc)})
+	}
+	db, err := gorm.Open(dial, &gorm.Config{
 		Logger:                 gl,
 		SkipDefaultTransaction: true, // services open transactions explicitly
 		DisableAutomaticPing:   true, // a database that is down is not an error here (see WaitReady)
@@ -57,8 +72,11 @@ func Open(url string, opt Options) (*gorm.DB, error) {
 	if opt.MaxOpenConns > 0 {
 		sqlDB.SetMaxOpenConns(opt.MaxOpenConns)
 	}
-	if opt.MaxIdleConns > 0 {
+	switch {
+	case opt.MaxIdleConns > 0:
 		sqlDB.SetMaxIdleConns(opt.MaxIdleConns)
+	case opt.MaxOpenConns > 0: // idle < open closes and reopens connections under load (issue 8)
+		sqlDB.SetMaxIdleConns(opt.MaxOpenConns)
 	}
 	if opt.ConnMaxLifetime > 0 {
 		sqlDB.SetConnMaxLifetime(opt.ConnMaxLifetime)

@@ -46,7 +46,9 @@ func New(t testing.TB) (*gorm.DB, string) {
 		t.Fatalf("dbtest: create database: %v", err)
 	}
 	dbURL := withDatabase(base, name)
-	db, err := database.Open(dbURL, database.Options{MaxOpenConns: 20})
+	// few idle connections: test packages run side by side, each with many
+	// databases, and idle connections count against max_connections
+	db, err := database.Open(dbURL, database.Options{MaxOpenConns: 20, MaxIdleConns: 2})
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)
 	}
