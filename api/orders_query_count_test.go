@@ -21,7 +21,7 @@ import (
 )
 
 // qcOrdersTable matches a statement that reads the orders table.
-var qcOrdersTable = regexp.MustCompile(`(?i)\bFROM\s+"?orders"?(\s|$)`)
+var qcOrdersTable = regexp.MustCompile(`(?i)\b(FROM|JOIN)\s+"?orders"?(\s|$)`)
 
 // qcRecorder records every statement GORM sends on env's database while it is on.
 type qcRecorder struct {

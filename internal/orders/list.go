@@ -120,16 +120,24 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, limit in
 	if f.FollowUpDue {
 		f.dueBy = s.clock.Now()
 	}
-	var bound time.Time
+	// One statement: the page and, on a first page, the walk's bound. When
+	// the statement cannot fix the bound (a writer committed while it took
+	// its snapshot: listBoundSQL), the bound is computed first, on its own.
+	var at *time.Time
 	if cursor != nil {
-		bound = cursor.Bound
-	} else if bound, err = s.st.syncBound(ctx); err != nil {
-		return Page{}, err
+		at = &cursor.Bound
 	}
-	rows, err := s.st.listOrders(ctx, sc, f, bound, cursor, limit+1)
+	rows, got, err := s.st.listOrders(ctx, sc, f, at, cursor, limit+1)
+	if err == nil && got == nil {
+		var b time.Time
+		if b, err = s.st.syncBound(ctx); err == nil {
+			rows, got, err = s.st.listOrders(ctx, sc, f, &b, cursor, limit+1)
+		}
+	}
 	if err != nil {
 		return Page{}, err
 	}
+	bound := *got
 	items := make([]Order, 0, len(rows))
 	for _, r := range rows {
 		o := r.Order

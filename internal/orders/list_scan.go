@@ -2,6 +2,7 @@ package orders
 
 import (
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -101,18 +102,28 @@ var listOrderColumns = func() string {
 	return strings.Join(cols, ", ")
 }()
 
-// scanListRows reads every row of the list statement.
-func scanListRows(rows pgx.Rows) ([]*orderRow, error) {
+// scanListRows reads every row of the list statement: the walk's bound, then
+// listFields. A row whose order id is NULL is the bound alone (an empty page).
+// The bound is nil when the statement could not fix it (listBoundSQL).
+func scanListRows(rows pgx.Rows) ([]*orderRow, *time.Time, error) {
 	defer rows.Close()
 	var out []*orderRow
-	targets := make([]any, len(listFields))
+	var bound *time.Time
+	targets := make([]any, 1+len(listFields))
+	targets[0] = &bound
 	for rows.Next() {
+		if raw := rows.RawValues(); len(raw) > 1 && raw[1] == nil {
+			if err := rows.Scan(append([]any{&bound}, make([]any, len(listFields))...)...); err != nil {
+				return nil, bound, err
+			}
+			continue
+		}
 		r := &listRow{}
 		for i, f := range listFields {
-			targets[i] = f.target(r)
+			targets[1+i] = f.target(r)
 		}
 		if err := rows.Scan(targets...); err != nil {
-			return nil, err
+			return nil, bound, err
 		}
 		r.AssetID, r.ProductModelID = uuidPtr(r.assetID), uuidPtr(r.modelID)
 		r.TechnicianID, r.ProviderID, r.CreatedBy = uuidPtr(r.technicianID), uuidPtr(r.providerID), uuidPtr(r.createdBy)
@@ -123,7 +134,7 @@ func scanListRows(rows pgx.Rows) ([]*orderRow, error) {
 		}
 		out = append(out, &r.orderRow)
 	}
-	return out, rows.Err()
+	return out, bound, rows.Err()
 }
 
 func uuidPtr(u pgtype.UUID) *uuid.UUID {

@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -9,89 +10,168 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/errs"
 )
 
-// listOrders reads up to n orders of the scope matching f, below bound and
-// after cursor, by (updated_at, id), with their parties: one statement, the
-// page query (filter) as a subquery joined to the parties on primary keys.
+// listOrders reads up to n orders of the scope matching f, after cursor, by
+// (updated_at, id), with their parties, below the walk's bound: cursor.Bound,
+// or on a first page (cursor nil) the sync bound, computed by the same
+// statement (syncBoundSQL) and returned with the rows. One statement, one
+// round trip: the bound, the page query as a lateral subquery (so an empty
+// page still returns the bound, in a row whose order columns are NULL) and
+// the parties joined on primary keys.
 //
-// How PostgreSQL plans it matters more than the SQL (docs/PERFORMANCE.md,
-// BenchmarkDispatcherList, BenchmarkTechnician*): a narrowed list (a
-// technician's, or one filtered by status, type, priority, region,
-// technician, updated_since or follow_up_due) needs a plan made for its arguments — a cached
-// generic plan walks every order by updated_at — so it is sent with the
-// simple query protocol (pgx escapes the arguments into the text): PostgreSQL
-// plans it for its values whatever plan_cache_mode says, in one round trip
-// and without a transaction. The plain keyset walk (everyone's, a customer's or a
-// provider's orders) has one good plan whatever the arguments, so it is a
-// cached prepared statement whose LIMIT is written as a literal: PostgreSQL
-// then keeps its generic plan and stops re-planning the page and its joins.
-func (s store) listOrders(ctx context.Context, sc scope, f Filter, bound time.Time, cursor *Cursor, n int) ([]*orderRow, error) {
+// The page's cost follows the page, not the table (docs/PERFORMANCE.md,
+// "Lists at 1M orders"):
+//   - a technician's orders (current and past: the delta sync tombstones) are
+//     a keyset walk on order_assignments' copy of each order's updated_at and
+//     status (migration 000012 keeps it in step), joined to orders by id;
+//   - a list of several statuses is one keyset walk per status, each at most
+//     n rows on a (…status, updated_at, id) index, merged: an IN list on the
+//     index would read every row of those statuses and sort them;
+//   - other filters pick their index (status, region, priority, technician,
+//     provider, customer, each with updated_at, id).
+//
+// A narrowed list (a technician's, or one with a filter) needs a plan made
+// for its arguments, so it is sent with the simple query protocol (pgx
+// escapes the arguments into the text): PostgreSQL plans it for its values
+// whatever plan_cache_mode says, without a transaction. The plain keyset walk
+// (everyone's, a customer's or a provider's orders) has one good plan
+// whatever the arguments, so it is a cached prepared statement whose LIMIT is
+// written as a literal.
+func (s store) listOrders(ctx context.Context, sc scope, f Filter, at *time.Time, cursor *Cursor, n int) ([]*orderRow, *time.Time, error) {
 	narrowed := sc.technician != nil || f != (Filter{})
-	filter := func(q *gorm.DB) *gorm.DB {
-		q = q.Model(&Order{}).Where("updated_at < ?", bound)
-		switch {
-		case sc.customer != nil:
-			q = q.Where("customer_id = ?", *sc.customer)
-		case sc.provider != nil:
-			q = q.Where("provider_id = ?", *sc.provider)
-		case sc.technician != nil:
-			q = q.Where("id IN (SELECT order_id FROM order_assignments WHERE technician_id = ?)", *sc.technician)
-		}
-		if f.Status != "" {
-			q = q.Where("status IN ?", strings.Split(f.Status, ","))
-		}
-		if f.Type != "" {
-			q = q.Where("type = ?", f.Type)
-		}
-		if f.Priority != "" {
-			q = q.Where("priority = ?", f.Priority)
-		}
-		if f.Region != "" {
-			q = q.Where("region = ?", f.Region)
-		}
-		if f.TechnicianID != nil {
-			q = q.Where("technician_id = ?", *f.TechnicianID)
-		}
-		if f.UpdatedSince != nil {
-			q = q.Where("updated_at >= ?", *f.UpdatedSince)
-		}
-		if f.FollowUpDue {
-			q = q.Where("status = 'completed' AND follow_up_due_at <= ?", f.dueBy)
-		}
-		if cursor != nil {
-			q = q.Where("(updated_at, id) > (?, ?)", cursor.At, cursor.ID)
-		}
-		if narrowed {
-			return q.Order("updated_at, id").Limit(n)
-		}
-		return q.Order(clause.OrderBy{Expression: clause.Expr{SQL: "updated_at, id LIMIT " + strconv.Itoa(n)}})
+	// named arguments: the walk of each status repeats the conditions
+	named := map[string]any{}
+	arg := func(v any) string {
+		name := "p" + strconv.Itoa(len(named)+1)
+		named[name] = v
+		return "@" + name
 	}
-	// GORM renders the statement (DryRun), pgx runs and scans it (list_scan.go).
-	db := s.db.WithContext(ctx)
-	stmt := db.Session(&gorm.Session{DryRun: true}).Table("(?) o", filter(db)).
-		Select(listOrderColumns + ", " + partySelect).Joins(partyJoins).Order("o.updated_at, o.id").Find(&[]*orderRow{}).Statement
+	bound := listBoundSQL
+	if at != nil {
+		bound = "CAST(" + arg(*at) + " AS timestamptz)"
+	}
+	// the walk's table and the columns it orders and filters by
+	from, upd, id, status := "orders o", "o.updated_at", "o.id", "o.status"
+	var where []string
+	switch {
+	case sc.technician != nil:
+		from, upd, id, status = "order_assignments a JOIN orders o ON o.id = a.order_id", "a.order_updated_at", "a.order_id", "a.order_status"
+		where = append(where, "a.technician_id = "+arg(*sc.technician))
+	case sc.customer != nil:
+		where = append(where, "o.customer_id = "+arg(*sc.customer))
+	case sc.provider != nil:
+		where = append(where, "o.provider_id = "+arg(*sc.provider))
+	}
+	where = append(where, upd+" < b.bound")
+	if f.Type != "" {
+		where = append(where, "o.type = "+arg(f.Type))
+	}
+	if f.Priority != "" {
+		where = append(where, "o.priority = "+arg(f.Priority))
+	}
+	if f.Region != "" {
+		where = append(where, "o.region = "+arg(f.Region))
+	}
+	if f.TechnicianID != nil {
+		where = append(where, "o.technician_id = "+arg(*f.TechnicianID))
+	}
+	if f.UpdatedSince != nil {
+		where = append(where, upd+" >= "+arg(*f.UpdatedSince))
+	}
+	if f.FollowUpDue {
+		where = append(where, "o.status = 'completed' AND o.follow_up_due_at <= "+arg(f.dueBy))
+	}
+	if cursor != nil {
+		where = append(where, "("+upd+", "+id+") > ("+arg(cursor.At)+", "+arg(cursor.ID)+")")
+	}
+	limit := " LIMIT " + strconv.Itoa(n)
+	walk := func(extra string) string {
+		return "SELECT o.* FROM " + from + " WHERE " + strings.Join(where, " AND ") + extra + " ORDER BY " + upd + ", " + id + limit
+	}
+	var page string
+	switch statuses := uniqueStatuses(f.Status); len(statuses) {
+	case 0:
+		page = walk("")
+	case 1:
+		page = walk(" AND " + status + " = " + arg(statuses[0]))
+	default:
+		parts := make([]string, len(statuses))
+		for i, st := range statuses {
+			parts[i] = "(" + walk(" AND "+status+" = "+arg(st)) + ")"
+		}
+		page = "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") u ORDER BY updated_at, id" + limit
+	}
+	q := "SELECT b.bound, " + listOrderColumns + ", " + partySelect + "\nFROM (SELECT " + bound + " AS bound) b\nLEFT JOIN LATERAL (" +
+		page + ") o ON true" + partyJoins + "\nORDER BY o.updated_at, o.id"
+	// GORM renders it (DryRun: numbered placeholders, the values as
+	// arguments), pgx runs and scans it (list_scan.go).
+	var vars []any
+	if len(named) > 0 {
+		vars = append(vars, named)
+	}
+	stmt := s.db.Session(&gorm.Session{DryRun: true}).WithContext(ctx).Raw(q, vars...).Find(&[]*orderRow{}).Statement
 	if stmt.Error != nil {
-		return nil, stmt.Error
+		return nil, nil, stmt.Error
 	}
 	args := stmt.Vars
 	if narrowed {
 		args = append([]any{pgx.QueryExecModeSimpleProtocol}, args...)
 	}
+	q = stmt.SQL.String()
 	var out []*orderRow
+	var got *time.Time
 	err := database.Native(ctx, s.db, func(conn *pgx.Conn) error {
-		rows, err := conn.Query(ctx, stmt.SQL.String(), args...)
+		rows, err := conn.Query(ctx, q, args...)
 		if err != nil {
 			return err
 		}
-		out, err = scanListRows(rows)
+		out, got, err = scanListRows(rows)
 		return err
 	})
-	return out, err
+	if got != nil {
+		*got = got.UTC()
+	}
+	return out, got, err
+}
+
+// listBoundSQL is syncBoundSQL for a list statement that reads the orders
+// too, or NULL when it cannot be trusted. syncBound is safe as a statement of
+// its own, before the list's: a writer it does not see (committed before it
+// read pg_stat_activity) committed before the list's snapshot. In the list's
+// own statement pg_stat_activity is read after the snapshot is taken, so a
+// writer can commit in between: running for the snapshot (its rows unseen),
+// gone from pg_stat_activity (not holding the bound back). Such a writer is
+// in the snapshot's list of running transactions with no backend showing its
+// id: then the bound is NULL (the page is empty) and the caller computes the
+// bound on its own first (List). Rare: a commit within the microseconds
+// between the snapshot and the read.
+const listBoundSQL = `(SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_snapshot_xip(pg_current_snapshot()) x
+WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity s WHERE s.backend_xid::text = (x::text::bigint % 4294967296)::text))
+THEN NULL ELSE (` + syncBoundSQL + `) END)`
+
+// syncBound runs syncBoundSQL alone (see listBoundSQL for when).
+func (s store) syncBound(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	err := database.Row(ctx, s.db, syncBoundSQL).Scan(&t)
+	return t.UTC(), err
+}
+
+// uniqueStatuses splits a validated status list, each status once.
+func uniqueStatuses(list string) []string {
+	if list == "" {
+		return nil
+	}
+	var out []string
+	for _, st := range strings.Split(list, ",") {
+		if !slices.Contains(out, st) {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 // notifications reads up to n inbox entries of user after the key: unread

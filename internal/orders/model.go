@@ -247,6 +247,10 @@ type Assignment struct {
 	TechnicianID uuid.UUID `gorm:"type:uuid;primaryKey"`
 	AssignedAt   time.Time
 	AcceptedAt   *time.Time // first acceptance: the technician worked the order
+	// the order's updated_at and status, kept in step by the database
+	// (migration 000012) for the technician's list: never written from Go
+	OrderUpdatedAt time.Time `gorm:"->"`
+	OrderStatus    string    `gorm:"->"`
 }
 
 // TableName is order_assignments.

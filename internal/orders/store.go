@@ -253,19 +253,17 @@ WHERE active AND technician_id IN ? AND during && tstzrange(?, ?, '[)')`, techs,
 	return out, err
 }
 
-// syncBound is the newest updated_at below which every write is committed:
+// syncBoundSQL is the newest updated_at below which every write is committed:
 // the earlier of now and the start of the oldest open transaction that has
 // written anything (has a transaction id). Rows written by a transaction still
 // running cannot be older than it: the orders trigger takes the transaction
 // id, which pg_stat_activity shows at once, before it stamps updated_at with
 // the time of the write, so a writer that stamped a row before this statement
 // began is visible here. Read-only transactions do not hold the bound back.
-func (s store) syncBound(ctx context.Context) (time.Time, error) {
-	var t time.Time
-	err := database.Row(ctx, s.db, `SELECT LEAST(statement_timestamp(), COALESCE((SELECT min(xact_start) FROM pg_stat_activity
-WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL AND backend_type = 'client backend'), 'infinity'))`).Scan(&t)
-	return t.UTC(), err
-}
+// Lists compute it in their own statement (listOrders), so a page is one
+// round trip.
+const syncBoundSQL = `SELECT LEAST(statement_timestamp(), COALESCE((SELECT min(xact_start) FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL AND backend_type = 'client backend'), 'infinity'))`
 
 // The party joins: an order row aliased o joined to its customer, technician,
 // asset, product model and region (for its time zone), each on a primary key. Lists wrap their page query
