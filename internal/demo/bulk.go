@@ -122,14 +122,16 @@ FROM generate_series(1, @c) c,
      (SELECT array_agg(id ORDER BY code) AS ids FROM product_models WHERE code IN ('AC-9000', 'WM-500', 'SOFA-3')) m`,
 
 	// s: the status draw (37 is prime to 100, so every 100 orders hold each
-	// value once); h: a scrambled number choosing the technician.
+	// value once); h: a scrambled number choosing the technician, its low bits
+	// dropped (they follow i's parity, which is the region's: without the
+	// shift, no order of a north customer went to a partner technician).
 	`CREATE TEMP TABLE bulk_plan ON COMMIT DROP AS
 SELECT i, md5('fieldops-bulk-order-' || i)::uuid AS id, 1 + (i - 1) % @c AS cust, s,
        CASE WHEN s = 0 THEN (ARRAY['submitted', 'triaged', 'assigned', 'accepted'])[1 + (i / 100) % 4]
             WHEN s <= 8 THEN 'cancelled' WHEN s <= 25 THEN 'completed' ELSE 'closed' END AS status,
        CASE WHEN s = 0 THEN CAST(@now AS timestamptz) - (i % 72) * interval '1 hour'
             ELSE CAST(@now AS timestamptz) - interval '4 days' - (@n - i) * (interval '365 days' / @n) END AS created_at,
-       (i::bigint * 2654435761) % 4294967296 AS h, nextval('order_number_seq') AS seq
+       ((i::bigint * 2654435761) % 4294967296) / 256 AS h, nextval('order_number_seq') AS seq
 FROM generate_series(1, @n) i, LATERAL (SELECT (i * 37) % 100 AS s) d`,
 
 	`ALTER TABLE bulk_plan ADD COLUMN tech int, ADD COLUMN prev_tech int`,
