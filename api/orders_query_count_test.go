@@ -214,11 +214,9 @@ func TestRoundTripsPerRequest(t *testing.T) {
 		{"a customer's GET of their order", 1, func() apitest.Response { return w.do(t, http.MethodGet, "/v1/orders/"+id, accAlice, nil) }, http.StatusOK},
 		{"a manager's GET", 1, func() apitest.Response { return w.do(t, http.MethodGet, "/v1/orders/"+id, accManager, nil) }, http.StatusOK},
 		{"a customer's intake with an asset", 4, func() apitest.Response { return intake() }, http.StatusCreated},
-		// issue 8 wants 2 for a list page: the sync bound folded into the
-		// list statement and no transaction for its plan (other work of
-		// issue 8); the committed list was sync bound, BEGIN, SET LOCAL,
-		// SELECT, COMMIT. Tighten to 2 when that lands.
-		{"a technician's job list page", 5, func() apitest.Response {
+		// the sync bound is computed in the list statement, and the plan is
+		// custom without a transaction (issue 8 item 1): one statement
+		{"a technician's job list page", 2, func() apitest.Response {
 			return w.do(t, http.MethodGet, "/v1/orders?status=assigned,accepted,scheduled", accTom, nil)
 		}, http.StatusOK},
 	}

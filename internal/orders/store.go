@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -78,16 +79,55 @@ func (s store) insertWithCreate(ctx context.Context, o *Order, e *Event) error {
 	if ins.Error != nil || ev.Error != nil {
 		return errors.Join(ins.Error, ev.Error)
 	}
-	var rows []Order
-	err := s.db.WithContext(ctx).Raw(`WITH ins AS (?), ev AS (?) SELECT * FROM ins`, ins, ev).Scan(&rows).Error
-	if err == nil && len(rows) != 1 {
-		err = fmt.Errorf("orders: intake wrote %d orders", len(rows))
-	}
+	// sent as rendered (GORM's subquery embedding re-binds every argument
+	// with a string replace per argument: +100 KB per intake), the event's
+	// placeholders numbered after the order's
+	var q strings.Builder
+	q.WriteString("WITH ins AS (")
+	q.WriteString(ins.Statement.SQL.String())
+	q.WriteString("), ev AS (")
+	shiftPlaceholders(&q, ev.Statement.SQL.String(), len(ins.Statement.Vars))
+	q.WriteString(") SELECT * FROM ins")
+	args := append(slices.Clip(ins.Statement.Vars), ev.Statement.Vars...)
+	db := s.db.WithContext(ctx)
+	rows, err := db.Statement.ConnPool.QueryContext(ctx, q.String(), args...)
 	if err != nil {
 		return database.Constraint(err, constraints)
 	}
-	*o = rows[0]
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		if err := db.ScanRows(rows, o); err != nil {
+			return err
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return database.Constraint(err, constraints)
+	}
+	if n != 1 {
+		return fmt.Errorf("orders: intake wrote %d orders", n)
+	}
 	return nil
+}
+
+// shiftPlaceholders writes query with every placeholder $n as $(n+by). GORM
+// binds every value, so a '$' in its rendered SQL is always a placeholder.
+func shiftPlaceholders(w *strings.Builder, query string, by int) {
+	for i := 0; i < len(query); i++ {
+		w.WriteByte(query[i])
+		if query[i] != '$' {
+			continue
+		}
+		j := i + 1
+		for j < len(query) && query[j] >= '0' && query[j] <= '9' {
+			j++
+		}
+		if n, err := strconv.Atoi(query[i+1 : j]); err == nil {
+			w.WriteString(strconv.Itoa(n + by))
+			i = j - 1
+		}
+	}
 }
 
 func (s store) get(ctx context.Context, id uuid.UUID, lock bool) (Order, error) {
