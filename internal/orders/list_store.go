@@ -16,9 +16,9 @@ import (
 )
 
 // listOrders reads up to n orders of the scope matching f, after cursor, by
-// (updated_at, id), with their parties, below the walk's bound: cursor.Bound,
-// or on a first page (cursor nil) the sync bound, computed by the same
-// statement (syncBoundSQL) and returned with the rows. One statement, one
+// (updated_at, id), with their parties, below the walk's bound, and returns
+// the bound: at, or when at is nil (a first page) the sync bound computed by
+// the same statement (listBoundSQL; nil when it could not be). One statement, one
 // round trip: the bound, the page query as a lateral subquery (so an empty
 // page still returns the bound, in a row whose order columns are NULL) and
 // the parties joined on primary keys.
