@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -34,8 +33,6 @@ type Deps struct {
 	Blobs blob.Store
 	// Idempotency keeps Idempotency-Key records of creating and transition POSTs.
 	Idempotency *idempotency.Store
-	// Now is the clock handlers use for defaults.
-	Now func() time.Time
 	// Metrics receives the HTTP request metrics (NewMetricsRegistry; served
 	// by MetricsHandler on the metrics listener). Nil: a private registry.
 	Metrics *prometheus.Registry

@@ -129,7 +129,7 @@ func (u *uploads) serve(h http.HandlerFunc) echo.HandlerFunc {
 			url.Path, url.RawPath = id, ""
 			r.URL = &url
 		}
-		w := &tusWriter{res: c.Response()}
+		w := &heldErrorWriter{res: c.Response()}
 		tus.ServeHTTP(w, r)
 		if w.status == 0 {
 			return nil
@@ -142,38 +142,6 @@ func (u *uploads) serve(h http.HandlerFunc) echo.HandlerFunc {
 		return tusError(w.status, w.body.String())
 	}
 }
-
-// tusWriter passes tusd's successful responses on and holds back an error
-// response (status and text) for serve to turn into a problem.
-type tusWriter struct {
-	res    *echo.Response
-	status int
-	body   bytes.Buffer
-}
-
-func (w *tusWriter) Header() http.Header { return w.res.Header() }
-
-func (w *tusWriter) WriteHeader(code int) {
-	if code >= 400 && !w.res.Committed && w.status == 0 {
-		w.status = code
-		return
-	}
-	w.res.WriteHeader(code)
-}
-
-func (w *tusWriter) Write(b []byte) (int, error) {
-	if w.status != 0 {
-		if w.body.Len() < 1024 {
-			w.body.Write(b)
-		}
-		return len(b), nil
-	}
-	return w.res.Write(b)
-}
-
-// Unwrap lets tusd's http.ResponseController reach the connection (it
-// extends the read deadline while a chunk streams in).
-func (w *tusWriter) Unwrap() http.ResponseWriter { return w.res }
 
 // tusError classifies one of tusd's own errors ("ERR_CODE: message").
 func tusError(status int, text string) error {

@@ -153,7 +153,7 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 	idem := idempotency.NewStore(db, 24*time.Hour, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)
 	metrics := api.NewMetricsRegistry()
 	e := api.NewServer(api.Deps{Config: cfg, Log: log, DB: db, Tokens: tokens, Identity: people, Catalog: cat,
-		Orders: ord, Blobs: blobs, Idempotency: idem, Now: clk.Now, Metrics: metrics})
+		Orders: ord, Blobs: blobs, Idempotency: idem, Metrics: metrics})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return &Env{T: t, URL: srv.URL, DB: db, DBURL: dbURL, Clock: clk, Config: cfg, Tokens: tokens,

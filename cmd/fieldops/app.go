@@ -105,7 +105,7 @@ func openBlobs(ctx context.Context, cfg config.Storage) (blob.Store, error) {
 
 func (a *app) deps() api.Deps {
 	return api.Deps{Config: a.cfg, Log: a.log, DB: a.db, Tokens: a.tokens, Identity: a.identity, Catalog: a.catalog,
-		Orders: a.orders, Blobs: a.blobs, Idempotency: a.idem, Now: a.clock.Now}
+		Orders: a.orders, Blobs: a.blobs, Idempotency: a.idem}
 }
 
 // migrateUp applies pending migrations.

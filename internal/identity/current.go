@@ -2,13 +2,10 @@ package identity
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 
 	"github.com/google/uuid"
 
 	"github.com/fieldops/fieldops/internal/platform/auth"
-	"github.com/fieldops/fieldops/internal/platform/database"
 )
 
 // Current returns who the holder of an access token for user id is now: the
@@ -25,27 +22,10 @@ func (s *Service) Current(ctx context.Context, id uuid.UUID) (auth.Principal, bo
 	if ok {
 		return p, live, nil
 	}
-	p, live, err := s.readCurrent(ctx, id)
+	p, live, err := s.st.current(ctx, id)
 	if err != nil {
 		return auth.Principal{}, false, err
 	}
 	s.principals.put(id, p, live, epoch)
 	return p, live, nil
-}
-
-// readCurrent is Current without the cache.
-func (s *Service) readCurrent(ctx context.Context, id uuid.UUID) (p auth.Principal, live bool, err error) {
-	var provider uuid.NullUUID
-	err = database.Row(ctx, s.db, `SELECT role, provider_id FROM users WHERE id = $1 AND active`, id).Scan(&p.Role, &provider)
-	if errors.Is(err, sql.ErrNoRows) {
-		return auth.Principal{}, false, nil
-	}
-	if err != nil {
-		return auth.Principal{}, false, err
-	}
-	p.UserID = id
-	if provider.Valid {
-		p.ProviderID = &provider.UUID
-	}
-	return p, true, nil
 }

@@ -421,13 +421,6 @@ func (s *Service) GetUser(ctx context.Context, p auth.Principal, id uuid.UUID) (
 	return u, nil
 }
 
-// Active reports whether the user exists and is active. Authentication asks
-// on every request, so a deactivated account's access tokens stop at once
-// rather than when they expire.
-func (s *Service) Active(ctx context.Context, id uuid.UUID) (bool, error) {
-	return s.st.active(ctx, id)
-}
-
 // Me returns the principal's own account.
 func (s *Service) Me(ctx context.Context, p auth.Principal) (User, error) {
 	u, err := s.st.userByID(ctx, p.UserID)

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/fieldops/fieldops/internal/platform/auth"
 	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/errs"
 	"github.com/fieldops/fieldops/internal/platform/page"
@@ -50,15 +51,23 @@ func (s store) userByID(ctx context.Context, id uuid.UUID) (User, error) {
 	return u, err
 }
 
-// active reports whether the user exists and is active; every authenticated
-// request asks, so it skips GORM (database.Row).
-func (s store) active(ctx context.Context, id uuid.UUID) (bool, error) {
-	var active bool
-	err := database.Row(ctx, s.db, `SELECT active FROM users WHERE id = $1`, id).Scan(&active)
+// current reads who a user is now (role, provider) and whether they are
+// active; every authenticated request may ask (identity.Current caches it),
+// so it skips GORM (database.Row).
+func (s store) current(ctx context.Context, id uuid.UUID) (p auth.Principal, live bool, err error) {
+	var provider uuid.NullUUID
+	err = database.Row(ctx, s.db, `SELECT role, provider_id FROM users WHERE id = $1 AND active`, id).Scan(&p.Role, &provider)
 	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+		return auth.Principal{}, false, nil
 	}
-	return active, err
+	if err != nil {
+		return auth.Principal{}, false, err
+	}
+	p.UserID = id
+	if provider.Valid {
+		p.ProviderID = &provider.UUID
+	}
+	return p, true, nil
 }
 
 // userByLogin finds a user by e-mail (case-insensitive) or phone.

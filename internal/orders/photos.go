@@ -257,18 +257,9 @@ func (s *Service) addOrderPhoto(ctx context.Context, p auth.Principal, orderID u
 		if err != nil {
 			return err
 		}
-		if in.ID != nil {
-			prev, found, err := stx.photo(ctx, *in.ID)
-			if err != nil {
-				return err
-			}
-			if found {
-				if prev.OrderID == nil || *prev.OrderID != orderID || prev.SHA256 != st.Info.SHA256 || prev.UploadedBy != p.UserID {
-					return errIDTaken
-				}
-				out = prev
-				return nil
-			}
+		if prev, found, err := retried(ctx, stx, p, in, st, func(ph Photo) bool { return ph.OrderID != nil && *ph.OrderID == orderID }); err != nil || found {
+			out = prev
+			return err
 		}
 		if err := photoRules(p, o, in.Kind); err != nil {
 			return err
@@ -285,6 +276,23 @@ func (s *Service) addOrderPhoto(ctx context.Context, p auth.Principal, orderID u
 		err = errIDTaken
 	}
 	return out, created, err
+}
+
+// retried looks up the photo a client id already names: found with the
+// photo when it is a retry of the same upload (same owner, as sameOwner
+// decides, same uploader, same bytes), errIDTaken when the id names another.
+func retried(ctx context.Context, s store, p auth.Principal, in PhotoInput, st Staged, sameOwner func(Photo) bool) (Photo, bool, error) {
+	if in.ID == nil {
+		return Photo{}, false, nil
+	}
+	prev, found, err := s.photo(ctx, *in.ID)
+	if err != nil || !found {
+		return Photo{}, false, err
+	}
+	if !sameOwner(prev) || prev.SHA256 != st.Info.SHA256 || prev.UploadedBy != p.UserID {
+		return Photo{}, false, errIDTaken
+	}
+	return prev, true, nil
 }
 
 // errIDTaken: the client's photo id names another upload (other bytes).
@@ -518,17 +526,8 @@ func (s *Service) addAssetPhoto(ctx context.Context, p auth.Principal, assetID u
 	if err := s.AssetPhotoTarget(ctx, p, assetID); err != nil {
 		return Photo{}, false, err
 	}
-	if in.ID != nil {
-		prev, found, err := s.st.photo(ctx, *in.ID)
-		if err != nil {
-			return Photo{}, false, err
-		}
-		if found {
-			if prev.AssetID == nil || *prev.AssetID != assetID || prev.SHA256 != st.Info.SHA256 || prev.UploadedBy != p.UserID {
-				return Photo{}, false, errIDTaken
-			}
-			return prev, false, nil
-		}
+	if prev, found, err := retried(ctx, s.st, p, in, st, func(ph Photo) bool { return ph.AssetID != nil && *ph.AssetID == assetID }); err != nil || found {
+		return prev, false, err
 	}
 	ph := newPhoto(p, in, st, s.clock.Now())
 	ph.AssetID = &assetID
