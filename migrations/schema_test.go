@@ -20,6 +20,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/database/dbtest"
 	"github.com/fieldops/fieldops/internal/platform/idempotency"
+	"github.com/fieldops/fieldops/internal/platform/outbox"
 )
 
 // column is one row of information_schema.columns.
@@ -105,7 +106,7 @@ func TestModelsAgreeWithMigratedSchema(t *testing.T) {
 		&orders.Order{}, &orders.Event{}, &orders.Assignment{}, &orders.Appointment{}, &orders.SLAPolicy{},
 		&orders.Notification{}, &idempotency.Record{},
 		&orders.Photo{}, &orders.PhotoVariant{}, &orders.Completion{}, &orders.Rating{}, &orders.Complaint{}, &orders.FollowUp{},
-		&orders.Region{},
+		&orders.Region{}, &outbox.Event{},
 	}
 	wantTables := map[string]bool{"schema_migrations": true}
 	for _, model := range models {

@@ -179,7 +179,7 @@ func TestMigrateUpStatusDownUp(t *testing.T) {
 	env := []string{"DATABASE_URL=" + dbURL}
 	names := migrationNames(t)
 	wantTables := []string{"appointments", "asset_claims", "assets", "complaints", "completions", "follow_ups", "idempotency_records", "login_throttles",
-		"notifications", "order_assignments", "order_events", "orders", "photo_variants", "photos", "product_models", "providers", "ratings",
+		"notifications", "order_assignments", "order_events", "orders", "outbox_events", "photo_variants", "photos", "product_models", "providers", "ratings",
 		"refresh_tokens", "regions", "schema_migrations", "sla_policies", "users"}
 
 	expectStatus := func(t *testing.T, out, state, summary string) {
