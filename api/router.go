@@ -179,6 +179,10 @@ func NewServer(d Deps) *echo.Echo {
 	in.PATCH("/uploads/:id", handleUploadChunk(up), photographers, up.owned)
 	in.DELETE("/uploads/:id", handleDeleteUpload(up), photographers, up.owned)
 
+	// regions: working calendars (time zone, hours, working days, holidays)
+	in.GET("/regions", handleListRegions(d.Orders), allow(manager, dispatcher))
+	in.PUT("/regions/:code", handlePutRegion(d.Orders), allow(manager))
+
 	// inbox
 	in.GET("/notifications", handleNotifications(d.Orders), allow(anyone...))
 	in.POST("/notifications/:id/read", handleReadNotification(d.Orders), allow(anyone...))

@@ -107,6 +107,7 @@ func TestModelsAgreeWithMigratedSchema(t *testing.T) {
 		&orders.Notification{}, &idempotency.Record{},
 		&orders.Photo{}, &orders.PhotoVariant{}, &orders.Completion{}, &orders.Rating{}, &orders.Complaint{}, &orders.FollowUp{},
 		&orders.Region{}, &outbox.Event{},
+		&orders.RegionHoliday{}, &orders.ComplaintEvent{},
 	}
 	wantTables := map[string]bool{"schema_migrations": true}
 	for _, model := range models {

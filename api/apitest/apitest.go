@@ -58,6 +58,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/database/dbtest"
 	"github.com/fieldops/fieldops/internal/platform/idempotency"
 	"github.com/fieldops/fieldops/internal/platform/imaging"
+	"github.com/fieldops/fieldops/internal/platform/jobs"
 	"github.com/fieldops/fieldops/internal/platform/password"
 )
 
@@ -89,6 +90,10 @@ type Env struct {
 	// Metrics is the server's metrics registry (api.MetricsHandler serves
 	// it; the API port does not).
 	Metrics *prometheus.Registry
+	// Jobs holds the domains' workers and periodic jobs; Workers is the
+	// in-process River client working them (nil unless the Workers option).
+	Jobs    *jobs.Registry
+	Workers *jobs.Client
 }
 
 // Option changes the configuration before the server starts.
@@ -104,6 +109,11 @@ func OWASPHashing(cfg *config.Config) {
 	}
 	cfg.Auth.Argon2MemoryKiB, cfg.Auth.Argon2Time = def.Auth.Argon2MemoryKiB, def.Auth.Argon2Time
 }
+
+// Workers runs the background workers in-process (a River client polling
+// every 50 ms), stopped when the test ends. Without it no job runs unless a
+// test runs it (Env.Jobs.RunPeriodic, or its own jobs.New client).
+func Workers(cfg *config.Config) { cfg.Jobs.Workers, cfg.Jobs.PollInterval = true, 50*time.Millisecond }
 
 // New starts a server on a fresh database seeded with the demo data
 // (demo.Accounts, password demo.Password). The clock is fixed at 2026-06-01 10:00 UTC.
@@ -123,6 +133,7 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 		t.Fatalf("apitest: config: %v", err)
 	}
 	cfg.Auth.Argon2MemoryKiB, cfg.Auth.Argon2Time = 64, 1 // cheap: tests hash a lot (OWASPHashing restores the cost)
+	cfg.Jobs.Workers = false                               // the Workers option turns them on
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -156,7 +167,22 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 		Orders: ord, Blobs: blobs, Idempotency: idem, Metrics: metrics})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	return &Env{T: t, URL: srv.URL, DB: db, DBURL: dbURL, Clock: clk, Config: cfg, Tokens: tokens,
+	reg := jobs.NewRegistry()
+	var workers *jobs.Client
+	if cfg.Jobs.Workers {
+		if workers, err = jobs.New(db, reg, jobs.Options{MaxWorkers: cfg.Jobs.MaxWorkers, PollInterval: cfg.Jobs.PollInterval, Logger: log}); err != nil {
+			t.Fatalf("apitest: workers: %v", err)
+		}
+		if err := workers.Start(context.Background()); err != nil {
+			t.Fatalf("apitest: workers: %v", err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = workers.Stop(ctx)
+		})
+	}
+	return &Env{Jobs: reg, Workers: workers, T: t, URL: srv.URL, DB: db, DBURL: dbURL, Clock: clk, Config: cfg, Tokens: tokens,
 		Identity: people, Hasher: hasher, Catalog: cat, Orders: ord, Server: srv, Blobs: blobs, BlobDir: cfg.Storage.Dir,
 		UploadDir: cfg.Storage.UploadDir, Metrics: metrics}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/idempotency"
 	"github.com/fieldops/fieldops/internal/platform/imaging"
+	"github.com/fieldops/fieldops/internal/platform/jobs"
 	"github.com/fieldops/fieldops/internal/platform/password"
 )
 
@@ -38,6 +39,8 @@ type app struct {
 	blobs    blob.Store
 	idem     *idempotency.Store
 	clock    clock.Clock
+	// jobs holds every domain's workers and periodic jobs (serve, worker).
+	jobs *jobs.Registry
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
@@ -75,7 +78,8 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 	}
 	media := orders.Media{Blobs: blobs, MaxBytes: cfg.Storage.PhotoMaxBytes(),
 		Images: imaging.NewInspector(cfg.Storage.DecodeMemoryBytes(), cfg.Storage.MaxPixels)}
-	return &app{cfg: cfg, log: log, db: db, tokens: tokens, identity: people, catalog: cat, blobs: blobs,
+	reg := jobs.NewRegistry()
+	return &app{cfg: cfg, log: log, db: db, tokens: tokens, identity: people, catalog: cat, blobs: blobs, jobs: reg,
 		orders: orders.New(db, cat, people, clk, media, orders.WithAppointmentRules(appointmentRules(cfg.Appointments)),
 			orders.WithCheckInMaxDistance(cfg.CheckIn.MaxDistanceM)), clock: clk,
 		idem: idempotency.NewStore(db, IdempotencyTTL, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)}, nil

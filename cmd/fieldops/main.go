@@ -1,6 +1,8 @@
 // Command fieldops is the FieldOps service binary:
 //
-//	fieldops serve [--migrate] [--seed]    run the HTTP API
+//	fieldops serve [--migrate] [--seed] [--no-workers]
+//	                                       run the HTTP API (and the background workers)
+//	fieldops worker [--migrate]            run only the background workers
 //	fieldops migrate up | down [N] | status
 //	fieldops seed [--orders N [--technicians T] [--customers C]]
 //	                                       create the demo data (idempotent), then N bulk orders
@@ -30,7 +32,8 @@ func main() {
 }
 
 const usage = `usage:
-  fieldops serve [--migrate] [--seed]
+  fieldops serve [--migrate] [--seed] [--no-workers]
+  fieldops worker [--migrate]
   fieldops migrate up | down [N|all] | status
   fieldops seed [--orders N [--technicians T] [--customers C]]
   fieldops users create --role ROLE --name NAME (--email EMAIL | --phone PHONE) --password PASSWORD [--provider-id UUID]`
@@ -43,6 +46,8 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	switch args[0] {
 	case "serve":
 		return cmdServe(ctx, args[1:], environ, stdout, stderr)
+	case "worker":
+		return cmdWorker(ctx, args[1:], environ, stdout, stderr)
 	case "migrate":
 		return cmdMigrate(args[1:], environ, stdout)
 	case "seed":

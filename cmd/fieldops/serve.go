@@ -20,6 +20,7 @@ func cmdServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	fs.SetOutput(stderr)
 	migrate := fs.Bool("migrate", false, "apply pending migrations first (also when database.migrate_on_start)")
 	seed := fs.Bool("seed", false, "create the demo data first (idempotent)")
+	noWorkers := fs.Bool("no-workers", false, "serve the API only; run the background workers elsewhere (fieldops worker)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -61,6 +62,13 @@ func cmdServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		if err := seedDemo(ctx, a); err != nil {
 			return err
 		}
+	}
+	if cfg.Jobs.Workers && !*noWorkers {
+		stop, err := startWorkers(ctx, a)
+		if err != nil {
+			return err
+		}
+		defer stop() // after the HTTP server has drained
 	}
 	go housekeeping(ctx, a)
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)

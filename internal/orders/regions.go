@@ -10,6 +10,7 @@ import (
 	_ "time/tzdata" // zone data in the binary: time.LoadLocation works in containers without /usr/share/zoneinfo
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 
 	"github.com/fieldops/fieldops/internal/platform/auth"
 	"github.com/fieldops/fieldops/internal/platform/errs"
@@ -26,6 +27,9 @@ type Region struct {
 	WorkStart   string `gorm:"type:time without time zone"` // read as "HH:MM" (store.region)
 	WorkEnd     string `gorm:"type:time without time zone"`
 	SlotMinutes int
+	// WorkingDays are the working weekdays, "mon".."sun" (migration 000016;
+	// default Monday to Friday); holidays are RegionHoliday rows.
+	WorkingDays pq.StringArray `gorm:"type:text[]"`
 }
 
 // DefaultTimeZone is the zone of a region without a row in regions.
@@ -34,7 +38,8 @@ const DefaultTimeZone = "Asia/Shanghai"
 // DefaultRegion is a region without a row: 08:00–20:00 in Asia/Shanghai,
 // 2-hour windows (SPEC §8).
 func DefaultRegion(code string) Region {
-	return Region{Code: code, TimeZone: DefaultTimeZone, WorkStart: "08:00", WorkEnd: "20:00", SlotMinutes: 120}
+	return Region{Code: code, TimeZone: DefaultTimeZone, WorkStart: "08:00", WorkEnd: "20:00", SlotMinutes: 120,
+		WorkingDays: pq.StringArray{"mon", "tue", "wed", "thu", "fri"}}
 }
 
 // workday is a region's working day ready for slot arithmetic: minutes
@@ -118,7 +123,7 @@ func (w workday) offers(win Window) bool {
 func (s store) region(ctx context.Context, code string) (Region, error) {
 	var rs []Region
 	err := s.db.WithContext(ctx).Raw(`SELECT code, name, time_zone, to_char(work_start, 'HH24:MI') AS work_start,
-to_char(work_end, 'HH24:MI') AS work_end, slot_minutes FROM regions WHERE code = ?`, code).Scan(&rs).Error
+to_char(work_end, 'HH24:MI') AS work_end, slot_minutes, working_days FROM regions WHERE code = ?`, code).Scan(&rs).Error
 	if err != nil {
 		return Region{}, err
 	}

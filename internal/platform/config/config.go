@@ -33,10 +33,19 @@ type Config struct {
 	Storage      Storage      `yaml:"storage"`
 	CheckIn      CheckIn      `yaml:"checkin"`
 	Appointments Appointments `yaml:"appointments"`
+	Jobs         Jobs         `yaml:"jobs"`
 	Log          Log          `yaml:"log"`
 
 	// GeneratedSecret is true when dev mode made up an ephemeral JWT secret.
 	GeneratedSecret bool `yaml:"-" env:"-"`
+}
+
+// Jobs configures the background workers (internal/platform/jobs).
+type Jobs struct {
+	// Workers: `fieldops serve` also runs the workers (--no-workers overrides).
+	Workers      bool          `yaml:"workers" env:"FIELDOPS_JOBS_WORKERS"`
+	MaxWorkers   int           `yaml:"max_workers" env:"FIELDOPS_JOBS_MAX_WORKERS"`
+	PollInterval time.Duration `yaml:"poll_interval" env:"FIELDOPS_JOBS_POLL_INTERVAL"`
 }
 
 // HTTP configures the server and its middleware.
@@ -280,6 +289,9 @@ func (c *Config) finish() error {
 	}
 	if c.Storage.Kind != "local" && c.Storage.Kind != "s3" {
 		problems = append(problems, fmt.Sprintf("FIELDOPS_STORAGE must be local or s3, not %q", c.Storage.Kind))
+	}
+	if c.Jobs.MaxWorkers < 1 || c.Jobs.PollInterval < 10*time.Millisecond {
+		problems = append(problems, "FIELDOPS_JOBS_MAX_WORKERS must be at least 1 and FIELDOPS_JOBS_POLL_INTERVAL at least 10ms")
 	}
 	if _, err := ParseLevel(c.Log.Level); err != nil {
 		problems = append(problems, err.Error())

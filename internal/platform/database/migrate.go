@@ -1,6 +1,7 @@
 package database
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -52,18 +53,22 @@ func NewMigrator(url string) (*Migrator, error) {
 // Close releases the connection.
 func (mg *Migrator) Close() { mg.m.Close() }
 
-// Up applies every pending migration.
+// Up applies every pending migration, then River's (river.go).
 func (mg *Migrator) Up() error {
 	if err := mg.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("migrate up: %w", err)
 	}
-	return nil
+	return riverUp(context.Background(), mg.db)
 }
 
-// Down rolls back n migrations (all when n <= 0).
+// Down rolls back n of our migrations; all (n <= 0) also removes River's
+// tables first.
 func (mg *Migrator) Down(n int) error {
 	var err error
 	if n <= 0 {
+		if err := riverDownAll(context.Background(), mg.db); err != nil {
+			return err
+		}
 		err = mg.m.Down()
 	} else {
 		err = mg.m.Steps(-n)

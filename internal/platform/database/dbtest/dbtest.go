@@ -124,6 +124,7 @@ func migrationsHash() (string, error) {
 		fmt.Fprintf(h, "%s\x00%d\x00", n, len(b))
 		h.Write(b)
 	}
+	fmt.Fprintf(h, "river\x00%s", database.RiverSchemaHash()) // River's tables are in the template too
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
 
