@@ -178,9 +178,9 @@ func TestMigrateUpStatusDownUp(t *testing.T) {
 	db, dbURL := dbtest.Empty(t)
 	env := []string{"DATABASE_URL=" + dbURL}
 	names := migrationNames(t)
-	wantTables := []string{"appointments", "asset_claims", "assets", "complaints", "completions", "follow_ups", "idempotency_records", "login_throttles",
+	wantTables := []string{"appointments", "asset_claims", "assets", "complaint_events", "complaints", "completions", "follow_ups", "idempotency_records", "login_throttles",
 		"notifications", "order_assignments", "order_events", "orders", "outbox_events", "photo_variants", "photos", "product_models", "providers", "ratings",
-		"refresh_tokens", "regions", "river_job", "river_leader", "river_migration", "river_notification", "river_queue", "schema_migrations", "sla_policies", "users"}
+		"refresh_tokens", "region_holidays", "regions", "river_job", "river_leader", "river_migration", "river_notification", "river_queue", "schema_migrations", "sla_policies", "users"}
 
 	expectStatus := func(t *testing.T, out, state, summary string) {
 		t.Helper()
