@@ -20,7 +20,10 @@
 //     inside database.WithTx: the job exists if and only if tx commits.
 //
 // RunPeriodic runs every periodic job synchronously (the dev route
-// POST /v1/dev/jobs/run and tests use it).
+// POST /v1/dev/jobs/run and tests use it). API tests that want real workers
+// pass apitest.Workers to apitest.New (Env.Jobs is the registry, Env.Workers
+// the client); `fieldops serve` runs them unless --no-workers, `fieldops
+// worker` runs nothing else.
 package jobs
 
 import (
