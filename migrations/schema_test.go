@@ -21,6 +21,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/database/dbtest"
 	"github.com/fieldops/fieldops/internal/platform/idempotency"
 	"github.com/fieldops/fieldops/internal/platform/outbox"
+	"github.com/fieldops/fieldops/internal/webhooks"
 )
 
 // column is one row of information_schema.columns.
@@ -107,6 +108,7 @@ func TestModelsAgreeWithMigratedSchema(t *testing.T) {
 		&orders.Notification{}, &idempotency.Record{},
 		&orders.Photo{}, &orders.PhotoVariant{}, &orders.Completion{}, &orders.Rating{}, &orders.Complaint{}, &orders.FollowUp{},
 		&orders.Region{}, &outbox.Event{},
+		&webhooks.Webhook{}, &webhooks.Message{}, &webhooks.Delivery{}, &webhooks.RelayCursor{}, &webhooks.EventTxid{},
 		&orders.RegionHoliday{}, &orders.ComplaintEvent{},
 	}
 	wantTables := map[string]bool{"schema_migrations": true}
