@@ -18,6 +18,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/blob"
 	"github.com/fieldops/fieldops/internal/platform/config"
 	"github.com/fieldops/fieldops/internal/platform/idempotency"
+	"github.com/fieldops/fieldops/internal/reports"
 )
 
 // Deps are what the HTTP layer needs; cmd/fieldops wires them.
@@ -36,6 +37,8 @@ type Deps struct {
 	// Metrics receives the HTTP request metrics (NewMetricsRegistry; served
 	// by MetricsHandler on the metrics listener). Nil: a private registry.
 	Metrics *prometheus.Registry
+	// Reports computes the KPI reports.
+	Reports *reports.Service
 }
 
 // Roles, for reading the routes below.
@@ -182,6 +185,12 @@ func NewServer(d Deps) *echo.Echo {
 	// regions: working calendars (time zone, hours, working days, holidays)
 	in.GET("/regions", handleListRegions(d.Orders), allow(manager, dispatcher))
 	in.PUT("/regions/:code", handlePutRegion(d.Orders), allow(manager))
+
+	// KPI reports (SPEC §5). API clients: the reports:read scope goes here
+	// (allowScope(clients.ScopeReportsRead, manager, dispatcher)), with a
+	// client case in reports.Service.scoped.
+	in.GET("/reports/kpis", handleKPIs(d.Reports), allow(manager, dispatcher))
+	in.GET("/reports/kpis/timeseries", handleKPISeries(d.Reports), allow(manager, dispatcher))
 
 	// inbox
 	in.GET("/notifications", handleNotifications(d.Orders), allow(anyone...))

@@ -60,6 +60,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/imaging"
 	"github.com/fieldops/fieldops/internal/platform/jobs"
 	"github.com/fieldops/fieldops/internal/platform/password"
+	"github.com/fieldops/fieldops/internal/reports"
 )
 
 // Secret is the JWT key test servers sign with.
@@ -164,7 +165,7 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 	idem := idempotency.NewStore(db, 24*time.Hour, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)
 	metrics := api.NewMetricsRegistry()
 	e := api.NewServer(api.Deps{Config: cfg, Log: log, DB: db, Tokens: tokens, Identity: people, Catalog: cat,
-		Orders: ord, Blobs: blobs, Idempotency: idem, Metrics: metrics})
+		Orders: ord, Blobs: blobs, Idempotency: idem, Metrics: metrics, Reports: reports.New(db, people, clk)})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	reg := jobs.NewRegistry()

@@ -22,6 +22,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/imaging"
 	"github.com/fieldops/fieldops/internal/platform/jobs"
 	"github.com/fieldops/fieldops/internal/platform/password"
+	"github.com/fieldops/fieldops/internal/reports"
 )
 
 // IdempotencyTTL is how long Idempotency-Key records are kept (SPEC §6: 24 h).
@@ -109,7 +110,7 @@ func openBlobs(ctx context.Context, cfg config.Storage) (blob.Store, error) {
 
 func (a *app) deps() api.Deps {
 	return api.Deps{Config: a.cfg, Log: a.log, DB: a.db, Tokens: a.tokens, Identity: a.identity, Catalog: a.catalog,
-		Orders: a.orders, Blobs: a.blobs, Idempotency: a.idem}
+		Orders: a.orders, Blobs: a.blobs, Idempotency: a.idem, Reports: reports.New(a.db, a.identity, a.clock)}
 }
 
 // migrateUp applies pending migrations.

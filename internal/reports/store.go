@@ -1,0 +1,259 @@
+package reports
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/fieldops/fieldops/internal/orders"
+)
+
+// store runs the KPI statements. They are plain SQL (GORM only binds and
+// scans): each is a handful of aggregates over index range scans of the
+// window (migration 000017), measured at 1M orders in docs/PERFORMANCE.md
+// ("KPI report").
+type store struct{ db *gorm.DB }
+
+// readOnly runs fn in one REPEATABLE READ, READ ONLY transaction, so the
+// statements of a report (and every bucket of a series) see one snapshot.
+func (s store) readOnly(ctx context.Context, fn func(st store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(store{db: tx})
+	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+}
+
+// regionZone is the IANA zone of a region (the default zone for a region
+// without a row, as orders.DefaultRegion).
+func (s store) regionZone(ctx context.Context, code string) (string, error) {
+	var zone string
+	err := s.db.WithContext(ctx).Raw(`SELECT time_zone FROM regions WHERE code = ?`, code).Row().Scan(&zone)
+	if errors.Is(err, sql.ErrNoRows) {
+		return orders.DefaultTimeZone, nil
+	}
+	return zone, err
+}
+
+// filterSQL renders the filters as conditions on orders alias o; tech is
+// the column the technician filter applies to for this KPI.
+func filterSQL(f Filters, tech string, args map[string]any) string {
+	var b strings.Builder
+	if f.Region != "" {
+		b.WriteString(" AND o.region = @region")
+		args["region"] = f.Region
+	}
+	if f.ProviderID != nil {
+		b.WriteString(" AND o.provider_id = @provider")
+		args["provider"] = *f.ProviderID
+	}
+	if f.ProductModelID != nil {
+		b.WriteString(" AND o.product_model_id = @model")
+		args["model"] = *f.ProductModelID
+	}
+	if f.TechnicianID != nil {
+		b.WriteString(" AND " + tech + " = @tech")
+		args["tech"] = *f.TechnicianID
+	}
+	return b.String()
+}
+
+// kpiRow is what the main statement returns: every numerator and denominator.
+type kpiRow struct {
+	FTFNum             int64   `gorm:"column:ftf_num"`
+	FTFDen             int64   `gorm:"column:ftf_den"`
+	FirstRespMinutes   float64 `gorm:"column:first_resp_minutes"`
+	FirstRespDen       int64   `gorm:"column:first_resp_den"`
+	OnTimeNum          int64   `gorm:"column:on_time_num"`
+	OnTimeDen          int64   `gorm:"column:on_time_den"`
+	SLAFirstNum        int64   `gorm:"column:sla_first_num"`
+	SLAFirstDen        int64   `gorm:"column:sla_first_den"`
+	SLAOnSiteNum       int64   `gorm:"column:sla_on_site_num"`
+	SLAOnSiteDen       int64   `gorm:"column:sla_on_site_den"`
+	SLAResNum          int64   `gorm:"column:sla_res_num"`
+	SLAResDen          int64   `gorm:"column:sla_res_den"`
+	FixedNum           int64   `gorm:"column:fixed_num"`
+	CompletedDen       int64   `gorm:"column:completed_den"`
+	CSATSum            int64   `gorm:"column:csat_sum"`
+	RatingsDen         int64   `gorm:"column:ratings_den"`
+	CSINum             int64   `gorm:"column:csi_num"`
+	ComplaintsNum      int64   `gorm:"column:complaints_num"`
+	CompletedOrdersDen int64   `gorm:"column:completed_orders_den"`
+	RepeatNum          int64   `gorm:"column:repeat_num"`
+	RepeatDen          int64   `gorm:"column:repeat_den"`
+}
+
+// The statement. Completions are the events that complete a visit
+// (complete, or quote/reject: completed, not fixed); a reopen is any event
+// from completed/closed back to triaged (reopen, or a follow-up "not
+// resolved"); a visit has at most one completion, and a reopen starts the
+// next visit, so "before" and "after" a completion are told by the visit
+// number (the clock may give two events the same instant). Each CTE reads
+// its window through an index range.
+const kpiSQL = `
+WITH comp AS (
+    SELECT e.order_id, e.visit, e.created_at, o.type, o.asset_id,
+           (e.action = 'complete' AND coalesce((e.payload->>'fixed')::boolean, false)) AS fixed
+    FROM order_events e JOIN orders o ON o.id = e.order_id
+    WHERE e.action IN ('complete', 'quote/reject') AND e.created_at >= @from AND e.created_at < @to {{comp}}
+), comp_x AS (
+    SELECT c.*,
+           NOT EXISTS (SELECT 1 FROM order_events p WHERE p.order_id = c.order_id
+                       AND p.action IN ('complete', 'quote/reject') AND p.visit < c.visit) AS first_completion,
+           EXISTS (SELECT 1 FROM order_events r WHERE r.order_id = c.order_id
+                   AND r.from_status IN ('completed', 'closed') AND r.to_status = 'triaged'
+                   AND r.visit > c.visit AND r.created_at <= c.created_at + interval '30 days') AS reopened
+    FROM comp c
+), comp_agg AS (
+    SELECT count(*) FILTER (WHERE first_completion) AS ftf_den,
+           count(*) FILTER (WHERE first_completion AND visit = 1 AND fixed AND NOT reopened) AS ftf_num,
+           count(*) AS completed_den,
+           count(*) FILTER (WHERE fixed) AS fixed_num,
+           count(DISTINCT order_id) AS completed_orders,
+           count(*) FILTER (WHERE type = 'repair') AS repeat_den,
+           count(*) FILTER (WHERE type = 'repair' AND (reopened OR EXISTS (
+               SELECT 1 FROM orders n WHERE n.asset_id = comp_x.asset_id AND n.id <> comp_x.order_id AND n.type = 'repair'
+               AND n.created_at > comp_x.created_at AND n.created_at <= comp_x.created_at + interval '30 days'))) AS repeat_num
+    FROM comp_x
+), arr AS (
+    SELECT e.created_at,
+           (SELECT upper(a.during) FROM appointments a WHERE a.order_id = e.order_id AND a.created_at <= e.created_at
+            ORDER BY a.created_at DESC LIMIT 1) AS window_end
+    FROM order_events e JOIN orders o ON o.id = e.order_id
+    WHERE e.action = 'arrive' AND e.created_at >= @from AND e.created_at < @to {{arr}}
+), arr_agg AS (
+    SELECT count(*) FILTER (WHERE window_end IS NOT NULL) AS on_time_den,
+           count(*) FILTER (WHERE created_at <= window_end) AS on_time_num
+    FROM arr
+), cohort AS (
+    SELECT o.created_at, o.first_response_due, o.on_site_due, o.resolution_due, m.*
+    FROM orders o
+    CROSS JOIN LATERAL (
+        SELECT min(x.created_at) FILTER (WHERE x.action <> 'create' AND x.actor_role IN ('dispatcher', 'manager', 'technician')) AS responded_at,
+               min(x.created_at) FILTER (WHERE x.action = 'arrive') AS arrived_at,
+               min(x.created_at) FILTER (WHERE x.action = 'complete') AS resolved_at,
+               min(x.created_at) FILTER (WHERE x.action = 'cancel') AS cancelled_at
+        FROM order_events x WHERE x.order_id = o.id) m
+    WHERE o.created_at >= @from AND o.created_at < @to {{cohort}}
+), cohort_agg AS (
+    SELECT coalesce(sum(extract(epoch FROM responded_at - created_at)) FILTER (WHERE responded_at IS NOT NULL), 0) / 60 AS resp_minutes,
+           count(*) FILTER (WHERE responded_at IS NOT NULL) AS resp_den,
+           count(*) FILTER (WHERE responded_at <= first_response_due) AS sla_first_num,
+           count(*) FILTER (WHERE responded_at IS NOT NULL OR (first_response_due <= @now
+               AND (cancelled_at IS NULL OR cancelled_at > first_response_due))) AS sla_first_den,
+           count(*) FILTER (WHERE on_site_due IS NOT NULL AND arrived_at <= on_site_due) AS sla_onsite_num,
+           count(*) FILTER (WHERE on_site_due IS NOT NULL AND (arrived_at IS NOT NULL OR (on_site_due <= @now
+               AND (cancelled_at IS NULL OR cancelled_at > on_site_due)))) AS sla_onsite_den,
+           count(*) FILTER (WHERE resolved_at <= resolution_due) AS sla_res_num,
+           count(*) FILTER (WHERE resolved_at IS NOT NULL OR (resolution_due <= @now
+               AND (cancelled_at IS NULL OR cancelled_at > resolution_due))) AS sla_res_den
+    FROM cohort
+), rating_agg AS (
+    SELECT count(*) AS ratings, coalesce(sum(r.score), 0) AS score_sum, count(*) FILTER (WHERE r.score >= 4) AS satisfied
+    FROM ratings r JOIN orders o ON o.id = r.order_id
+    LEFT JOIN completions cp ON cp.order_id = r.order_id AND cp.visit = r.visit
+    WHERE r.created_at >= @from AND r.created_at < @to {{rating}}
+), complaint_agg AS (
+    SELECT count(*) AS complaints
+    FROM complaints k {{complaint_join}}
+    WHERE k.created_at >= @from AND k.created_at < @to {{complaint}}
+)
+SELECT ftf_num, ftf_den, resp_minutes AS first_resp_minutes, resp_den AS first_resp_den,
+       on_time_num, on_time_den, sla_first_num, sla_first_den, sla_onsite_num AS sla_on_site_num,
+       sla_onsite_den AS sla_on_site_den, sla_res_num, sla_res_den, fixed_num, completed_den,
+       score_sum AS csat_sum, ratings AS ratings_den, satisfied AS csi_num,
+       complaints AS complaints_num, completed_orders AS completed_orders_den, repeat_num, repeat_den
+FROM comp_agg, arr_agg, cohort_agg, rating_agg, complaint_agg`
+
+// faultSQL counts repair orders created in the window per product model
+// (filtered like the cohort) against the model's assets registered before
+// the window's end (in the region, when one is given).
+const faultSQL = `
+WITH repairs AS (
+    SELECT o.product_model_id AS id, count(*) AS n
+    FROM orders o
+    WHERE o.type = 'repair' AND o.product_model_id IS NOT NULL AND o.created_at >= @from AND o.created_at < @to {{cohort}}
+    GROUP BY 1
+), registered AS (
+    SELECT a.product_model_id AS id, count(*) AS n
+    FROM assets a
+    WHERE a.created_at < @to {{assets}}
+    GROUP BY 1
+)
+SELECT m.id, m.code, m.name, coalesce(r.n, 0) AS repairs, coalesce(g.n, 0) AS assets
+FROM product_models m
+LEFT JOIN repairs r ON r.id = m.id
+LEFT JOIN registered g ON g.id = m.id
+WHERE (r.n IS NOT NULL OR g.n IS NOT NULL) {{models}}
+ORDER BY m.code, m.id`
+
+// render fills the statement's filter slots; each KPI family applies the
+// technician filter to its own column (see the OpenAPI description).
+func render(q Query, now time.Time) (kpi, fault string, args map[string]any) {
+	args = map[string]any{"from": q.From, "to": q.To, "now": now}
+	f := q.Filters
+	unlinked := f.Region == "" && f.ProviderID == nil && f.ProductModelID == nil && f.TechnicianID == nil
+	complaintJoin, complaint := "JOIN orders o ON o.id = k.order_id", filterSQL(f, "o.technician_id", args)
+	if unlinked { // complaints without an order count only in an unfiltered report
+		complaintJoin, complaint = "", ""
+	}
+	kpi = strings.NewReplacer(
+		"{{comp}}", filterSQL(f, "e.technician_id", args),
+		"{{arr}}", filterSQL(f, "e.technician_id", args),
+		"{{cohort}}", filterSQL(f, "o.technician_id", args),
+		"{{rating}}", filterSQL(f, "coalesce(cp.technician_id, o.technician_id)", args),
+		"{{complaint_join}}", complaintJoin,
+		"{{complaint}}", complaint,
+	).Replace(kpiSQL)
+	assets, models := "", ""
+	if f.Region != "" {
+		assets = " AND a.address_region = @region"
+	}
+	if f.ProductModelID != nil {
+		models = " AND m.id = @model"
+	}
+	fault = strings.NewReplacer("{{cohort}}", filterSQL(f, "o.technician_id", args), "{{assets}}", assets,
+		"{{models}}", models).Replace(faultSQL)
+	return kpi, fault, args
+}
+
+// kpis runs both statements for q.
+func (s store) kpis(ctx context.Context, q Query, now time.Time) (KPIs, error) {
+	kpi, fault, args := render(q, now)
+	var r kpiRow
+	if err := s.db.WithContext(ctx).Raw(kpi, args).Scan(&r).Error; err != nil {
+		return KPIs{}, err
+	}
+	var models []struct {
+		ID              uuid.UUID
+		Code, Name      string
+		Repairs, Assets int64
+	}
+	if err := s.db.WithContext(ctx).Raw(fault, args).Scan(&models).Error; err != nil {
+		return KPIs{}, err
+	}
+	k := KPIs{
+		FirstTimeFixRate:        ratio(float64(r.FTFNum), r.FTFDen, 1),
+		AvgFirstResponseMinutes: ratio(r.FirstRespMinutes, r.FirstRespDen, 1),
+		OnTimeArrivalRate:       ratio(float64(r.OnTimeNum), r.OnTimeDen, 1),
+		SLACompliance: SLACompliance{
+			FirstResponse: ratio(float64(r.SLAFirstNum), r.SLAFirstDen, 1),
+			OnSite:        ratio(float64(r.SLAOnSiteNum), r.SLAOnSiteDen, 1),
+			Resolution:    ratio(float64(r.SLAResNum), r.SLAResDen, 1),
+		},
+		ResolutionRate:   ratio(float64(r.FixedNum), r.CompletedDen, 1),
+		CSATAvg:          ratio(float64(r.CSATSum), r.RatingsDen, 1),
+		CSIPct:           ratio(float64(r.CSINum), r.RatingsDen, 100),
+		ComplaintRate:    ratio(float64(r.ComplaintsNum), r.CompletedOrdersDen, 1),
+		RepeatRepairRate: ratio(float64(r.RepeatNum), r.RepeatDen, 1),
+		FaultRatePer100:  make([]ModelFaultRate, 0, len(models)),
+	}
+	for _, m := range models {
+		k.FaultRatePer100 = append(k.FaultRatePer100, ModelFaultRate{ProductModelID: m.ID, Code: m.Code, Name: m.Name,
+			KPI: ratio(float64(m.Repairs), m.Assets, 100)})
+	}
+	return k, nil
+}
