@@ -207,6 +207,9 @@ const (
 	NotificationKindAwaitingParts     NotificationKind = "awaiting_parts"
 )
 
+// NotificationKindComplaintEscalated goes to the new level's staff (internal/complaints).
+const NotificationKindComplaintEscalated NotificationKind = "complaint_escalated"
+
 // AssetClaimStatus is where staff's review of an ownership claim stands.
 type AssetClaimStatus string // @name AssetClaimStatus
 

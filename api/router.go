@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/fieldops/fieldops/internal/catalog"
+	"github.com/fieldops/fieldops/internal/complaints"
 	"github.com/fieldops/fieldops/internal/identity"
 	"github.com/fieldops/fieldops/internal/orders"
 	"github.com/fieldops/fieldops/internal/platform/auth"
@@ -30,6 +31,9 @@ type Deps struct {
 	Identity *identity.Service
 	Catalog  *catalog.Service
 	Orders   *orders.Service
+	// Complaints runs the complaint workflow; nil: one on DB, Identity and
+	// the order service's clock.
+	Complaints *complaints.Service
 	// Blobs holds photo bytes (resumable uploads stage next to them).
 	Blobs blob.Store
 	// Idempotency keeps Idempotency-Key records of creating and transition POSTs.
@@ -96,6 +100,11 @@ func NewServer(d Deps) *echo.Echo {
 
 	// every creating or transition POST takes an Idempotency-Key
 	idem := idempotent(d.Idempotency)
+
+	cmp := d.Complaints
+	if cmp == nil {
+		cmp = complaints.New(d.DB, d.Identity, d.Orders.Clock())
+	}
 
 	// sessions
 	v1.POST("/auth/register", handleRegister(d.Identity), signupKeyLimit(d.Identity), idempotentCredentials(d.Idempotency)) // keys limited per address; tokens never stored
@@ -186,11 +195,24 @@ func NewServer(d Deps) *echo.Echo {
 	in.GET("/regions", handleListRegions(d.Orders), allow(manager, dispatcher))
 	in.PUT("/regions/:code", handlePutRegion(d.Orders), allow(manager))
 
+	// complaints (SPEC §5): scope per caller in internal/complaints
+	in.POST("/complaints", handleCreateComplaint(cmp), allow(customer, dispatcher, manager), idem)
+	in.GET("/complaints", handleListComplaints(cmp), allow(customer, dispatcher, manager))
+	in.GET("/complaints/:id", handleGetComplaint(cmp), allow(customer, dispatcher, manager))
+	in.POST("/complaints/:id/respond", handleRespondComplaint(cmp), allow(dispatcher, manager), idem)
+	in.POST("/complaints/:id/escalate", handleEscalateComplaint(cmp), allow(dispatcher, manager), idem)
+	in.POST("/complaints/:id/resolve", handleResolveComplaint(cmp), allow(dispatcher, manager), idem)
+	in.POST("/complaints/:id/reject-resolution", handleRejectResolution(cmp), allow(customer), idem)
+
 	// KPI reports (SPEC §5). API clients: the reports:read scope goes here
 	// (allowScope(clients.ScopeReportsRead, manager, dispatcher)), with a
 	// client case in reports.Service.scoped.
 	in.GET("/reports/kpis", handleKPIs(d.Reports), allow(manager, dispatcher))
 	in.GET("/reports/kpis/timeseries", handleKPISeries(d.Reports), allow(manager, dispatcher))
+
+	// regions: working calendars (time zone, hours, working days, holidays)
+	in.GET("/regions", handleListRegions(d.Orders), allow(manager, dispatcher))
+	in.PUT("/regions/:code", handlePutRegion(d.Orders), allow(manager))
 
 	// inbox
 	in.GET("/notifications", handleNotifications(d.Orders), allow(anyone...))

@@ -126,10 +126,6 @@ func (s store) rating(ctx context.Context, order uuid.UUID) (Rating, bool, error
 	return takeOne[Rating](s.db.WithContext(ctx).Where("order_id = ?", order))
 }
 
-func (s store) addComplaint(ctx context.Context, c *Complaint) error {
-	return s.db.WithContext(ctx).Create(c).Error
-}
-
 func (s store) addFollowUp(ctx context.Context, f *FollowUp) error {
 	return s.db.WithContext(ctx).Create(f).Error
 }

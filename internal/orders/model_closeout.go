@@ -89,12 +89,12 @@ type Complaint struct {
 	CreatedAt, UpdatedAt time.Time
 	// workflow (migration 000016, internal/complaints): due times on the
 	// working calendar of Region, the pending automatic escalation, replies
-	Region                         string
-	ReplyDueAt, ResolutionDueAt    time.Time
-	EscalationDueAt, CloseDueAt    *time.Time
-	RespondedAt, ResolvedAt        *time.Time
-	ClosedAt                       *time.Time
-	Response, Resolution           string
+	Region                      string
+	ReplyDueAt, ResolutionDueAt time.Time
+	EscalationDueAt, CloseDueAt *time.Time
+	RespondedAt, ResolvedAt     *time.Time
+	ClosedAt                    *time.Time
+	Response, Resolution        string
 }
 
 // FollowUp is staff's call to the customer after completion.

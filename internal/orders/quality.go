@@ -87,7 +87,7 @@ func (s *Service) Rate(ctx context.Context, p auth.Principal, id uuid.UUID, in R
 		}
 		cp := Complaint{ID: ids.New(), CustomerID: p.UserID, OrderID: &o.ID, Source: "rating", Category: "service_quality",
 			Severity: severity, Description: desc, Status: "open", CreatedAt: c.now, UpdatedAt: c.now}
-		if err := c.st.addComplaint(c.ctx, &cp); err != nil {
+		if err := OpenComplaint(c.ctx, c.st.db, &cp, p); err != nil { // due times, timeline, complaint.created
 			return err
 		}
 		out.ComplaintID = &cp.ID

@@ -1,0 +1,164 @@
+package complaints
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/fieldops/fieldops/internal/orders"
+	"github.com/fieldops/fieldops/internal/platform/database"
+	"github.com/fieldops/fieldops/internal/platform/ids"
+	"github.com/fieldops/fieldops/internal/platform/outbox"
+	"github.com/fieldops/fieldops/internal/platform/workcal"
+)
+
+// lockClause locks the complaint row for the rest of the transaction.
+var lockClause = clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "c"}}
+
+// LevelNames are the escalation levels' owners.
+var LevelNames = []string{"agent", "supervisor", "manager", "director"}
+
+// escalated writes what follows an escalation of c from level from, inside
+// its transaction: the complaint.escalated integration event and an inbox
+// entry for the staff of the new level — level 1 (supervisor): the
+// in-house dispatchers and, for an order of a partner, that partner's
+// dispatchers; levels 2 and 3 (manager, director): the managers.
+func escalated(ctx context.Context, tx *gorm.DB, c orders.Complaint, from int, action string, now time.Time) error {
+	_, provider, err := orders.ComplaintRegion(ctx, tx, c.OrderID)
+	if err != nil {
+		return err
+	}
+	data := orders.ComplaintData(c)
+	data["from_level"], data["automatic"] = from, action == ActAutoEscalate
+	if _, err := outbox.Write(ctx, tx, outbox.ComplaintEscalated, c.OrderID, provider, now, data); err != nil {
+		return err
+	}
+	title := fmt.Sprintf("Complaint escalated to level %d (%s)", c.Level, LevelNames[c.Level])
+	why := "escalated by staff"
+	switch action {
+	case ActAutoEscalate:
+		why = "not answered in time"
+	case ActRejectResolution:
+		why = "the customer rejected the resolution"
+	}
+	body := fmt.Sprintf("%s complaint (%s): %s", c.Severity, c.Category, why)
+	recipients := `u.role = 'manager'`
+	args := []any{}
+	if c.Level == 1 {
+		recipients = `u.role = 'dispatcher' AND (u.provider_id IN (SELECT id FROM providers WHERE kind = 'in_house') OR u.provider_id = ?)`
+		args = append(args, provider) // NULL matches nothing
+	}
+	q := `INSERT INTO notifications (id, user_id, kind, order_id, title, body, created_at)
+SELECT gen_random_uuid(), u.id, ?, ?, ?, ?, ? FROM users u WHERE u.active AND ` + recipients
+	return tx.WithContext(ctx).Exec(q, append([]any{NotificationKind, c.OrderID, title, body, now}, args...)...).Error
+}
+
+// due is one complaint whose automatic escalation is due.
+type due struct {
+	ID              uuid.UUID
+	Level           int
+	EscalationDueAt time.Time
+	Region          string
+}
+
+// EscalateOverdue escalates every open complaint whose escalation is due at
+// now by one level per breach: the first breach is the reply due time, then
+// one more every working day of its region, up to level 3. Each escalation
+// is a conditional UPDATE (the level and due time it read), so workers
+// running it at once escalate each breach once. It returns how many
+// escalations it made.
+func (s *Service) EscalateOverdue(ctx context.Context, now time.Time) (int, error) {
+	now = now.UTC()
+	cals := map[string]workcal.Calendar{}
+	n := 0
+	for pass := 0; pass < MaxLevel; pass++ { // a complaint breached twice since the last run climbs twice
+		var ds []due
+		if err := s.db.WithContext(ctx).Raw(`SELECT id, level, escalation_due_at, region FROM complaints
+WHERE status = 'open' AND level < ? AND escalation_due_at <= ? ORDER BY escalation_due_at, id LIMIT 500`, MaxLevel, now).Scan(&ds).Error; err != nil {
+			return n, err
+		}
+		if len(ds) == 0 {
+			break
+		}
+		for _, d := range ds {
+			cal, ok := cals[d.Region]
+			if !ok {
+				c, err := orders.CalendarOf(ctx, s.db, d.Region)
+				if err != nil {
+					return n, err
+				}
+				cal, cals[d.Region] = c, c
+			}
+			done, err := s.escalateOne(ctx, d, cal, now)
+			if err != nil {
+				return n, err
+			}
+			if done {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+// escalateOne escalates d if nobody else did since it was read.
+func (s *Service) escalateOne(ctx context.Context, d due, cal workcal.Calendar, now time.Time) (bool, error) {
+	var next *time.Time
+	if d.Level+1 < MaxLevel {
+		t := cal.AddWorkingDays(d.EscalationDueAt, 1).UTC()
+		next = &t
+	}
+	done := false
+	err := database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
+		res := tx.WithContext(ctx).Exec(`UPDATE complaints SET level = level + 1, escalation_due_at = ?, updated_at = ?
+WHERE id = ? AND status = 'open' AND level = ? AND escalation_due_at = ?`, next, now, d.ID, d.Level, d.EscalationDueAt)
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		done = true
+		var c orders.Complaint
+		if err := tx.WithContext(ctx).Where("id = ?", d.ID).Take(&c).Error; err != nil {
+			return err
+		}
+		from, status := d.Level, c.Status
+		ev := orders.ComplaintEvent{ID: ids.New(), ComplaintID: c.ID, Action: ActAutoEscalate, ActorRole: "system",
+			FromStatus: &status, ToStatus: status, FromLevel: &from, ToLevel: c.Level, Internal: true, CreatedAt: now,
+			InternalNote: "no reply by " + d.EscalationDueAt.In(cal.Location()).Format("2006-01-02 15:04 MST")}
+		if err := tx.WithContext(ctx).Omit("Seq").Create(&ev).Error; err != nil {
+			return err
+		}
+		return escalated(ctx, tx, c, from, ActAutoEscalate, now)
+	})
+	return done, err
+}
+
+// CloseResolved closes the resolved complaints whose close time has come
+// (the customer did not reject the resolution), each with a timeline row,
+// in one statement; it returns how many it closed. Running it twice at once
+// closes each once (the UPDATE's row lock and status check).
+func (s *Service) CloseResolved(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	err := s.db.WithContext(ctx).Raw(`WITH closed AS (
+  UPDATE complaints SET status = 'closed', closed_at = ?, updated_at = ?, close_due_at = NULL
+  WHERE status = 'resolved' AND close_due_at <= ? RETURNING id, level
+), ev AS (
+  INSERT INTO complaint_events (id, complaint_id, action, actor_role, from_status, to_status, from_level, to_level, note, created_at)
+  SELECT gen_random_uuid(), id, 'close', 'system', 'resolved', 'closed', level, level, 'closed: the resolution was not rejected', ?
+  FROM closed RETURNING 1
+) SELECT count(*) FROM ev`, now.UTC(), now.UTC(), now.UTC(), now.UTC()).Scan(&n).Error
+	return n, err
+}
+
+// RunDue is the periodic job: escalate overdue complaints, close resolved ones.
+func (s *Service) RunDue(ctx context.Context) error {
+	now := s.clock.Now()
+	if _, err := s.EscalateOverdue(ctx, now); err != nil {
+		return err
+	}
+	_, err := s.CloseResolved(ctx, now)
+	return err
+}
