@@ -405,3 +405,20 @@ func TestLowRatingComplaintHasDueTimes(t *testing.T) {
 		t.Errorf("complaint.created events = %d, want 1", n)
 	}
 }
+
+// The sweep is registered as a periodic job: running the due jobs (as the
+// workers or POST /v1/dev/jobs/run do) escalates an overdue complaint.
+func TestComplaintSweepIsAPeriodicJob(t *testing.T) {
+	env := apitest.New(t)
+	env.Clock.Set(cmpLocal("2026-12-04 15:00")) // a Friday
+	c := mustStatus(t, env.Do(http.MethodPost, "/v1/complaints", env.Token("alice@example.com"), map[string]any{"category": "other",
+		"severity": "low", "description": "No answer"}), http.StatusCreated, "complain").JSON
+	env.Clock.Set(cmpLocal("2026-12-07 15:00")) // Monday: one working day later
+	if _, err := env.Jobs.RunPeriodic(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := mustStatus(t, env.Do(http.MethodGet, "/v1/complaints/"+c["id"].(string), env.Token("manager@fieldops.test"), nil), http.StatusOK, "get").JSON
+	if got["level"] != float64(1) {
+		t.Fatalf("level after the periodic run = %v, want 1", got["level"])
+	}
+}

@@ -47,6 +47,7 @@ import (
 
 	"github.com/fieldops/fieldops/api"
 	"github.com/fieldops/fieldops/internal/catalog"
+	"github.com/fieldops/fieldops/internal/complaints"
 	"github.com/fieldops/fieldops/internal/demo"
 	"github.com/fieldops/fieldops/internal/identity"
 	"github.com/fieldops/fieldops/internal/orders"
@@ -169,6 +170,8 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	reg := jobs.NewRegistry()
+	// complaint escalation and closing (internal/complaints)
+	complaints.New(db, people, clk).RegisterJobs(reg)
 	var workers *jobs.Client
 	if cfg.Jobs.Workers {
 		if workers, err = jobs.New(db, reg, jobs.Options{MaxWorkers: cfg.Jobs.MaxWorkers, PollInterval: cfg.Jobs.PollInterval, Logger: log}); err != nil {

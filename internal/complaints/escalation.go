@@ -12,6 +12,7 @@ import (
 	"github.com/fieldops/fieldops/internal/orders"
 	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/ids"
+	"github.com/fieldops/fieldops/internal/platform/jobs"
 	"github.com/fieldops/fieldops/internal/platform/outbox"
 	"github.com/fieldops/fieldops/internal/platform/workcal"
 )
@@ -153,12 +154,21 @@ func (s *Service) CloseResolved(ctx context.Context, now time.Time) (int, error)
 	return n, err
 }
 
-// RunDue is the periodic job: escalate overdue complaints, close resolved ones.
-func (s *Service) RunDue(ctx context.Context) error {
+// RunDue is the periodic job: escalate overdue complaints, close resolved
+// ones, at the service clock's now; it returns how many it changed.
+func (s *Service) RunDue(ctx context.Context) (int, error) {
 	now := s.clock.Now()
-	if _, err := s.EscalateOverdue(ctx, now); err != nil {
-		return err
+	n, err := s.EscalateOverdue(ctx, now)
+	if err != nil {
+		return n, err
 	}
-	_, err := s.CloseResolved(ctx, now)
-	return err
+	m, err := s.CloseResolved(ctx, now)
+	return n + m, err
+}
+
+// RegisterJobs registers the sweep as a periodic job (every minute; River's
+// leader enqueues it once across processes, and the sweep is safe to run
+// twice at once anyway).
+func (s *Service) RegisterJobs(reg *jobs.Registry) {
+	reg.AddPeriodic(jobs.Periodic{Name: "complaints.due", Interval: time.Minute, Run: s.RunDue})
 }
