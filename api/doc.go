@@ -31,6 +31,10 @@
 //	@tag.description			Photos and their bytes, resumable uploads (tus 1.0), the signed service report, rating, follow-up calls
 //	@tag.name					notifications
 //	@tag.description			Per-user inbox
+//	@tag.name					sla
+//	@tag.description			Service-level policies: targets per order type × priority, wall-clock or working hours
+//	@tag.name					dev
+//	@tag.description			Dev mode only (FIELDOPS_DEV=true; absent otherwise): move the server's clock forward and run the periodic jobs now, to check time-driven behaviour from outside
 //	@tag.name					ops
 //	@tag.description			Health, readiness and the API description
 //

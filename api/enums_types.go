@@ -66,6 +66,7 @@ const (
 	EventActionComplete      EventAction = "complete"
 	EventActionFollowUps     EventAction = "follow-ups"
 	EventActionRating        EventAction = "rating"
+	EventActionSLABreached   EventAction = "sla.breached"
 	EventActionDecline       EventAction = "decline"
 	EventActionDepart        EventAction = "depart"
 	EventActionQuote         EventAction = "quote"
@@ -205,6 +206,8 @@ const (
 	NotificationKindQuoteApproved     NotificationKind = "quote_approved"
 	NotificationKindQuoteRejected     NotificationKind = "quote_rejected"
 	NotificationKindAwaitingParts     NotificationKind = "awaiting_parts"
+	NotificationKindSLABreached       NotificationKind = "sla_breached"
+	NotificationKindFollowUpDue       NotificationKind = "follow_up_due"
 )
 
 // NotificationKindComplaintEscalated goes to the new level's staff (internal/complaints).

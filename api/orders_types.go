@@ -50,11 +50,20 @@ type OrderWarrantyDTO struct {
 	EndsAt     *string `json:"ends_at" format:"date" example:"2027-03-15" extensions:"x-nullable"` // null when the order has no asset
 } // @name OrderWarranty
 
-// SLADTO are the stored due times.
+// SLADTO are the stored due times, computed from the SLA policy of the
+// order's type × priority (GET /v1/sla-policies; wall-clock or the region's
+// working hours) when the order is created and again when triage changes its
+// type or priority. The resolution clock pauses while the order is
+// awaiting_parts or awaiting_approval: when it leaves those statuses,
+// resolution_due moves later by the time spent there. Milestones: first
+// response is met by the first dispatcher, manager or technician action
+// after creation (first_responded_at), on site by the first arrival,
+// resolution by the first completion; a milestone still unmet at its due time
+// is added to breached once (with a staff-only sla.breached event).
 type SLADTO struct {
 	FirstResponseDue time.Time      `json:"first_response_due" format:"date-time"`
 	OnSiteDue        *time.Time     `json:"on_site_due" format:"date-time" extensions:"x-nullable"` // null: by appointment (P4)
-	ResolutionDue    time.Time      `json:"resolution_due" format:"date-time"`
+	ResolutionDue    time.Time      `json:"resolution_due" format:"date-time"`                      // the resolution clock pauses in awaiting_parts and awaiting_approval: on leaving them this moves later by the time spent there (working time for working-hours policies)
 	FirstRespondedAt *time.Time     `json:"first_responded_at" format:"date-time" extensions:"x-nullable"`
 	Breached         []SLAMilestone `json:"breached"` // milestones missed
 } // @name SLA
@@ -121,7 +130,7 @@ type OrderResponse struct {
 	Description      string           `json:"description"`
 	PreferredWindows []WindowDTO      `json:"preferred_windows"`
 	Warranty         OrderWarrantyDTO `json:"warranty"`
-	SLA              SLADTO           `json:"sla"`
+	SLA              SLADTO           `json:"sla"` // due times from the SLA policy (wall or working hours), set at creation and when triage changes type or priority; milestones: first staff action after creation, first arrival, first completion; resolution pauses in awaiting_parts/awaiting_approval
 	Appointment      *WindowDTO       `json:"appointment" extensions:"x-nullable"`
 	ArrivedAt        *time.Time       `json:"arrived_at" format:"date-time" extensions:"x-nullable"`
 	Quote            QuoteDTO         `json:"quote"`
@@ -216,7 +225,7 @@ type EventResponse struct {
 	ID        uuid.UUID      `json:"id" swaggertype:"string" format:"uuid"`
 	Action    EventAction    `json:"action" example:"accept"` // create, update, or the life-cycle action (route name)
 	ActorID   *uuid.UUID     `json:"actor_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
-	ActorRole Role           `json:"actor_role" example:"technician"`
+	ActorRole EventActorRole `json:"actor_role" example:"technician"`
 	Actor     *EventActor    `json:"actor" extensions:"x-nullable"` // null for system events
 	From      *OrderStatus   `json:"from" extensions:"x-nullable" example:"assigned"`
 	To        OrderStatus    `json:"to" example:"accepted"`
@@ -330,7 +339,7 @@ func fromOrderCreate(r OrderCreateRequest) orders.CreateInput {
 }
 
 func toEventResponse(e orders.Event) EventResponse {
-	return EventResponse{ID: e.ID, Action: EventAction(e.Action), ActorID: e.ActorID, ActorRole: Role(e.ActorRole), Actor: toEventActor(e.Actor),
+	return EventResponse{ID: e.ID, Action: EventAction(e.Action), ActorID: e.ActorID, ActorRole: EventActorRole(e.ActorRole), Actor: toEventActor(e.Actor),
 		From: nonEmpty(OrderStatus(e.FromStatus)), To: OrderStatus(e.ToStatus), Payload: e.Payload, CreatedAt: e.CreatedAt.UTC(),
 		Audience: EventAudience(e.Audience), Visit: e.Visit}
 }

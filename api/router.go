@@ -17,8 +17,10 @@ import (
 	"github.com/fieldops/fieldops/internal/orders"
 	"github.com/fieldops/fieldops/internal/platform/auth"
 	"github.com/fieldops/fieldops/internal/platform/blob"
+	"github.com/fieldops/fieldops/internal/platform/clock"
 	"github.com/fieldops/fieldops/internal/platform/config"
 	"github.com/fieldops/fieldops/internal/platform/idempotency"
+	"github.com/fieldops/fieldops/internal/platform/jobs"
 	"github.com/fieldops/fieldops/internal/reports"
 )
 
@@ -43,6 +45,10 @@ type Deps struct {
 	Metrics *prometheus.Registry
 	// Reports computes the KPI reports.
 	Reports *reports.Service
+	// Jobs are the periodic jobs POST /v1/dev/jobs/run runs, and DevClock
+	// the clock POST /v1/dev/clock moves; both routes exist in dev mode only.
+	Jobs     *jobs.Registry
+	DevClock clock.Settable
 }
 
 // Roles, for reading the routes below.
@@ -213,6 +219,16 @@ func NewServer(d Deps) *echo.Echo {
 	// regions: working calendars (time zone, hours, working days, holidays)
 	in.GET("/regions", handleListRegions(d.Orders), allow(manager, dispatcher))
 	in.PUT("/regions/:code", handlePutRegion(d.Orders), allow(manager))
+
+	// SLA policies
+	in.GET("/sla-policies", handleListSLAPolicies(d.Orders), allow(manager))
+	in.PUT("/sla-policies", handlePutSLAPolicies(d.Orders), allow(manager))
+
+	// dev mode only (absent otherwise: 404): the test clock and the periodic jobs, for managers
+	if d.Config.Dev && d.DevClock != nil && d.Jobs != nil {
+		in.POST("/dev/clock", handleSetDevClock(d.DevClock), allow(manager))
+		in.POST("/dev/jobs/run", handleRunDevJobs(d.Jobs, d.DevClock), allow(manager))
+	}
 
 	// inbox
 	in.GET("/notifications", handleNotifications(d.Orders), allow(anyone...))

@@ -162,7 +162,8 @@ func TestModelsAgreeWithMigratedSchema(t *testing.T) {
 	}
 	t.Run("every table has a model", func(t *testing.T) {
 		for table := range cols {
-			if !wantTables[table] {
+			// River's tables belong to its own migrator (internal/platform/jobs)
+			if !wantTables[table] && !strings.HasPrefix(table, "river_") {
 				t.Errorf("table %s has no GORM model in this test: add its model", table)
 			}
 		}

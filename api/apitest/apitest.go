@@ -47,7 +47,6 @@ import (
 
 	"github.com/fieldops/fieldops/api"
 	"github.com/fieldops/fieldops/internal/catalog"
-	"github.com/fieldops/fieldops/internal/complaints"
 	"github.com/fieldops/fieldops/internal/demo"
 	"github.com/fieldops/fieldops/internal/identity"
 	"github.com/fieldops/fieldops/internal/orders"
@@ -135,7 +134,7 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 		t.Fatalf("apitest: config: %v", err)
 	}
 	cfg.Auth.Argon2MemoryKiB, cfg.Auth.Argon2Time = 64, 1 // cheap: tests hash a lot (OWASPHashing restores the cost)
-	cfg.Jobs.Workers = false                               // the Workers option turns them on
+	cfg.Jobs.Workers = false                              // the Workers option turns them on
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -165,13 +164,13 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 		orders.WithCheckInMaxDistance(cfg.CheckIn.MaxDistanceM))
 	idem := idempotency.NewStore(db, 24*time.Hour, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)
 	metrics := api.NewMetricsRegistry()
+	reg := jobs.NewRegistry() // every domain's periodic jobs and workers, as cmd/fieldops wires them
+	ord.RegisterJobs(reg)
 	e := api.NewServer(api.Deps{Config: cfg, Log: log, DB: db, Tokens: tokens, Identity: people, Catalog: cat,
-		Orders: ord, Blobs: blobs, Idempotency: idem, Metrics: metrics, Reports: reports.New(db, people, clk)})
+		Orders: ord, Blobs: blobs, Idempotency: idem, Metrics: metrics, Reports: reports.New(db, people, clk),
+		Jobs: reg, DevClock: clk})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	reg := jobs.NewRegistry()
-	// complaint escalation and closing (internal/complaints)
-	complaints.New(db, people, clk).RegisterJobs(reg)
 	var workers *jobs.Client
 	if cfg.Jobs.Workers {
 		if workers, err = jobs.New(db, reg, jobs.Options{MaxWorkers: cfg.Jobs.MaxWorkers, PollInterval: cfg.Jobs.PollInterval, Logger: log}); err != nil {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/fieldops/fieldops/api"
 	"github.com/fieldops/fieldops/internal/catalog"
-	"github.com/fieldops/fieldops/internal/complaints"
 	"github.com/fieldops/fieldops/internal/identity"
 	"github.com/fieldops/fieldops/internal/orders"
 	"github.com/fieldops/fieldops/internal/platform/auth"
@@ -43,6 +42,8 @@ type app struct {
 	clock    clock.Clock
 	// jobs holds every domain's workers and periodic jobs (serve, worker).
 	jobs *jobs.Registry
+	// devClock is clock in dev mode (nil otherwise), moved by POST /v1/dev/clock.
+	devClock clock.Settable
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
@@ -64,7 +65,12 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 		database.Close(db)
 		return nil, err
 	}
-	clk := clock.System{}
+	var clk clock.Clock = clock.System{}
+	var devClock clock.Settable
+	if cfg.Dev { // dev mode: real time plus a forward-only offset (POST /v1/dev/clock), per process
+		devClock = clock.NewOffset(clock.System{})
+		clk = devClock
+	}
 	// The token issuer is only used by the server; other commands get one with
 	// whatever secret is configured and never sign with it.
 	tokens := auth.NewIssuer(cfg.Auth.JWTSecret, cfg.Auth.Issuer, cfg.Auth.Audience, cfg.Auth.AccessTTL, clk.Now)
@@ -81,11 +87,11 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 	media := orders.Media{Blobs: blobs, MaxBytes: cfg.Storage.PhotoMaxBytes(),
 		Images: imaging.NewInspector(cfg.Storage.DecodeMemoryBytes(), cfg.Storage.MaxPixels)}
 	reg := jobs.NewRegistry()
-	// complaint escalation and closing (internal/complaints)
-	complaints.New(db, people, clk).RegisterJobs(reg)
+	ord := orders.New(db, cat, people, clk, media, orders.WithAppointmentRules(appointmentRules(cfg.Appointments)),
+		orders.WithCheckInMaxDistance(cfg.CheckIn.MaxDistanceM))
+	ord.RegisterJobs(reg) // SLA breach sweep, follow-up reminders
 	return &app{cfg: cfg, log: log, db: db, tokens: tokens, identity: people, catalog: cat, blobs: blobs, jobs: reg,
-		orders: orders.New(db, cat, people, clk, media, orders.WithAppointmentRules(appointmentRules(cfg.Appointments)),
-			orders.WithCheckInMaxDistance(cfg.CheckIn.MaxDistanceM)), clock: clk,
+		orders: ord, clock: clk, devClock: devClock,
 		idem: idempotency.NewStore(db, IdempotencyTTL, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)}, nil
 }
 
@@ -113,7 +119,8 @@ func openBlobs(ctx context.Context, cfg config.Storage) (blob.Store, error) {
 
 func (a *app) deps() api.Deps {
 	return api.Deps{Config: a.cfg, Log: a.log, DB: a.db, Tokens: a.tokens, Identity: a.identity, Catalog: a.catalog,
-		Orders: a.orders, Blobs: a.blobs, Idempotency: a.idem, Reports: reports.New(a.db, a.identity, a.clock)}
+		Orders: a.orders, Blobs: a.blobs, Idempotency: a.idem, Reports: reports.New(a.db, a.identity, a.clock),
+		Jobs: a.jobs, DevClock: a.devClock}
 }
 
 // migrateUp applies pending migrations.

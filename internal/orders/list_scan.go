@@ -74,6 +74,8 @@ var listFields = []listField{
 	{"o.external_ref", func(r *listRow) any { return &r.ExternalRef }},
 	{"o.labour_minutes", func(r *listRow) any { return &r.LabourMinutes }},
 	{"o.follow_up_due_at", func(r *listRow) any { return &r.FollowUpDueAt }},
+	{"o.sla_paused_at", func(r *listRow) any { return &r.SLAPausedAt }},
+	{"o.follow_up_notified_at", func(r *listRow) any { return &r.FollowUpNotifiedAt }},
 	{"o.closed_at", func(r *listRow) any { return &r.ClosedAt }},
 	{"o.created_by", func(r *listRow) any { return &r.createdBy }},
 	{"o.version", func(r *listRow) any { return &r.Version }},

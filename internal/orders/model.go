@@ -166,6 +166,12 @@ type Order struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time // set by PostgreSQL (time of the write) for delta sync
 
+	// SLAPausedAt: since when the resolution clock is paused (awaiting_parts,
+	// awaiting_approval; sla.go); FollowUpNotifiedAt: staff were told the
+	// follow-up is due (the sweep, once).
+	SLAPausedAt        *time.Time `gorm:"column:sla_paused_at"`
+	FollowUpNotifiedAt *time.Time
+
 	// Parties is what the caller of the Service method that returned the
 	// order may see of its customer, technician, asset and model (not a column).
 	Parties Parties `gorm:"-"`
@@ -276,6 +282,7 @@ type SLAPolicy struct {
 	FirstResponseMinutes int
 	OnSiteMinutes        *int
 	ResolutionMinutes    int
+	Clock                string // wall or working (the order region's working calendar; sla.go)
 	UpdatedAt            time.Time
 }
 

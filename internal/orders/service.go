@@ -17,6 +17,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/errs"
 	"github.com/fieldops/fieldops/internal/platform/ids"
 	"github.com/fieldops/fieldops/internal/platform/page"
+	"github.com/fieldops/fieldops/internal/platform/workcal"
 )
 
 // Catalog is what orders need from the catalogue; catalog.Service implements it.
@@ -197,7 +198,11 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		return Order{}, err
 	}
 	o.CreatedAt, o.Number = now, number
-	applySLA(&o, pol)
+	cal, err := policyCalendar(ctx, s.db, pol, o.Region) // working-time policies only (sla.go)
+	if err != nil {
+		return Order{}, err
+	}
+	applySLA(&o, pol, cal)
 	created := &Event{ID: ids.New(), OrderID: o.ID, Action: "create", ActorID: &p.UserID, ActorRole: p.Role,
 		FromStatus: "", ToStatus: StatusSubmitted, Payload: JSON{"number": o.Number, "channel": o.Channel,
 			"priority": o.Priority, "in_warranty": o.InWarranty}, CreatedAt: now, Audience: audienceOf("create"), Visit: o.VisitCount}
@@ -208,13 +213,14 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 	return o, nil
 }
 
-// applySLA stores the due times of the policy, counted from the order's creation.
-func applySLA(o *Order, pol SLAPolicy) {
-	o.FirstResponseDue = o.CreatedAt.Add(time.Duration(pol.FirstResponseMinutes) * time.Minute)
-	o.ResolutionDue = o.CreatedAt.Add(time.Duration(pol.ResolutionMinutes) * time.Minute)
+// applySLA stores the due times of the policy, counted from the order's
+// creation in wall time, or in working time of cal (sla.go).
+func applySLA(o *Order, pol SLAPolicy, cal *workcal.Calendar) {
+	o.FirstResponseDue = dueAfter(o.CreatedAt, pol.FirstResponseMinutes, cal)
+	o.ResolutionDue = dueAfter(o.CreatedAt, pol.ResolutionMinutes, cal)
 	o.OnSiteDue = nil
 	if pol.OnSiteMinutes != nil {
-		t := o.CreatedAt.Add(time.Duration(*pol.OnSiteMinutes) * time.Minute)
+		t := dueAfter(o.CreatedAt, *pol.OnSiteMinutes, cal)
 		o.OnSiteDue = &t
 	} else if o.AppointmentEnd != nil { // "by appointment"
 		t := *o.AppointmentEnd

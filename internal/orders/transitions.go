@@ -64,6 +64,9 @@ func (s *Service) modify(ctx context.Context, p auth.Principal, id uuid.UUID, ac
 			if o.TechnicianID == nil { // taken off (unassign, decline, a new visit): back to the intake provider
 				o.ProviderID = o.IntakeProviderID
 			}
+			if err := slaOnChange(c, action); err != nil { // first response, pause (sla.go)
+				return err
+			}
 			if err := st.save(ctx, &o); err != nil {
 				return err
 			}
@@ -150,7 +153,11 @@ func (s *Service) Triage(ctx context.Context, p auth.Principal, id uuid.UUID, in
 			if err != nil {
 				return err
 			}
-			applySLA(o, pol)
+			cal, err := policyCalendar(c.ctx, c.st.db, pol, o.Region)
+			if err != nil {
+				return err
+			}
+			applySLA(o, pol, cal)
 		}
 		c.payload = JSON{"priority": o.Priority, "type": o.Type, "region": o.Region, "notes": strings.TrimSpace(in.Notes)}
 		return nil

@@ -206,6 +206,15 @@ func (c *Client) Stop(ctx context.Context) error {
 	return c.rc.StopAndCancel(cctx)
 }
 
+// RunNow enqueues one extra run of the periodic job name, to run at once on
+// whichever worker takes it (next to the scheduled runs: no uniqueness).
+func (c *Client) RunNow(ctx context.Context, name string) error {
+	if _, err := c.rc.Insert(ctx, periodicArgs{Name: name}, nil); err != nil {
+		return fmt.Errorf("jobs: run %s now: %w", name, err)
+	}
+	return nil
+}
+
 // River is the underlying River client (subscriptions in tests, job lists).
 func (c *Client) River() *river.Client[*sql.Tx] { return c.rc }
 

@@ -1,0 +1,206 @@
+package orders
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/fieldops/fieldops/internal/platform/database"
+	"github.com/fieldops/fieldops/internal/platform/ids"
+	"github.com/fieldops/fieldops/internal/platform/jobs"
+	"github.com/fieldops/fieldops/internal/platform/outbox"
+)
+
+// The breach sweep (issue 11 item 2): a periodic job that marks each
+// milestone past due and not met, once per order and milestone, and tells
+// staff about follow-up calls that became due, once per visit.
+
+// EventSLABreached is the order event of a breached milestone (staff only).
+const EventSLABreached = "sla.breached"
+
+// The notification kinds of the sweep.
+const (
+	NotifySLABreached = "sla_breached"
+	NotifyFollowUpDue = "follow_up_due"
+)
+
+// SweepBatch is how many orders one statement of the sweep picks per
+// milestone; the sweep repeats until fewer are due.
+const SweepBatch = 200
+
+// sweepOpen are the statuses the breach sweep looks at.
+const sweepOpen = `o.status NOT IN ('completed', 'closed', 'cancelled')`
+
+// milestoneSweep is how one milestone is found and checked: open is the
+// predicate of its partial index (migration 000015), repeated verbatim so
+// the planner uses it; met is the milestone's definition on the order events.
+type milestoneSweep struct {
+	name, due, open, met string
+}
+
+var milestoneSweeps = []milestoneSweep{
+	{MilestoneFirstResponse, "first_response_due",
+		`o.first_responded_at IS NULL AND NOT ('first_response' = ANY (o.sla_breached)) AND ` + sweepOpen,
+		`EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id AND e.action <> 'create'
+		  AND e.actor_role IN ('dispatcher', 'manager', 'technician'))`},
+	{MilestoneOnSite, "on_site_due",
+		`o.arrived_at IS NULL AND o.on_site_due IS NOT NULL AND NOT ('on_site' = ANY (o.sla_breached)) AND ` + sweepOpen,
+		`EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id AND e.action = 'arrive')`},
+	{MilestoneResolution, "resolution_due",
+		`o.completed_at IS NULL AND NOT ('resolution' = ANY (o.sla_breached))
+		  AND o.status NOT IN ('completed', 'closed', 'cancelled', 'awaiting_parts', 'awaiting_approval')`,
+		`EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id AND e.action = 'complete')`},
+}
+
+// RegisterJobs adds the orders' periodic jobs: the SLA breach sweep and the
+// follow-up reminders, every minute.
+func (s *Service) RegisterJobs(reg *jobs.Registry) {
+	reg.AddPeriodic(jobs.Periodic{Name: "sla.breaches", Interval: time.Minute, Run: s.SweepSLA})
+	reg.AddPeriodic(jobs.Periodic{Name: "orders.follow_ups_due", Interval: time.Minute, Run: s.SweepFollowUps})
+}
+
+// breachRow is what marking a breach reads back.
+type breachRow struct {
+	ID         uuid.UUID
+	Number     string
+	ProviderID *uuid.UUID
+	VisitCount int
+	DueAt      time.Time
+	Priority   string
+	Type       string
+	Region     string
+	Status     Status
+}
+
+// SweepSLA marks every milestone due by the service clock's now and not met
+// and returns how many it marked. Each breach is one transaction: a
+// conditional UPDATE appends the milestone to sla_breached only while it is
+// still unmarked, unmet and due (so of two sweeps at once, one marks it and
+// the other finds nothing), then the sla.breached event, a notification to
+// each dispatcher who sees the order and the outbox event.
+func (s *Service) SweepSLA(ctx context.Context) (int, error) {
+	now := s.clock.Now()
+	marked := 0
+	for _, m := range milestoneSweeps {
+		for {
+			var due []uuid.UUID
+			if err := s.db.WithContext(ctx).Raw(`SELECT o.id FROM orders o WHERE `+m.open+` AND o.`+m.due+` <= ?
+  AND NOT `+m.met+` ORDER BY o.`+m.due+` LIMIT ?`, now, SweepBatch).Scan(&due).Error; err != nil {
+				return marked, err
+			}
+			for _, id := range due {
+				ok, err := s.markBreach(ctx, m, id, now)
+				if err != nil {
+					return marked, err
+				}
+				if ok {
+					marked++
+				}
+			}
+			if len(due) < SweepBatch {
+				break
+			}
+		}
+	}
+	return marked, nil
+}
+
+// markBreach marks milestone m of order id breached as of now; false when
+// another sweep did, or the order no longer qualifies.
+func (s *Service) markBreach(ctx context.Context, m milestoneSweep, id uuid.UUID, now time.Time) (bool, error) {
+	var done bool
+	err := database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
+		var rows []breachRow
+		if err := tx.WithContext(ctx).Raw(`UPDATE orders o SET sla_breached = array_append(o.sla_breached, ?), version = o.version + 1
+WHERE o.id = ? AND `+m.open+` AND o.`+m.due+` <= ? AND NOT `+m.met+`
+RETURNING o.id, o.number, o.provider_id, o.visit_count, o.`+m.due+` AS due_at, o.priority, o.type, o.region, o.status`,
+			m.name, id, now).Scan(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		b := rows[0]
+		due := b.DueAt.UTC()
+		st := s.st.tx(tx)
+		if err := st.addEvent(ctx, &Event{ID: ids.New(), OrderID: b.ID, Action: EventSLABreached, ActorRole: "system",
+			FromStatus: b.Status, ToStatus: b.Status, Payload: JSON{"milestone": m.name, "due_at": due}, CreatedAt: now, Audience: audienceOf(EventSLABreached),
+			Visit: b.VisitCount}); err != nil {
+			return err
+		}
+		if err := s.notifyDispatchers(ctx, st, b.ID, b.ProviderID, NotifySLABreached, now,
+			"SLA breached: "+b.Number, "The "+milestoneWords[m.name]+" of "+b.Number+" was due "+due.Format(time.RFC3339)+" and is not met."); err != nil {
+			return err
+		}
+		if _, err := outbox.Write(ctx, tx, outbox.SLABreached, &b.ID, b.ProviderID, now, map[string]any{
+			"order_id": b.ID, "number": b.Number, "milestone": m.name, "due_at": due, "breached_at": now.UTC(),
+			"priority": b.Priority, "type": b.Type, "region": b.Region}); err != nil {
+			return err
+		}
+		done = true
+		return nil
+	})
+	return done, err
+}
+
+var milestoneWords = map[string]string{MilestoneFirstResponse: "first response", MilestoneOnSite: "arrival on site",
+	MilestoneResolution: "resolution"}
+
+// notifyDispatchers writes a notification to every active dispatcher who
+// sees the order: the in-house team's, and the partner's when a partner
+// holds the order (providerID).
+func (s *Service) notifyDispatchers(ctx context.Context, st store, order uuid.UUID, providerID *uuid.UUID, kind string, now time.Time, title, body string) error {
+	var users []uuid.UUID
+	if err := st.db.WithContext(ctx).Raw(`SELECT u.id FROM users u JOIN providers p ON p.id = u.provider_id
+WHERE u.role = 'dispatcher' AND u.active AND (p.kind = 'in_house' OR u.provider_id = ?) ORDER BY u.id`, providerID).
+		Scan(&users).Error; err != nil {
+		return err
+	}
+	for _, u := range users {
+		if err := st.notify(ctx, &Notification{ID: ids.New(), UserID: u, Kind: kind, OrderID: &order, Title: title,
+			Body: body, CreatedAt: now}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SweepFollowUps tells the dispatchers who see a completed order that its
+// follow-up call is due (follow_up_due_at reached), once per visit: a
+// conditional UPDATE of follow_up_notified_at guards it. It returns how many
+// orders it reminded about.
+func (s *Service) SweepFollowUps(ctx context.Context) (int, error) {
+	now := s.clock.Now()
+	n := 0
+	for {
+		var due []uuid.UUID
+		if err := s.db.WithContext(ctx).Raw(`SELECT o.id FROM orders o WHERE o.status = 'completed'
+  AND o.follow_up_notified_at IS NULL AND o.follow_up_due_at IS NOT NULL AND o.follow_up_due_at <= ?
+  ORDER BY o.follow_up_due_at LIMIT ?`, now, SweepBatch).Scan(&due).Error; err != nil {
+			return n, err
+		}
+		for _, id := range due {
+			err := database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
+				var rows []breachRow
+				if err := tx.WithContext(ctx).Raw(`UPDATE orders o SET follow_up_notified_at = ?
+WHERE o.id = ? AND o.status = 'completed' AND o.follow_up_notified_at IS NULL AND o.follow_up_due_at IS NOT NULL
+  AND o.follow_up_due_at <= ?
+RETURNING o.id, o.number, o.provider_id, o.follow_up_due_at AS due_at`, now, id, now).Scan(&rows).Error; err != nil || len(rows) == 0 {
+					return err
+				}
+				b := rows[0]
+				n++
+				return s.notifyDispatchers(ctx, s.st.tx(tx), b.ID, b.ProviderID, NotifyFollowUpDue, now,
+					"Follow-up call due: "+b.Number, "The follow-up call for "+b.Number+" is due; record it with POST /v1/orders/{id}/follow-ups.")
+			})
+			if err != nil {
+				return n, err
+			}
+		}
+		if len(due) < SweepBatch {
+			return n, nil
+		}
+	}
+}
