@@ -230,7 +230,8 @@ func TestComplaintWorkflow(t *testing.T) {
 
 	r := mustStatus(t, env.Do(http.MethodPost, path+"/respond", disp, map[string]any{"text": "Sorry, we will call you",
 		"internal_note": "agent was new"}), http.StatusOK, "respond").JSON
-	if r["status"] != "responded" || r["response"] != "Sorry, we will call you" || r["responded_at"] == nil || r["escalation_due_at"] != nil {
+	if r["status"] != "responded" || r["response"] != "Sorry, we will call you" || r["responded_at"] == nil || r["escalation_due_at"] != nil ||
+		!cmpTime(t, r["updated_at"]).Equal(env.Clock.Now()) {
 		t.Fatalf("respond: %v", r)
 	}
 	mustStatus(t, env.Do(http.MethodPost, path+"/escalate", disp, map[string]any{"reason": "VIP customer"}), http.StatusOK, "escalate")

@@ -47,6 +47,7 @@ import (
 
 	"github.com/fieldops/fieldops/api"
 	"github.com/fieldops/fieldops/internal/catalog"
+	"github.com/fieldops/fieldops/internal/complaints"
 	"github.com/fieldops/fieldops/internal/demo"
 	"github.com/fieldops/fieldops/internal/identity"
 	"github.com/fieldops/fieldops/internal/orders"
@@ -165,6 +166,8 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 	idem := idempotency.NewStore(db, 24*time.Hour, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)
 	metrics := api.NewMetricsRegistry()
 	reg := jobs.NewRegistry() // every domain's periodic jobs and workers, as cmd/fieldops wires them
+	// complaint escalation and closing (internal/complaints)
+	complaints.New(db, people, clk).RegisterJobs(reg)
 	ord.RegisterJobs(reg)
 	e := api.NewServer(api.Deps{Config: cfg, Log: log, DB: db, Tokens: tokens, Identity: people, Catalog: cat,
 		Orders: ord, Blobs: blobs, Idempotency: idem, Metrics: metrics, Reports: reports.New(db, people, clk),

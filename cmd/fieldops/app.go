@@ -11,6 +11,7 @@ import (
 
 	"github.com/fieldops/fieldops/api"
 	"github.com/fieldops/fieldops/internal/catalog"
+	"github.com/fieldops/fieldops/internal/complaints"
 	"github.com/fieldops/fieldops/internal/identity"
 	"github.com/fieldops/fieldops/internal/orders"
 	"github.com/fieldops/fieldops/internal/platform/auth"
@@ -87,6 +88,8 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 	media := orders.Media{Blobs: blobs, MaxBytes: cfg.Storage.PhotoMaxBytes(),
 		Images: imaging.NewInspector(cfg.Storage.DecodeMemoryBytes(), cfg.Storage.MaxPixels)}
 	reg := jobs.NewRegistry()
+	// complaint escalation and closing (internal/complaints)
+	complaints.New(db, people, clk).RegisterJobs(reg)
 	ord := orders.New(db, cat, people, clk, media, orders.WithAppointmentRules(appointmentRules(cfg.Appointments)),
 		orders.WithCheckInMaxDistance(cfg.CheckIn.MaxDistanceM))
 	ord.RegisterJobs(reg) // SLA breach sweep, follow-up reminders

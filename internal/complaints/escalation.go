@@ -27,8 +27,9 @@ var LevelNames = []string{"agent", "supervisor", "manager", "director"}
 // its transaction: the complaint.escalated integration event and an inbox
 // entry for the staff of the new level — level 1 (supervisor): the
 // in-house dispatchers and, for an order of a partner, that partner's
-// dispatchers; levels 2 and 3 (manager, director): the managers.
-func escalated(ctx context.Context, tx *gorm.DB, c orders.Complaint, from int, action string, now time.Time) error {
+// dispatchers; levels 2 and 3 (manager, director): the managers — never the
+// staff member who escalated (actor; nil for the system).
+func escalated(ctx context.Context, tx *gorm.DB, c orders.Complaint, from int, action string, actor *uuid.UUID, now time.Time) error {
 	_, provider, err := orders.ComplaintRegion(ctx, tx, c.OrderID)
 	if err != nil {
 		return err
@@ -52,6 +53,10 @@ func escalated(ctx context.Context, tx *gorm.DB, c orders.Complaint, from int, a
 	if c.Level == 1 {
 		recipients = `u.role = 'dispatcher' AND (u.provider_id IN (SELECT id FROM providers WHERE kind = 'in_house') OR u.provider_id = ?)`
 		args = append(args, provider) // NULL matches nothing
+	}
+	if actor != nil {
+		recipients += ` AND u.id <> ?`
+		args = append(args, *actor)
 	}
 	q := `INSERT INTO notifications (id, user_id, kind, order_id, title, body, created_at)
 SELECT gen_random_uuid(), u.id, ?, ?, ?, ?, ? FROM users u WHERE u.active AND ` + recipients
@@ -132,7 +137,7 @@ WHERE id = ? AND status = 'open' AND level = ? AND escalation_due_at = ?`, next,
 		if err := tx.WithContext(ctx).Omit("Seq").Create(&ev).Error; err != nil {
 			return err
 		}
-		return escalated(ctx, tx, c, from, ActAutoEscalate, now)
+		return escalated(ctx, tx, c, from, ActAutoEscalate, nil, now)
 	})
 	return done, err
 }

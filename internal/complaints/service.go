@@ -325,6 +325,7 @@ func (n *Note) check(field string, required bool) error {
 
 // step is one change of a complaint inside its transaction.
 type step struct {
+	ctx context.Context
 	tx  *gorm.DB
 	c   *orders.Complaint
 	ev  *orders.ComplaintEvent
@@ -353,19 +354,24 @@ func (s *Service) act(ctx context.Context, p auth.Principal, id uuid.UUID, actio
 		fromStatus, fromLevel := c.Status, c.Level
 		ev := orders.ComplaintEvent{ID: ids.New(), ComplaintID: c.ID, Action: action, ActorID: &p.UserID, ActorRole: p.Role,
 			FromStatus: &fromStatus, FromLevel: &fromLevel, CreatedAt: now}
-		if err := fn(&step{tx: tx, c: &c, ev: &ev, now: now}); err != nil {
+		if err := fn(&step{ctx: ctx, tx: tx, c: &c, ev: &ev, now: now}); err != nil {
 			return err
 		}
 		c.UpdatedAt = now
 		ev.ToStatus, ev.ToLevel = c.Status, c.Level
-		if err := tx.WithContext(ctx).Save(&c).Error; err != nil {
+		// explicit columns: GORM's Save would stamp updated_at with the wall clock
+		if err := tx.WithContext(ctx).Model(&orders.Complaint{}).Where("id = ?", c.ID).UpdateColumns(map[string]any{
+			"status": c.Status, "level": c.Level, "reply_due_at": c.ReplyDueAt, "resolution_due_at": c.ResolutionDueAt,
+			"escalation_due_at": c.EscalationDueAt, "close_due_at": c.CloseDueAt, "responded_at": c.RespondedAt,
+			"resolved_at": c.ResolvedAt, "closed_at": c.ClosedAt, "response": c.Response, "resolution": c.Resolution,
+			"updated_at": c.UpdatedAt}).Error; err != nil {
 			return err
 		}
 		if err := tx.WithContext(ctx).Omit("Seq").Create(&ev).Error; err != nil {
 			return err
 		}
 		if c.Level != fromLevel {
-			if err := escalated(ctx, tx, c, fromLevel, ev.Action, now); err != nil {
+			if err := escalated(ctx, tx, c, fromLevel, ev.Action, &p.UserID, now); err != nil {
 				return err
 			}
 		}
@@ -438,7 +444,7 @@ func (s *Service) nextEscalation(st *step) error {
 		c.EscalationDueAt = nil
 		return nil
 	}
-	cal, err := orders.CalendarOf(st.tx.Statement.Context, st.tx, c.Region)
+	cal, err := orders.CalendarOf(st.ctx, st.tx, c.Region)
 	if err != nil {
 		return err
 	}
@@ -462,7 +468,7 @@ func (s *Service) Resolve(ctx context.Context, p auth.Principal, id uuid.UUID, n
 		if c.Status != StatusOpen && c.Status != StatusResponded {
 			return conflict(c, "only an open or responded complaint is resolved")
 		}
-		cal, err := orders.CalendarOf(st.tx.Statement.Context, st.tx, c.Region)
+		cal, err := orders.CalendarOf(st.ctx, st.tx, c.Region)
 		if err != nil {
 			return err
 		}
@@ -493,7 +499,7 @@ func (s *Service) RejectResolution(ctx context.Context, p auth.Principal, id uui
 		if c.Status != StatusResolved {
 			return conflict(c, "only a resolved complaint's resolution can be rejected")
 		}
-		cal, err := orders.CalendarOf(st.tx.Statement.Context, st.tx, c.Region)
+		cal, err := orders.CalendarOf(st.ctx, st.tx, c.Region)
 		if err != nil {
 			return err
 		}
