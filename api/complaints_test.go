@@ -423,3 +423,48 @@ func TestComplaintSweepIsAPeriodicJob(t *testing.T) {
 		t.Fatalf("level after the periodic run = %v, want 1", got["level"])
 	}
 }
+
+// A partner's dispatchers see the complaints about their provider's orders,
+// file them on those orders only, and are told at level 1.
+func TestComplaintPartnerScope(t *testing.T) {
+	env := apitest.New(t)
+	disp, pdisp := env.Token("dispatcher@fieldops.test"), env.Token("dispatcher@coolfix.test")
+	bob := env.Token("bob@example.com")
+	o := mustStatus(t, env.Do(http.MethodPost, "/v1/orders", bob, map[string]any{"type": "repair", "description": "AC rattles",
+		"address": map[string]any{"line1": "7 Garden Lane", "city": "Southbay", "region": "south"}}), http.StatusCreated, "order").JSON
+	oid := o["id"].(string)
+	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+oid+"/triage", disp, map[string]any{}), http.StatusOK, "triage")
+	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+oid+"/assign", disp, map[string]any{"technician_id": env.UserID("carl@coolfix.test")}), http.StatusOK, "assign")
+
+	// the partner files one for bob on their order; an in-house complaint stays hidden
+	c := mustStatus(t, env.Do(http.MethodPost, "/v1/complaints", pdisp, map[string]any{"order_id": oid, "category": "parts",
+		"severity": "low", "description": "Wrong part brought"}), http.StatusCreated, "partner files").JSON
+	if c["customer_id"] != env.UserID("bob@example.com") || c["region"] != "south" {
+		t.Fatalf("partner complaint: %v", c)
+	}
+	other := mustStatus(t, env.Do(http.MethodPost, "/v1/complaints", env.Token("alice@example.com"), map[string]any{"category": "other",
+		"severity": "low", "description": "No order"}), http.StatusCreated, "alice").JSON
+	items := mustStatus(t, env.Do(http.MethodGet, "/v1/complaints", pdisp, nil), http.StatusOK, "partner lists").Items(t)
+	if len(items) != 1 || items[0]["id"] != c["id"] {
+		t.Errorf("partner lists %v", items)
+	}
+	mustStatus(t, env.Do(http.MethodGet, "/v1/complaints/"+other["id"].(string), pdisp, nil), http.StatusNotFound, "partner reads in-house")
+	mustStatus(t, env.Do(http.MethodPost, "/v1/complaints/"+other["id"].(string)+"/respond", pdisp, map[string]any{"text": "x"}), http.StatusNotFound, "partner responds in-house")
+	if n := len(mustStatus(t, env.Do(http.MethodGet, "/v1/complaints", bob, nil), http.StatusOK, "bob lists").Items(t)); n != 1 {
+		t.Errorf("bob lists %d", n)
+	}
+
+	// overdue: level 1 tells the in-house dispatchers and this partner's
+	svc := complaints.New(env.DB, env.Identity, env.Clock)
+	if n, err := svc.EscalateOverdue(context.Background(), cmpTime(t, c["reply_due_at"])); err != nil || n != 2 {
+		t.Fatalf("escalated %d, %v; want 2", n, err)
+	}
+	if n := cmpCount(t, env, `SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id
+WHERE n.kind = 'complaint_escalated' AND u.email = 'dispatcher@coolfix.test'`); n != 1 {
+		t.Errorf("partner dispatcher notifications = %d, want 1 (their order's complaint only)", n)
+	}
+	if n := cmpCount(t, env, `SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id
+WHERE n.kind = 'complaint_escalated' AND u.email = 'dispatcher@fieldops.test'`); n != 2 {
+		t.Errorf("in-house dispatcher notifications = %d, want 2", n)
+	}
+}
