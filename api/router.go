@@ -21,6 +21,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/config"
 	"github.com/fieldops/fieldops/internal/platform/idempotency"
 	"github.com/fieldops/fieldops/internal/platform/jobs"
+	"github.com/fieldops/fieldops/internal/platform/notify"
 	"github.com/fieldops/fieldops/internal/reports"
 )
 
@@ -43,6 +44,9 @@ type Deps struct {
 	// Metrics receives the HTTP request metrics (NewMetricsRegistry; served
 	// by MetricsHandler on the metrics listener). Nil: a private registry.
 	Metrics *prometheus.Registry
+	// Notify is this process's hub of live notifications (its Run listens on
+	// PostgreSQL); GET /v1/notifications/stream subscribes to it.
+	Notify *notify.Hub
 	// Reports computes the KPI reports.
 	Reports *reports.Service
 	// Jobs are the periodic jobs POST /v1/dev/jobs/run runs, and DevClock
@@ -86,7 +90,8 @@ func NewServer(d Deps) *echo.Echo {
 		securityHeaders(d.Config.HTTP),
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: d.Config.HTTP.BodyLimit,
 			Skipper: func(c echo.Context) bool { return largeBodies[c.Path()] }}),
-		middleware.ContextTimeout(d.Config.HTTP.RequestTimeout),
+		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: d.Config.HTTP.RequestTimeout,
+			Skipper: func(c echo.Context) bool { return streaming[c.Path()] }}),
 	)
 	if len(d.Config.HTTP.CORSOrigins) > 0 {
 		e.Use(cors(d.Config.HTTP.CORSOrigins))
@@ -232,6 +237,7 @@ func NewServer(d Deps) *echo.Echo {
 
 	// inbox
 	in.GET("/notifications", handleNotifications(d.Orders), allow(anyone...))
+	in.GET("/notifications/stream", handleNotificationStream(d.Orders, d.Notify, d.Identity.Current, d.Config.Stream, d.Log), allow(anyone...))
 	in.POST("/notifications/:id/read", handleReadNotification(d.Orders), allow(anyone...))
 
 	return e

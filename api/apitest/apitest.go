@@ -60,6 +60,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/idempotency"
 	"github.com/fieldops/fieldops/internal/platform/imaging"
 	"github.com/fieldops/fieldops/internal/platform/jobs"
+	"github.com/fieldops/fieldops/internal/platform/notify"
 	"github.com/fieldops/fieldops/internal/platform/password"
 	"github.com/fieldops/fieldops/internal/reports"
 )
@@ -89,6 +90,9 @@ type Env struct {
 	// UploadDir keeps unfinished resumable (tus) uploads; tests check that
 	// finished and refused ones leave nothing there.
 	UploadDir string
+	// Notify is the server's live-notification hub (listening on the
+	// database through a connection of its own, as in production).
+	Notify *notify.Hub
 	// Metrics is the server's metrics registry (api.MetricsHandler serves
 	// it; the API port does not).
 	Metrics *prometheus.Registry
@@ -165,15 +169,22 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 		orders.WithCheckInMaxDistance(cfg.CheckIn.MaxDistanceM))
 	idem := idempotency.NewStore(db, 24*time.Hour, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)
 	metrics := api.NewMetricsRegistry()
+	hub := notify.New(dbURL, notify.Limits{PerUser: cfg.Stream.MaxPerUser, Total: cfg.Stream.MaxTotal}, log)
 	reg := jobs.NewRegistry() // every domain's periodic jobs and workers, as cmd/fieldops wires them
 	// complaint escalation and closing (internal/complaints)
 	complaints.New(db, people, clk).RegisterJobs(reg)
 	ord.RegisterJobs(reg)
 	e := api.NewServer(api.Deps{Config: cfg, Log: log, DB: db, Tokens: tokens, Identity: people, Catalog: cat,
-		Orders: ord, Blobs: blobs, Idempotency: idem, Metrics: metrics, Reports: reports.New(db, people, clk),
+		Orders: ord, Blobs: blobs, Idempotency: idem, Metrics: metrics, Notify: hub, Reports: reports.New(db, people, clk),
 		Jobs: reg, DevClock: clk})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
+	// registered after srv.Close, so it runs first: closing the hub ends open
+	// streams, which srv.Close would otherwise wait for
+	hubCtx, stopHub := context.WithCancel(context.Background())
+	hubDone := make(chan struct{})
+	go func() { defer close(hubDone); hub.Run(hubCtx) }()
+	t.Cleanup(func() { hub.Close(); stopHub(); <-hubDone })
 	var workers *jobs.Client
 	if cfg.Jobs.Workers {
 		if workers, err = jobs.New(db, reg, jobs.Options{MaxWorkers: cfg.Jobs.MaxWorkers, PollInterval: cfg.Jobs.PollInterval, Logger: log}); err != nil {
@@ -190,7 +201,7 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 	}
 	return &Env{Jobs: reg, Workers: workers, T: t, URL: srv.URL, DB: db, DBURL: dbURL, Clock: clk, Config: cfg, Tokens: tokens,
 		Identity: people, Hasher: hasher, Catalog: cat, Orders: ord, Server: srv, Blobs: blobs, BlobDir: cfg.Storage.Dir,
-		UploadDir: cfg.Storage.UploadDir, Metrics: metrics}
+		UploadDir: cfg.Storage.UploadDir, Metrics: metrics, Notify: hub}
 }
 
 // Response is a decoded response.
@@ -266,7 +277,7 @@ func (e *Env) send(req *http.Request, sent []byte) Response {
 		e.T.Fatalf("apitest: %s %s: %v", req.Method, req.URL.Path, err)
 	}
 	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
+	raw, _ := readBody(res) // a stream: only its first event
 	Verify(e.T, req, sent, res, raw)
 	out := Response{Status: res.StatusCode, Header: res.Header, Raw: raw}
 	_ = json.Unmarshal(raw, &out.JSON)

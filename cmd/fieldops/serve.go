@@ -101,7 +101,9 @@ func cmdServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	}
 	d := a.deps()
 	d.Metrics = api.NewMetricsRegistry()
+	d.Notify = startNotify(ctx, a)
 	srv := api.Server(api.NewServer(d), cfg.HTTP)
+	srv.RegisterOnShutdown(d.Notify.Close) // streams end, so Shutdown does not wait for them
 	if mln == nil {
 		return serveHTTP(ctx, srv, ln, cfg.HTTP.ShutdownTimeout, log)
 	}

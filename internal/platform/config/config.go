@@ -30,6 +30,7 @@ type Config struct {
 	Database     Database     `yaml:"database"`
 	Auth         Auth         `yaml:"auth"`
 	Bootstrap    Bootstrap    `yaml:"bootstrap"`
+	Stream       Stream       `yaml:"stream"`
 	Storage      Storage      `yaml:"storage"`
 	CheckIn      CheckIn      `yaml:"checkin"`
 	Appointments Appointments `yaml:"appointments"`
@@ -174,6 +175,20 @@ type CheckIn struct {
 	MaxDistanceM int `yaml:"max_distance_m" env:"FIELDOPS_CHECKIN_MAX_DISTANCE_M"`
 }
 
+// Stream configures the live notification streams (GET /v1/notifications/stream).
+type Stream struct {
+	// Heartbeat: a comment line is sent this often, so proxies keep the
+	// connection and a deactivated account's stream ends within it.
+	Heartbeat time.Duration `yaml:"heartbeat" env:"FIELDOPS_STREAM_HEARTBEAT"`
+	// MaxAge: a stream ends after this long; the client reconnects with
+	// Last-Event-ID and a current access token.
+	MaxAge time.Duration `yaml:"max_age" env:"FIELDOPS_STREAM_MAX_AGE"`
+	// MaxPerUser and MaxTotal bound the open streams of one user and of one
+	// process (then 429).
+	MaxPerUser int `yaml:"max_per_user" env:"FIELDOPS_STREAM_MAX_PER_USER"`
+	MaxTotal   int `yaml:"max_total" env:"FIELDOPS_STREAM_MAX_TOTAL"`
+}
+
 // Log configures structured logging.
 type Log struct {
 	Level string `yaml:"level" env:"FIELDOPS_LOG_LEVEL"`
@@ -274,6 +289,9 @@ func (c *Config) finish() error {
 	}
 	if c.CheckIn.MaxDistanceM < 1 {
 		problems = append(problems, "FIELDOPS_CHECKIN_MAX_DISTANCE_M must be a positive number of metres")
+	}
+	if c.Stream.Heartbeat < 10*time.Millisecond || c.Stream.MaxAge < c.Stream.Heartbeat || c.Stream.MaxPerUser < 1 || c.Stream.MaxTotal < 1 {
+		problems = append(problems, "stream.heartbeat must be at least 10ms, stream.max_age at least the heartbeat, stream.max_per_user and stream.max_total at least 1")
 	}
 	if c.Storage.MaxPixels < 1 {
 		problems = append(problems, "FIELDOPS_PHOTO_MAX_PIXELS must be positive")
