@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fieldops/fieldops/api/apitest"
+	"github.com/fieldops/fieldops/internal/orders"
 	"github.com/fieldops/fieldops/internal/platform/config"
 	"github.com/fieldops/fieldops/internal/platform/jobs"
 )
@@ -437,5 +438,19 @@ func TestFollowUpDueNotifiesStaffOnce(t *testing.T) {
 	wg.Wait()
 	if n := reminders(); n != 1 {
 		t.Errorf("%d follow-up reminders after three concurrent sweeps, want 1 (to the in-house dispatcher)", n)
+	}
+
+	// a follow-up that became due longer ago than the lookback (an upgrade,
+	// an outage) is left to the staff list, not reminded
+	old := inProgressOrder(t, env, "repair")
+	mustStatus(t, old.photo(t, old.tom, "after", "after.jpg", "image/jpeg", jpegOf(t, noise(64, 48, 8))), http.StatusCreated, "after photo")
+	mustStatus(t, old.complete(t, signaturePNG(t)), http.StatusOK, "complete")
+	var oldDue time.Time
+	if err := env.DB.Raw(`SELECT follow_up_due_at FROM orders WHERE id = ?`, old.id).Scan(&oldDue).Error; err != nil {
+		t.Fatal(err)
+	}
+	env.Clock.Set(oldDue.Add(orders.FollowUpLookback + time.Minute))
+	if n, err := env.Orders.SweepFollowUps(context.Background()); err != nil || n != 0 {
+		t.Errorf("a follow-up due %v ago was reminded (%d, %v)", orders.FollowUpLookback, n, err)
 	}
 }

@@ -30,6 +30,12 @@ const (
 // milestone; the sweep repeats until fewer are due.
 const SweepBatch = 200
 
+// FollowUpLookback bounds the follow-up reminders to calls that became due
+// within it: the first sweep after an upgrade (or a long outage) does not
+// remind staff of every old completed order; the staff list
+// (GET /v1/orders?follow_up_due=true) still shows them.
+const FollowUpLookback = 7 * 24 * time.Hour
+
 // sweepOpen are the statuses the breach sweep looks at.
 const sweepOpen = `o.status NOT IN ('completed', 'closed', 'cancelled')`
 
@@ -168,9 +174,9 @@ WHERE u.role = 'dispatcher' AND u.active AND (p.kind = 'in_house' OR u.provider_
 }
 
 // SweepFollowUps tells the dispatchers who see a completed order that its
-// follow-up call is due (follow_up_due_at reached), once per visit: a
-// conditional UPDATE of follow_up_notified_at guards it. It returns how many
-// orders it reminded about.
+// follow-up call is due (follow_up_due_at reached within FollowUpLookback),
+// once per visit: a conditional UPDATE of follow_up_notified_at guards it. It
+// returns how many orders it reminded about.
 func (s *Service) SweepFollowUps(ctx context.Context) (int, error) {
 	now := s.clock.Now()
 	n := 0
@@ -178,10 +184,11 @@ func (s *Service) SweepFollowUps(ctx context.Context) (int, error) {
 		var due []uuid.UUID
 		if err := s.db.WithContext(ctx).Raw(`SELECT o.id FROM orders o WHERE o.status = 'completed'
   AND o.follow_up_notified_at IS NULL AND o.follow_up_due_at IS NOT NULL AND o.follow_up_due_at <= ?
-  ORDER BY o.follow_up_due_at LIMIT ?`, now, SweepBatch).Scan(&due).Error; err != nil {
+  AND o.follow_up_due_at > ? ORDER BY o.follow_up_due_at LIMIT ?`, now, now.Add(-FollowUpLookback), SweepBatch).Scan(&due).Error; err != nil {
 			return n, err
 		}
 		for _, id := range due {
+			reminded := false
 			err := database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
 				var rows []breachRow
 				if err := tx.WithContext(ctx).Raw(`UPDATE orders o SET follow_up_notified_at = ?
@@ -191,12 +198,15 @@ RETURNING o.id, o.number, o.provider_id, o.follow_up_due_at AS due_at`, now, id,
 					return err
 				}
 				b := rows[0]
-				n++
+				reminded = true
 				return s.notifyDispatchers(ctx, s.st.tx(tx), b.ID, b.ProviderID, NotifyFollowUpDue, now,
 					"Follow-up call due: "+b.Number, "The follow-up call for "+b.Number+" is due; record it with POST /v1/orders/{id}/follow-ups.")
 			})
 			if err != nil {
 				return n, err
+			}
+			if reminded {
+				n++
 			}
 		}
 		if len(due) < SweepBatch {
