@@ -51,11 +51,18 @@ var eventSchemas = map[string]string{"notification": "Notification"}
 // nil Stream.
 func (e *Env) OpenStream(path, token string, headers ...string) (*Stream, Response) {
 	e.T.Helper()
+	return OpenStreamAt(e.T, e.URL, path, token, headers...)
+}
+
+// OpenStreamAt is Env.OpenStream on the server at base (e.g. a `fieldops
+// serve` started by a test).
+func OpenStreamAt(t testing.TB, base, path, token string, headers ...string) (*Stream, Response) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.URL+path, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
 	if err != nil {
 		cancel()
-		e.T.Fatalf("apitest: %v", err)
+		t.Fatalf("apitest: %v", err)
 	}
 	req.Header.Set("Accept", "text/event-stream")
 	if token != "" {
@@ -67,20 +74,20 @@ func (e *Env) OpenStream(path, token string, headers ...string) (*Stream, Respon
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		cancel()
-		e.T.Fatalf("apitest: GET %s: %v", path, err)
+		t.Fatalf("apitest: GET %s: %v", path, err)
 	}
 	if res.StatusCode != http.StatusOK {
 		defer cancel()
 		defer res.Body.Close()
 		raw, _ := io.ReadAll(res.Body)
-		Verify(e.T, req, nil, res, raw)
+		Verify(t, req, nil, res, raw)
 		out := Response{Status: res.StatusCode, Header: res.Header, Raw: raw}
 		_ = json.Unmarshal(raw, &out.JSON)
 		return nil, out
 	}
-	s := &Stream{t: e.T, req: req, res: res, cancel: cancel, events: make(chan Event, 1024), ended: make(chan struct{})}
+	s := &Stream{t: t, req: req, res: res, cancel: cancel, events: make(chan Event, 1024), ended: make(chan struct{})}
 	go s.read()
-	e.T.Cleanup(s.Close)
+	t.Cleanup(s.Close)
 	return s, Response{Status: res.StatusCode, Header: res.Header}
 }
 
