@@ -23,6 +23,8 @@ var constraints = map[string]errs.FieldError{
 	"orders_asset_id_fkey":         {Field: "asset_id", Message: "does not name an asset"},
 	"orders_product_model_id_fkey": {Field: "product_model_id", Message: "does not name a product model"},
 	"orders_customer_id_fkey":      {Field: "customer_id", Message: "does not name a customer"},
+	// an API client's external_ref is unique per client (migration 000018)
+	"orders_client_external_ref_key": {Field: "external_ref", Message: "you already submitted an order with this external_ref; find it with GET /v1/orders?external_ref="},
 }
 
 // ErrSlotTaken is returned when the technician already has an appointment overlapping the requested one.
@@ -67,8 +69,8 @@ func (s store) policy(ctx context.Context, typ, priority string) (SLAPolicy, err
 	return p, err
 }
 
-// insertWithCreate inserts a new order and its create event in one
-// statement (a data-modifying CTE: both rows or neither, without BEGIN and
+// insertWithCreate inserts a new order, its create event and its
+// order.created outbox event in one statement (a data-modifying CTE: both rows or neither, without BEGIN and
 // COMMIT round trips) and reads the order back as stored. Both INSERTs are
 // rendered by GORM from the models, so the columns stay in one place
 // (BenchmarkOrderIntake, docs/PERFORMANCE.md: intake took 9 round trips).
@@ -76,8 +78,15 @@ func (s store) insertWithCreate(ctx context.Context, o *Order, e *Event) error {
 	dry := s.db.Session(&gorm.Session{DryRun: true, NewDB: true}).WithContext(ctx)
 	ins := dry.Clauses(clause.Returning{}).Create(o)
 	ev := dry.Create(e)
-	if ins.Error != nil || ev.Error != nil {
-		return errors.Join(ins.Error, ev.Error)
+	// the order.created integration event is a third branch (webhooks):
+	// it commits with the order, still in one statement
+	created, err := createdOutboxEvent(*o, e.CreatedAt)
+	if err != nil {
+		return err
+	}
+	ob := dry.Omit("Seq").Create(created)
+	if ins.Error != nil || ev.Error != nil || ob.Error != nil {
+		return errors.Join(ins.Error, ev.Error, ob.Error)
 	}
 	// sent as rendered (GORM's subquery embedding re-binds every argument
 	// with a string replace per argument: +100 KB per intake), the event's
@@ -87,8 +96,11 @@ func (s store) insertWithCreate(ctx context.Context, o *Order, e *Event) error {
 	q.WriteString(ins.Statement.SQL.String())
 	q.WriteString("), ev AS (")
 	shiftPlaceholders(&q, ev.Statement.SQL.String(), len(ins.Statement.Vars))
+	q.WriteString("), ob AS (")
+	shiftPlaceholders(&q, ob.Statement.SQL.String(), len(ins.Statement.Vars)+len(ev.Statement.Vars))
 	q.WriteString(") SELECT * FROM ins")
 	args := append(slices.Clip(ins.Statement.Vars), ev.Statement.Vars...)
+	args = append(args, ob.Statement.Vars...)
 	db := s.db.WithContext(ctx)
 	rows, err := db.Statement.ConnPool.QueryContext(ctx, q.String(), args...)
 	if err != nil {
