@@ -119,6 +119,7 @@ func handleGetProductModel(svc *catalog.Service) echo.HandlerFunc {
 //	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
+//	@Security		OAuth2ClientCredentials[assets:write]
 //	@Param			Idempotency-Key	header		string	false	"retry key (24 h, per caller)"	maxlength(255)
 //	@Param			body	body		AssetRequest	true	"product"
 //	@Success		201		{object}	AssetResponse

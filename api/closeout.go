@@ -305,6 +305,7 @@ func handleListAssetPhotos(svc *orders.Service) echo.HandlerFunc {
 //	@Tags			close-out
 //	@Produce		json
 //	@Security		BearerAuth
+//	@Security		OAuth2ClientCredentials[orders:read]
 //	@Param			id		path		string	true	"order id"	Format(uuid)
 //	@Param			limit	query		int		false	"page size"	minimum(1)	maximum(200)	default(50)
 //	@Param			cursor	query		string	false	"next_cursor of the previous page"	maxlength(200)
@@ -351,6 +352,7 @@ func photoList(what string, list func(context.Context, auth.Principal, uuid.UUID
 //	@Produce		image/heic
 //	@Produce		json
 //	@Security		BearerAuth
+//	@Security		OAuth2ClientCredentials[orders:read]
 //	@Param			id		path		string	true	"photo id"	Format(uuid)
 //	@Param			size	query		string	false	"thumb for a thumbnail"	Enums(original, thumb)
 //	@Param			Range		header		string	false	"a byte range (RFC 9110)"
@@ -380,6 +382,7 @@ func handlePhotoContent(svc *orders.Service) echo.HandlerFunc {
 //	@ID				headPhotoContent
 //	@Tags			close-out
 //	@Security		BearerAuth
+//	@Security		OAuth2ClientCredentials[orders:read]
 //	@Param			id		path		string	true	"photo id"	Format(uuid)
 //	@Param			size	query		string	false	"thumb for a thumbnail"	Enums(original, thumb)
 //	@Success		200		"the headers of the bytes"
@@ -533,6 +536,7 @@ func completeForm(v map[string]string) (orders.CompleteInput, error) {
 //	@Produce		json
 //	@Produce		application/pdf
 //	@Security		BearerAuth
+//	@Security		OAuth2ClientCredentials[orders:read]
 //	@Param			id		path		string	true	"order id"	Format(uuid)
 //	@Param			visit	query		int		false	"visit number (default: the latest completed)"	minimum(1)	maximum(10000)
 //	@Param			format	query		string	false	"pdf for the printable sheet"	Enums(json, pdf)
@@ -625,6 +629,7 @@ func handleRate(svc *orders.Service) echo.HandlerFunc {
 //	@Tags			close-out
 //	@Produce		json
 //	@Security		BearerAuth
+//	@Security		OAuth2ClientCredentials[orders:read]
 //	@Param			id	path		string	true	"order id"	Format(uuid)
 //	@Success		200	{object}	RatingResponse
 //	@Failure		401	{object}	Problem

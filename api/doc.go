@@ -35,6 +35,8 @@
 //	@tag.description			Service-level policies: targets per order type × priority, wall-clock or working hours
 //	@tag.name					dev
 //	@tag.description			Dev mode only (FIELDOPS_DEV=true; absent otherwise): move the server's clock forward and run the periodic jobs now, to check time-driven behaviour from outside
+//	@tag.name					api clients
+//	@tag.description			Third-party systems that call the API with OAuth2 client credentials and scopes
 //	@tag.name					ops
 //	@tag.description			Health, readiness and the API description
 //
@@ -42,4 +44,14 @@
 //	@in							header
 //	@name						Authorization
 //	@description				Access token from /v1/auth/login (paste the token only).
+//
+//	@securitydefinitions.oauth2.application	OAuth2ClientCredentials
+//	@tokenUrl								/v1/auth/token
+//	@scope.orders:read						Read orders (as the client's provider's dispatcher)
+//	@scope.orders:write						Submit orders (channel partner_api, optional external_ref)
+//	@scope.assets:write						Register customers' products
+//	@scope.parts:read						Read the parts catalogue
+//	@scope.webhooks:manage					Manage webhooks
+//	@scope.reports:read						Read KPI reports
+//	@description							API clients (POST /v1/api-clients) get a bearer access token with the OAuth2 client-credentials grant; each operation lists the scope that admits them.
 package api

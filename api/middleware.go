@@ -174,9 +174,14 @@ func ipExtractor(trusted []string) echo.IPExtractor {
 // they may still act (exists and is active).
 type CurrentPrincipal func(ctx context.Context, user uuid.UUID) (auth.Principal, bool, error)
 
-// authenticate requires a valid bearer access token of an active user and
-// puts its principal into the request context.
-func authenticate(tokens *auth.Issuer, current CurrentPrincipal) echo.MiddlewareFunc {
+// CurrentClient completes an API client's token principal with what is true
+// now (binding, scopes it still has) and whether the client may still act
+// (not deleted): clients.Service.Current.
+type CurrentClient func(ctx context.Context, p auth.Principal) (auth.Principal, bool, error)
+
+// authenticate requires a valid bearer access token of an active user or a
+// live API client and puts its principal into the request context.
+func authenticate(tokens *auth.Issuer, current CurrentPrincipal, client CurrentClient) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Request().Header.Get(echo.HeaderAuthorization)
@@ -190,11 +195,16 @@ func authenticate(tokens *auth.Issuer, current CurrentPrincipal) echo.Middleware
 			}
 			// the token proves who; the role and provider are read now, so a
 			// change takes effect at once, not when the token expires
-			p, live, err := current(c.Request().Context(), p.UserID)
+			var live bool
+			if p.Client {
+				if p, live, err = client(c.Request().Context(), p); err == nil && !live {
+					return errs.E(errs.Unauthorized, "the API client was deleted")
+				}
+			} else if p, live, err = current(c.Request().Context(), p.UserID); err == nil && !live {
+				return errs.E(errs.Unauthorized, "the account is deactivated")
+			}
 			if err != nil {
 				return err
-			} else if !live {
-				return errs.E(errs.Unauthorized, "the account is deactivated")
 			}
 			c.SetRequest(c.Request().WithContext(auth.WithPrincipal(c.Request().Context(), p)))
 			return next(c)
@@ -209,11 +219,28 @@ func principal(c echo.Context) auth.Principal {
 }
 
 // allow is the role policy: the router names, per route, the roles that may
-// call it; everyone else gets 403. Object-level scope (404) is the services' job.
+// call it; everyone else gets 403, and so does every API client (a route
+// admits clients only through allowScope). Object-level scope (404) is the
+// services' job.
 func allow(roles ...string) echo.MiddlewareFunc {
+	return allowScope("", roles...)
+}
+
+// allowScope is allow for a route that API clients may call too: a user
+// passes by role, a client only with the OAuth2 scope named here (its role
+// never counts). The scope is also the route's OpenAPI security requirement
+// (@Security OAuth2ClientCredentials[scope]).
+func allowScope(scope string, roles ...string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if !slices.Contains(roles, principal(c).Role) {
+			p := principal(c)
+			switch {
+			case p.Client && (scope == "" || !p.HasScope(scope)):
+				if scope == "" {
+					return errs.E(errs.Forbidden, "API clients may not do this")
+				}
+				return errs.E(errs.Forbidden, "the access token lacks the scope %s", scope)
+			case !p.Client && !slices.Contains(roles, p.Role):
 				return errs.E(errs.Forbidden, "your role may not do this")
 			}
 			return next(c)

@@ -25,6 +25,7 @@ import (
 //	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
+//	@Security		OAuth2ClientCredentials[orders:write]
 //	@Param			Idempotency-Key	header		string				false	"retry key (24 h, per caller)"
 //	@Param			body			body		OrderCreateRequest	true	"request"
 //	@Success		201				{object}	OrderResponse
@@ -59,6 +60,7 @@ func handleCreateOrder(svc *orders.Service) echo.HandlerFunc {
 //	@Tags			orders
 //	@Produce		json
 //	@Security		BearerAuth
+//	@Security		OAuth2ClientCredentials[orders:read]
 //	@Param			status			query		[]string	false	"statuses, separated by commas (any of them)"	collectionFormat(csv)	Enums(submitted, triaged, assigned, accepted, scheduled, en_route, on_site, awaiting_approval, in_progress, awaiting_parts, completed, closed, cancelled)
 //	@Param			type			query		string		false	"order type"	Enums(install, repair, maintenance, inspection, return_exchange, consultation)
 //	@Param			priority		query		string		false	"priority"	Enums(P1, P2, P3, P4)
@@ -66,6 +68,7 @@ func handleCreateOrder(svc *orders.Service) echo.HandlerFunc {
 //	@Param			region			query		string		false	"region"	maxlength(64)
 //	@Param			updated_since	query		string		false	"only orders changed at or after this time (RFC 3339)"	Format(date-time)
 //	@Param			follow_up_due	query		bool		false	"true: completed orders whose follow-up call is due (24 h after completion and later), for staff's call list"
+//	@Param			external_ref	query		string		false	"the caller's reference of an order (an API client: its own orders only)"	maxlength(100)
 //	@Param			limit			query		int			false	"page size"	minimum(1)	maximum(200)	default(50)
 //	@Param			cursor			query		string		false	"next_cursor of the previous page"	maxlength(200)
 //	@Success		200				{object}	OrderList
@@ -105,6 +108,7 @@ func handleListOrders(svc *orders.Service) echo.HandlerFunc {
 			return err
 		}
 		f.FollowUpDue = due != nil && *due
+		f.ExternalRef = c.QueryParam("external_ref")
 		pg, err := svc.List(c.Request().Context(), principal(c), f, pr.Limit, cur)
 		if err != nil {
 			return err
@@ -125,6 +129,7 @@ func handleListOrders(svc *orders.Service) echo.HandlerFunc {
 //	@Tags			orders
 //	@Produce		json
 //	@Security		BearerAuth
+//	@Security		OAuth2ClientCredentials[orders:read]
 //	@Param			id				path		string	true	"order id"	Format(uuid)
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
 //	@Success		200				{object}	OrderResponse
@@ -201,6 +206,7 @@ func handleUpdateOrder(svc *orders.Service) echo.HandlerFunc {
 //	@Tags			orders
 //	@Produce		json
 //	@Security		BearerAuth
+//	@Security		OAuth2ClientCredentials[orders:read]
 //	@Param			id		path		string	true	"order id"	Format(uuid)
 //	@Param			limit	query		int		false	"page size"	minimum(1)	maximum(200)	default(50)
 //	@Param			cursor	query		string	false	"next_cursor of the previous page"	maxlength(200)
@@ -239,6 +245,7 @@ func handleOrderEvents(svc *orders.Service) echo.HandlerFunc {
 //	@Tags			orders
 //	@Produce		json
 //	@Security		BearerAuth
+//	@Security		OAuth2ClientCredentials[orders:read]
 //	@Param			id		path		string	true	"order id"	Format(uuid)
 //	@Param			from	query		string	false	"first day, a local date of the order's region (YYYY-MM-DD, default today there; at most 90 days ahead)"	Format(date)
 //	@Param			days	query		int		false	"number of days"	minimum(1)	maximum(31)	default(7)

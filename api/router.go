@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -12,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/fieldops/fieldops/internal/catalog"
+	"github.com/fieldops/fieldops/internal/clients"
 	"github.com/fieldops/fieldops/internal/complaints"
 	"github.com/fieldops/fieldops/internal/identity"
 	"github.com/fieldops/fieldops/internal/orders"
@@ -20,6 +22,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/clock"
 	"github.com/fieldops/fieldops/internal/platform/config"
 	"github.com/fieldops/fieldops/internal/platform/idempotency"
+	"github.com/fieldops/fieldops/internal/platform/ratelimit"
 	"github.com/fieldops/fieldops/internal/platform/jobs"
 	"github.com/fieldops/fieldops/internal/platform/notify"
 	"github.com/fieldops/fieldops/internal/reports"
@@ -34,6 +37,8 @@ type Deps struct {
 	Identity *identity.Service
 	Catalog  *catalog.Service
 	Orders   *orders.Service
+	// Clients are the API clients (OAuth2 client credentials).
+	Clients *clients.Service
 	// Complaints runs the complaint workflow; nil: one on DB, Identity and
 	// the order service's clock.
 	Complaints *complaints.Service
@@ -122,7 +127,13 @@ func NewServer(d Deps) *echo.Echo {
 	v1.POST("/auth/login", handleLogin(d.Identity))
 	v1.POST("/auth/refresh", handleRefresh(d.Identity))
 
-	in := v1.Group("", authenticate(d.Tokens, d.Identity.Current))
+	v1.POST("/auth/token", handleToken(d.Clients, d.Tokens)) // OAuth2 client credentials (RFC 6749 §4.4)
+
+	// every authenticated request spends a token of its caller's bucket
+	// (FIELDOPS_RATE_LIMIT_*: per user and API client, shared by replicas)
+	limits := ratelimit.New(d.DB, ratelimit.Config{RPS: d.Config.RateLimit.RPS, Burst: d.Config.RateLimit.Burst,
+		Batch: d.Config.RateLimit.Batch}, time.Now)
+	in := v1.Group("", authenticate(d.Tokens, d.Identity.Current, d.Clients.Current), rateLimit(limits))
 	in.POST("/auth/logout", handleLogout(d.Identity), allow(anyone...))
 	in.GET("/me", handleMe(d.Identity), allow(anyone...))
 	in.PUT("/me/duty", handleDuty(d.Identity), allow(technician))
@@ -138,11 +149,17 @@ func NewServer(d Deps) *echo.Echo {
 	in.GET("/providers", handleListProviders(d.Identity), allow(manager))
 	in.GET("/providers/:id", handleGetProvider(d.Identity), allow(manager))
 
+	// API clients (OAuth2 client credentials: POST /v1/auth/token above)
+	in.POST("/api-clients", handleCreateAPIClient(d.Clients), allow(manager), idem)
+	in.GET("/api-clients", handleListAPIClients(d.Clients), allow(manager))
+	in.GET("/api-clients/:id", handleGetAPIClient(d.Clients), allow(manager))
+	in.DELETE("/api-clients/:id", handleDeleteAPIClient(d.Clients), allow(manager))
+
 	// catalogue and customers' products
 	in.POST("/product-models", handleCreateProductModel(d.Catalog), allow(manager), idem)
 	in.GET("/product-models", handleListProductModels(d.Catalog), allow(anyone...))
 	in.GET("/product-models/:id", handleGetProductModel(d.Catalog), allow(anyone...))
-	in.POST("/assets", handleCreateAsset(d.Catalog), allow(customer, dispatcher, manager), idem)
+	in.POST("/assets", handleCreateAsset(d.Catalog), allowScope(clients.ScopeAssetsWrite, customer, dispatcher, manager), idem)
 	in.GET("/assets", handleListAssets(d.Catalog), allow(anyone...))
 	in.GET("/assets/:id", handleGetAsset(d.Catalog), allow(anyone...))
 	in.POST("/assets/:id/photos", handleAddAssetPhoto(d.Orders, photoMax), allow(customer, dispatcher, manager))
@@ -155,12 +172,15 @@ func NewServer(d Deps) *echo.Echo {
 	action := func(a orders.Action, h echo.HandlerFunc) {
 		in.POST("/orders/:id/"+string(a), h, allow(orders.RolesFor(a)...), idem)
 	}
-	in.POST("/orders", handleCreateOrder(d.Orders), allow(customer, dispatcher, manager), idem)
-	in.GET("/orders", handleListOrders(d.Orders), allow(anyone...))
-	in.GET("/orders/:id", handleGetOrder(d.Orders), allow(anyone...))
+	// API clients: orders:read reads orders as their provider's dispatcher,
+	// orders:write submits them (internal/clients)
+	readOrders := allowScope(clients.ScopeOrdersRead, anyone...)
+	in.POST("/orders", handleCreateOrder(d.Orders), allowScope(clients.ScopeOrdersWrite, customer, dispatcher, manager), idem)
+	in.GET("/orders", handleListOrders(d.Orders), readOrders)
+	in.GET("/orders/:id", handleGetOrder(d.Orders), readOrders)
 	in.PATCH("/orders/:id", handleUpdateOrder(d.Orders), allow(customer, dispatcher, manager))
-	in.GET("/orders/:id/events", handleOrderEvents(d.Orders), allow(anyone...))
-	in.GET("/orders/:id/slots", handleSlots(d.Orders), allow(anyone...))
+	in.GET("/orders/:id/events", handleOrderEvents(d.Orders), readOrders)
+	in.GET("/orders/:id/slots", handleSlots(d.Orders), readOrders)
 	action(orders.ActTriage, handleTriage(d.Orders))
 	action(orders.ActAssign, handleAssign(d.Orders))
 	action(orders.ActUnassign, handleUnassign(d.Orders))
@@ -185,11 +205,11 @@ func NewServer(d Deps) *echo.Echo {
 	// close-out: photos (uploads are idempotent by the client's photo id), the
 	// signed report, rating and follow-up calls
 	in.POST("/orders/:id/photos", handleAddPhoto(d.Orders, photoMax), allow(customer, technician))
-	in.GET("/orders/:id/photos", handleListPhotos(d.Orders), allow(anyone...))
-	in.GET("/photos/:id/content", handlePhotoContent(d.Orders), allow(anyone...)) // and HEAD, documented
-	in.GET("/orders/:id/report", handleReport(d.Orders), allow(anyone...))
+	in.GET("/orders/:id/photos", handleListPhotos(d.Orders), readOrders)
+	in.GET("/photos/:id/content", handlePhotoContent(d.Orders), readOrders) // and HEAD, documented
+	in.GET("/orders/:id/report", handleReport(d.Orders), readOrders)
 	in.POST("/orders/:id/rating", handleRate(d.Orders), allow(customer), idem)
-	in.GET("/orders/:id/rating", handleGetRating(d.Orders), allow(anyone...))
+	in.GET("/orders/:id/rating", handleGetRating(d.Orders), readOrders)
 	in.GET("/orders/:id/follow-ups", handleListFollowUps(d.Orders), allow(dispatcher, manager))
 
 	// resumable photo uploads (tus 1.0, tusd): who may add photos, with the

@@ -15,12 +15,14 @@ import (
 	"gorm.io/gorm/schema"
 
 	"github.com/fieldops/fieldops/internal/catalog"
+	"github.com/fieldops/fieldops/internal/clients"
 	"github.com/fieldops/fieldops/internal/identity"
 	"github.com/fieldops/fieldops/internal/orders"
 	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/database/dbtest"
 	"github.com/fieldops/fieldops/internal/platform/idempotency"
 	"github.com/fieldops/fieldops/internal/platform/outbox"
+	"github.com/fieldops/fieldops/internal/platform/ratelimit"
 	"github.com/fieldops/fieldops/internal/webhooks"
 )
 
@@ -103,6 +105,7 @@ func TestModelsAgreeWithMigratedSchema(t *testing.T) {
 
 	models := []any{
 		&identity.Provider{}, &identity.User{}, &identity.RefreshToken{}, &identity.LoginThrottle{},
+		&clients.Client{}, &ratelimit.Bucket{},
 		&catalog.ProductModel{}, &catalog.Asset{}, &catalog.AssetClaim{},
 		&orders.Order{}, &orders.Event{}, &orders.Assignment{}, &orders.Appointment{}, &orders.SLAPolicy{},
 		&orders.Notification{}, &idempotency.Record{},

@@ -47,6 +47,7 @@ import (
 
 	"github.com/fieldops/fieldops/api"
 	"github.com/fieldops/fieldops/internal/catalog"
+	"github.com/fieldops/fieldops/internal/clients"
 	"github.com/fieldops/fieldops/internal/complaints"
 	"github.com/fieldops/fieldops/internal/demo"
 	"github.com/fieldops/fieldops/internal/identity"
@@ -82,6 +83,8 @@ type Env struct {
 	Hasher  *password.Hasher
 	Catalog *catalog.Service
 	Orders  *orders.Service
+	// Clients are the API clients (OAuth2 client credentials).
+	Clients *clients.Service
 	Server  *httptest.Server
 	// Blobs is the blob store (a local directory, BlobDir, unless an option
 	// configured another); tests check what was stored in it.
@@ -121,6 +124,12 @@ func OWASPHashing(cfg *config.Config) {
 // test runs it (Env.Jobs.RunPeriodic, or its own jobs.New client).
 func Workers(cfg *config.Config) { cfg.Jobs.Workers, cfg.Jobs.PollInterval = true, 50*time.Millisecond }
 
+// RateLimited limits each user and API client to burst requests, refilled at
+// rps a second (wall clock), claimed batch at a time by each server.
+func RateLimited(rps float64, burst, batch int) Option {
+	return func(cfg *config.Config) { cfg.RateLimit = config.RateLimit{RPS: rps, Burst: burst, Batch: batch} }
+}
+
 // New starts a server on a fresh database seeded with the demo data
 // (demo.Accounts, password demo.Password). The clock is fixed at 2026-06-01 10:00 UTC.
 func New(t testing.TB, opts ...Option) *Env {
@@ -138,6 +147,7 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("apitest: config: %v", err)
 	}
+	cfg.RateLimit.RPS = 0 // no rate limit: tests send bursts (RateLimited turns it on)
 	cfg.Auth.Argon2MemoryKiB, cfg.Auth.Argon2Time = 64, 1 // cheap: tests hash a lot (OWASPHashing restores the cost)
 	cfg.Jobs.Workers = false                              // the Workers option turns them on
 	for _, o := range opts {
@@ -174,7 +184,8 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 	// complaint escalation and closing (internal/complaints)
 	complaints.New(db, people, clk).RegisterJobs(reg)
 	ord.RegisterJobs(reg)
-	e := api.NewServer(api.Deps{Config: cfg, Log: log, DB: db, Tokens: tokens, Identity: people, Catalog: cat,
+	apiClients := clients.New(db, clk, cfg.Auth.PrincipalCacheTTL)
+	e := api.NewServer(api.Deps{Config: cfg, Log: log, DB: db, Tokens: tokens, Identity: people, Catalog: cat, Clients: apiClients,
 		Orders: ord, Blobs: blobs, Idempotency: idem, Metrics: metrics, Notify: hub, Reports: reports.New(db, people, clk),
 		Jobs: reg, DevClock: clk})
 	srv := httptest.NewServer(e)
@@ -200,7 +211,7 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 		})
 	}
 	return &Env{Jobs: reg, Workers: workers, T: t, URL: srv.URL, DB: db, DBURL: dbURL, Clock: clk, Config: cfg, Tokens: tokens,
-		Identity: people, Hasher: hasher, Catalog: cat, Orders: ord, Server: srv, Blobs: blobs, BlobDir: cfg.Storage.Dir,
+		Identity: people, Hasher: hasher, Catalog: cat, Orders: ord, Clients: apiClients, Server: srv, Blobs: blobs, BlobDir: cfg.Storage.Dir,
 		UploadDir: cfg.Storage.UploadDir, Metrics: metrics, Notify: hub}
 }
 

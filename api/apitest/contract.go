@@ -96,11 +96,13 @@ func loadContract(data []byte) (*contract, error) {
 	return c, nil
 }
 
-// bearerPresent is the document's view of BearerAuth: an Authorization
-// header with a Bearer token. Whether the token is good is the server's call.
+// bearerPresent is the document's view of BearerAuth and of the OAuth2
+// client-credentials scheme (whose access token is sent the same way): an
+// Authorization header with a Bearer token. Whether the token is good, and
+// has the operation's scope, is the server's call.
 func bearerPresent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
 	s := in.SecurityScheme
-	if s == nil || s.Type != "http" || !strings.EqualFold(s.Scheme, "bearer") {
+	if s == nil || !(s.Type == "http" && strings.EqualFold(s.Scheme, "bearer") || s.Type == "oauth2" && s.Flows != nil && s.Flows.ClientCredentials != nil) {
 		return in.NewError(fmt.Errorf("security scheme %q is not a bearer scheme", in.SecuritySchemeName))
 	}
 	scheme, tok, ok := strings.Cut(in.RequestValidationInput.Request.Header.Get("Authorization"), " ")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fieldops/fieldops/api"
 	"github.com/fieldops/fieldops/internal/catalog"
+	"github.com/fieldops/fieldops/internal/clients"
 	"github.com/fieldops/fieldops/internal/complaints"
 	"github.com/fieldops/fieldops/internal/identity"
 	"github.com/fieldops/fieldops/internal/orders"
@@ -38,6 +39,7 @@ type app struct {
 	identity *identity.Service
 	catalog  *catalog.Service
 	orders   *orders.Service
+	clients  *clients.Service
 	blobs    blob.Store
 	idem     *idempotency.Store
 	clock    clock.Clock
@@ -94,6 +96,7 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 		orders.WithCheckInMaxDistance(cfg.CheckIn.MaxDistanceM))
 	ord.RegisterJobs(reg) // SLA breach sweep, follow-up reminders
 	return &app{cfg: cfg, log: log, db: db, tokens: tokens, identity: people, catalog: cat, blobs: blobs, jobs: reg,
+		clients: clients.New(db, clk, cfg.Auth.PrincipalCacheTTL),
 		orders: ord, clock: clk, devClock: devClock,
 		idem: idempotency.NewStore(db, IdempotencyTTL, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)}, nil
 }
@@ -121,7 +124,7 @@ func openBlobs(ctx context.Context, cfg config.Storage) (blob.Store, error) {
 }
 
 func (a *app) deps() api.Deps {
-	return api.Deps{Config: a.cfg, Log: a.log, DB: a.db, Tokens: a.tokens, Identity: a.identity, Catalog: a.catalog,
+	return api.Deps{Config: a.cfg, Log: a.log, DB: a.db, Tokens: a.tokens, Identity: a.identity, Catalog: a.catalog, Clients: a.clients,
 		Orders: a.orders, Blobs: a.blobs, Idempotency: a.idem, Reports: reports.New(a.db, a.identity, a.clock),
 		Jobs: a.jobs, DevClock: a.devClock}
 }

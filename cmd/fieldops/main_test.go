@@ -182,6 +182,9 @@ func TestMigrateUpStatusDownUp(t *testing.T) {
 		"notifications", "order_assignments", "order_events", "orders", "outbox_events", "photo_variants", "photos", "product_models", "providers", "ratings",
 		"refresh_tokens", "region_holidays", "regions", "river_job", "river_leader", "river_migration", "river_notification", "river_queue", "schema_migrations", "sla_policies", "users"}
 
+	wantTables = append(wantTables, "api_clients", "rate_limits") // issue 12, migration 000018
+	slices.Sort(wantTables)
+
 	expectStatus := func(t *testing.T, out, state, summary string) {
 		t.Helper()
 		states, sum := statusOf(t, out)

@@ -487,7 +487,7 @@ func (s *Service) InHouse(ctx context.Context, p auth.Principal) (bool, error) {
 		return true, nil
 	}
 	if p.ProviderID == nil {
-		return false, nil
+		return p.Client, nil // an API client bound to no provider acts for the in-house team (internal/clients)
 	}
 	prov, err := s.st.providerByID(ctx, *p.ProviderID)
 	if errs.Is(err, errs.NotFound) {

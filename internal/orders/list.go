@@ -24,6 +24,11 @@ type Filter struct {
 	UpdatedSince                   *time.Time
 	// FollowUpDue keeps completed orders whose follow-up call is due.
 	FollowUpDue bool
+	// ExternalRef keeps the orders with this external reference; for an API
+	// client, only its own (List sets apiClient).
+	ExternalRef string
+
+	apiClient *uuid.UUID // ExternalRef's owner for an API client, set by List
 
 	dueBy time.Time // FollowUpDue's "now", set by List
 }
@@ -54,6 +59,9 @@ func (f Filter) validate() error {
 	}
 	if f.Priority != "" && !slices.Contains(Priorities, f.Priority) {
 		fe = append(fe, errs.FieldError{Field: "priority", Message: "must be one of " + strings.Join(Priorities, ", ")})
+	}
+	if utf8.RuneCountInString(f.ExternalRef) > 100 {
+		fe = append(fe, errs.FieldError{Field: "external_ref", Message: "must be at most 100 characters"})
 	}
 	if len(fe) > 0 {
 		return errs.Fields(fe)
@@ -119,6 +127,9 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, limit in
 	}
 	if f.FollowUpDue {
 		f.dueBy = s.clock.Now()
+	}
+	if f.ExternalRef != "" && p.Client {
+		f.apiClient = &p.UserID
 	}
 	// One statement: the page and, on a first page, the walk's bound. When
 	// the statement cannot fix the bound (a writer committed while it took

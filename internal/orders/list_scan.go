@@ -21,6 +21,7 @@ import (
 type listRow struct {
 	orderRow
 	assetID, modelID, technicianID, providerID, intakeProviderID, createdBy, partyModelID pgtype.UUID
+	apiClientID                                                                           pgtype.UUID
 }
 
 // listField is one selected column and its scan target.
@@ -78,6 +79,7 @@ var listFields = []listField{
 	{"o.follow_up_notified_at", func(r *listRow) any { return &r.FollowUpNotifiedAt }},
 	{"o.closed_at", func(r *listRow) any { return &r.ClosedAt }},
 	{"o.created_by", func(r *listRow) any { return &r.createdBy }},
+	{"o.api_client_id", func(r *listRow) any { return &r.apiClientID }},
 	{"o.version", func(r *listRow) any { return &r.Version }},
 	{"o.created_at", func(r *listRow) any { return &r.CreatedAt }},
 	{"o.updated_at", func(r *listRow) any { return &r.UpdatedAt }},
@@ -129,6 +131,7 @@ func scanListRows(rows pgx.Rows) ([]*orderRow, *time.Time, error) {
 		}
 		r.AssetID, r.ProductModelID = uuidPtr(r.assetID), uuidPtr(r.modelID)
 		r.TechnicianID, r.ProviderID, r.CreatedBy = uuidPtr(r.technicianID), uuidPtr(r.providerID), uuidPtr(r.createdBy)
+		r.APIClientID = uuidPtr(r.apiClientID)
 		r.IntakeProviderID = uuidPtr(r.intakeProviderID)
 		r.Joined.ModelID = uuidPtr(r.partyModelID)
 		if r.SLABreached == nil {

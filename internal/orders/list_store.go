@@ -85,6 +85,12 @@ func (s store) listOrders(ctx context.Context, sc scope, f Filter, at *time.Time
 	if f.FollowUpDue {
 		where = append(where, "o.status = 'completed' AND o.follow_up_due_at <= "+arg(f.dueBy))
 	}
+	if f.ExternalRef != "" {
+		where = append(where, "o.external_ref = "+arg(f.ExternalRef))
+	}
+	if f.apiClient != nil {
+		where = append(where, "o.api_client_id = "+arg(*f.apiClient))
+	}
 	if cursor != nil {
 		where = append(where, "("+upd+", "+id+") > ("+arg(cursor.At)+", "+arg(cursor.ID)+")")
 	}

@@ -162,6 +162,7 @@ type Order struct {
 	FollowUpDueAt    *time.Time // completed_at + 24 h: staff's follow-up call is due from then
 	ClosedAt         *time.Time
 	CreatedBy        *uuid.UUID `gorm:"type:uuid"`
+	APIClientID      *uuid.UUID `gorm:"type:uuid"` // the API client that submitted it (channel partner_api), else nil
 	Version          int
 	CreatedAt        time.Time
 	UpdatedAt        time.Time // set by PostgreSQL (time of the write) for delta sync

@@ -101,6 +101,13 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		}
 	}
 	isStaff := p.Role == auth.RoleDispatcher || p.Role == auth.RoleManager
+	if p.Client { // an API client submits as its provider's dispatcher (internal/clients), over its own channel
+		o.CreatedBy, o.APIClientID = nil, &p.UserID
+		if o.Channel != "" && o.Channel != "partner_api" {
+			fe = append(fe, errs.FieldError{Field: "channel", Message: "orders from API clients are partner_api"})
+		}
+		o.Channel = "partner_api"
+	}
 	switch {
 	case p.Role == auth.RoleCustomer:
 		if in.CustomerID != nil && *in.CustomerID != p.UserID {
@@ -203,9 +210,16 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		return Order{}, err
 	}
 	applySLA(&o, pol, cal)
-	created := &Event{ID: ids.New(), OrderID: o.ID, Action: "create", ActorID: &p.UserID, ActorRole: p.Role,
+	actor := &p.UserID
+	if p.Client { // no user acted: the event names the client in its (staff) payload
+		actor = nil
+	}
+	created := &Event{ID: ids.New(), OrderID: o.ID, Action: "create", ActorID: actor, ActorRole: p.Role,
 		FromStatus: "", ToStatus: StatusSubmitted, Payload: JSON{"number": o.Number, "channel": o.Channel,
 			"priority": o.Priority, "in_warranty": o.InWarranty}, CreatedAt: now, Audience: audienceOf("create"), Visit: o.VisitCount}
+	if o.APIClientID != nil {
+		created.Payload["api_client_id"] = o.APIClientID.String()
+	}
 	if err := database.Write(ctx, s.db, func(db *gorm.DB) error { return s.st.tx(db).insertWithCreate(ctx, &o, created) }); err != nil {
 		return Order{}, err
 	}

@@ -31,7 +31,9 @@ type standardResponse struct {
 // standardResponses are the error responses added to every operation they
 // apply to, when the swag annotations did not declare them already. Each rule
 // mirrors server behaviour that every handler shares:
-//   - authenticate (api/middleware.go) answers 401 on every secured route;
+//   - authenticate (api/middleware.go) answers 401 on every secured route,
+//     allowScope 403 to an API client without the route's scope, and the
+//     rate limit 429 (api/ratelimit.go);
 //   - bindJSON (api/bind.go) answers 400 for unreadable JSON, 415 for a
 //     Content-Type that is not JSON and 422 for invalid fields on every route
 //     that reads a body; the global body limit answers 413 on any route;
@@ -46,6 +48,8 @@ type standardResponse struct {
 var standardResponses = []standardResponse{
 	{http.StatusBadRequest, "The body cannot be read: not JSON, an unknown field or trailing data.", hasBody, nil},
 	{http.StatusUnauthorized, "No valid access token (missing, expired, revoked or for a deactivated account).", isSecured, []string{"WWW-Authenticate"}},
+	{http.StatusForbidden, "The caller's role may not do this, or the API client's token lacks the operation's scope (API clients pass only operations that name a scope).", isSecured, nil},
+	{http.StatusTooManyRequests, "Over the caller's rate limit (per user or API client, a token bucket shared by all replicas); retry after Retry-After seconds.", isSecured, rateLimitHeaders},
 	{http.StatusNotFound, "No such object, or not visible to the caller (ids leak nothing).", hasPathParam, nil},
 	{http.StatusConflict, "The same Idempotency-Key is still being processed; retry later.", hasIdempotencyKey, nil},
 	{http.StatusRequestEntityTooLarge, "The body is larger than the configured limit (the limit applies to every request, with or without a documented body).", always, nil},
@@ -54,6 +58,11 @@ var standardResponses = []standardResponse{
 	{http.StatusInternalServerError, "An unexpected error; it is logged with the request id.", always, nil},
 	{http.StatusServiceUnavailable, "The database is unreachable or the request ran out of time; retry later.", isAPI, []string{"Retry-After"}},
 }
+
+// rateLimitHeaders are the rate limit's headers
+// (draft-ietf-httpapi-ratelimit-headers-07), sent on every response of a
+// secured operation and with Retry-After on its 429.
+var rateLimitHeaders = []string{"Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
 
 // responseHeaders are the headers the server sends, by name.
 var responseHeaders = map[string]*openapi3.Header{
@@ -67,6 +76,18 @@ var responseHeaders = map[string]*openapi3.Header{
 	}},
 	"Retry-After": {Parameter: openapi3.Parameter{
 		Description: "Seconds to wait before retrying (sent when the server knows).",
+		Schema:      openapi3.NewIntegerSchema().WithMin(0).NewRef(),
+	}},
+	"RateLimit-Limit": {Parameter: openapi3.Parameter{
+		Description: "The caller's burst: requests it may make at once (draft-ietf-httpapi-ratelimit-headers-07).",
+		Schema:      openapi3.NewIntegerSchema().WithMin(0).NewRef(),
+	}},
+	"RateLimit-Remaining": {Parameter: openapi3.Parameter{
+		Description: "Requests left in the caller's bucket now (this replica's view; draft-07).",
+		Schema:      openapi3.NewIntegerSchema().WithMin(0).NewRef(),
+	}},
+	"RateLimit-Reset": {Parameter: openapi3.Parameter{
+		Description: "Seconds until the caller's bucket is full again (draft-07).",
 		Schema:      openapi3.NewIntegerSchema().WithMin(0).NewRef(),
 	}},
 	"WWW-Authenticate": {Parameter: openapi3.Parameter{
@@ -159,6 +180,11 @@ func completeResponses(doc *openapi3.T) error {
 					continue
 				}
 				addHeader(ref.Value, "X-Request-Id")
+				if strings.HasPrefix(code, "2") && isSecured(path, op) && isAPI(path, op) {
+					for _, h := range rateLimitHeaders[1:] {
+						addHeader(ref.Value, h)
+					}
+				}
 				// a stored response (any status under 500) can be replayed
 				if n, err := strconv.Atoi(code); err == nil && n < 500 && hasIdempotencyKey(path, op) {
 					addHeader(ref.Value, "Idempotent-Replayed")
@@ -203,7 +229,7 @@ func addRequestExamples(doc *openapi3.T) error {
 			}
 			for _, name := range slices.Sorted(maps.Keys(op.RequestBody.Value.Content)) {
 				mt := op.RequestBody.Value.Content[name]
-				if !strings.HasSuffix(name, "json") && name != "multipart/form-data" { // raw bytes: fixMediaTypes
+				if !strings.HasSuffix(name, "json") && name != "multipart/form-data" && name != formMediaType { // raw bytes: fixMediaTypes
 					continue
 				}
 				if mt == nil || mt.Schema == nil || mt.Example != nil || len(mt.Examples) > 0 {

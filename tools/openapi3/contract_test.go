@@ -69,7 +69,7 @@ func TestCompleteResponsesAddsWhatTheShapeImplies(t *testing.T) {
 		codes = append(codes, c)
 	}
 	slices.Sort(codes)
-	want := []string{"201", "400", "401", "404", "409", "413", "415", "422", "500", "503"}
+	want := []string{"201", "400", "401", "403", "404", "409", "413", "415", "422", "429", "500", "503"}
 	if !slices.Equal(codes, want) {
 		t.Errorf("POST responses = %v, want %v", codes, want)
 	}

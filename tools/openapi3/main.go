@@ -264,7 +264,7 @@ func useProblemJSON(doc *openapi3.T) error {
 				continue
 			}
 			for code, resp := range op.Responses.Map() {
-				if !isErrorStatus(code) || resp == nil || resp.Value == nil {
+				if !isErrorStatus(code) || resp == nil || resp.Value == nil || isOAuthError(resp.Value) {
 					continue
 				}
 				if err := problemContent(resp.Value.Content); err != nil {
@@ -274,6 +274,20 @@ func useProblemJSON(doc *openapi3.T) error {
 		}
 	}
 	return nil
+}
+
+// formMediaType is the body of the OAuth2 token endpoint (RFC 6749 §4.4.2).
+const formMediaType = "application/x-www-form-urlencoded"
+
+// oauthErrorRef is the schema of the token endpoint's errors, which RFC 6749
+// §5.2 defines as application/json (OAuth2 client libraries parse that
+// shape), the one exception to problem+json.
+const oauthErrorRef = "#/components/schemas/OAuthError"
+
+// isOAuthError reports whether an error response is an RFC 6749 §5.2 error.
+func isOAuthError(resp *openapi3.Response) bool {
+	mt := resp.Content.Get("application/json")
+	return mt != nil && mt.Schema != nil && mt.Schema.Ref == oauthErrorRef
 }
 
 // isErrorStatus reports whether a response key is a status code of 400 or

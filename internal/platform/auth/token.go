@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -14,17 +15,41 @@ import (
 )
 
 // Principal is who a request acts as.
+//
+// An API client (OAuth2 client credentials) is a Principal with Client set:
+// UserID is then the client's id, Role the role it acts with towards the
+// services (a dispatcher of ProviderID; of the in-house team when nil) and
+// Scope the space-separated scopes it may use (the router checks them; a
+// client never passes a route by its role).
 type Principal struct {
 	UserID     uuid.UUID
 	Role       string
 	ProviderID *uuid.UUID
+	Client     bool
+	Scope      string
 }
 
-// Claims are the access token's claims: the registered ones plus role and provider.
+// HasScope reports whether p is an API client granted scope s.
+func (p Principal) HasScope(s string) bool {
+	if !p.Client {
+		return false
+	}
+	for f := range strings.FieldsSeq(p.Scope) {
+		if f == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Claims are the access token's claims: the registered ones plus role and
+// provider for users, client_id and scope for API clients (RFC 9068 names).
 type Claims struct {
 	jwt.RegisteredClaims
-	Role       string `json:"role"`
+	Role       string `json:"role,omitempty"`
 	ProviderID string `json:"provider_id,omitempty"`
+	ClientID   string `json:"client_id,omitempty"`
+	Scope      string `json:"scope,omitempty"`
 }
 
 // Issuer signs and verifies access tokens with one HMAC key.
@@ -71,7 +96,10 @@ func (i *Issuer) Issue(p Principal) (string, error) {
 		},
 		Role: p.Role,
 	}
-	if p.ProviderID != nil {
+	if p.Client { // the client's binding and role are read per request, never trusted from the token
+		c.Role, c.ClientID, c.Scope = "", p.UserID.String(), p.Scope
+	}
+	if p.ProviderID != nil && !p.Client {
 		c.ProviderID = p.ProviderID.String()
 	}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(i.key)
@@ -88,6 +116,12 @@ func (i *Issuer) Verify(token string) (Principal, error) {
 		return Principal{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
 	uid, err := uuid.Parse(c.Subject)
+	if err == nil && c.ClientID != "" {
+		if c.ClientID != c.Subject || c.Role != "" {
+			return Principal{}, fmt.Errorf("%w: bad client token", ErrInvalidToken)
+		}
+		return Principal{UserID: uid, Client: true, Scope: c.Scope}, nil
+	}
 	if err != nil || c.Role == "" {
 		return Principal{}, fmt.Errorf("%w: bad subject or role", ErrInvalidToken)
 	}

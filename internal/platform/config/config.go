@@ -36,6 +36,7 @@ type Config struct {
 	Appointments Appointments `yaml:"appointments"`
 	Jobs         Jobs         `yaml:"jobs"`
 	Log          Log          `yaml:"log"`
+	RateLimit    RateLimit    `yaml:"rate_limit"`
 
 	// GeneratedSecret is true when dev mode made up an ephemeral JWT secret.
 	GeneratedSecret bool `yaml:"-" env:"-"`
@@ -189,6 +190,21 @@ type Stream struct {
 	MaxTotal   int `yaml:"max_total" env:"FIELDOPS_STREAM_MAX_TOTAL"`
 }
 
+// RateLimit is the request rate limit per user and per API client
+// (internal/platform/ratelimit): a token bucket shared by all replicas
+// through PostgreSQL.
+type RateLimit struct {
+	// RPS tokens refill per second; 0 turns the limit off.
+	RPS float64 `yaml:"rps" env:"FIELDOPS_RATE_LIMIT_RPS"`
+	// Burst is the bucket's size: requests a caller may make at once.
+	Burst int `yaml:"burst" env:"FIELDOPS_RATE_LIMIT_BURST"`
+	// Batch tokens are claimed from the shared bucket at a time by a replica
+	// (one round trip per Batch requests of a caller); 1 is exact across
+	// replicas, larger may refuse a caller up to (replicas-1)*(Batch-1)
+	// requests early, never late.
+	Batch int `yaml:"batch" env:"FIELDOPS_RATE_LIMIT_BATCH"`
+}
+
 // Log configures structured logging.
 type Log struct {
 	Level string `yaml:"level" env:"FIELDOPS_LOG_LEVEL"`
@@ -274,6 +290,9 @@ func (c *Config) finish() error {
 	}
 	if c.Auth.LoginBackoffMax < time.Minute || c.Auth.SignupWindow <= 0 || c.Auth.HashWait < 0 {
 		problems = append(problems, "auth.login_backoff_max must be at least 1m, auth.signup_window positive and auth.hash_wait not negative")
+	}
+	if c.RateLimit.RPS < 0 || c.RateLimit.Burst < 0 || c.RateLimit.Batch < 1 || (c.RateLimit.RPS > 0 && c.RateLimit.Burst < 1) {
+		problems = append(problems, "FIELDOPS_RATE_LIMIT_RPS and FIELDOPS_RATE_LIMIT_BURST must not be negative (burst at least 1 when rps is set), FIELDOPS_RATE_LIMIT_BATCH at least 1")
 	}
 	if c.Auth.PrincipalCacheTTL < 0 || c.Auth.PrincipalCacheTTL > time.Minute {
 		problems = append(problems, "auth.principal_cache_ttl must be between 0 and 1m (a deactivation must reach every replica soon)")

@@ -1,0 +1,54 @@
+package api
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/fieldops/fieldops/internal/platform/errs"
+	"github.com/fieldops/fieldops/internal/platform/ratelimit"
+)
+
+// rateLimit spends one token of the caller's bucket (per user, per API
+// client; internal/platform/ratelimit) on every authenticated request and
+// says so in the RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset
+// headers of draft-ietf-httpapi-ratelimit-headers-07 (the three-header form,
+// which clients and proxies read today; the later drafts' combined
+// RateLimit/RateLimit-Policy fields are not yet stable). Over the limit: 429
+// with Retry-After. A nil limiter limits nothing.
+func rateLimit(l *ratelimit.Limiter) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		if l == nil {
+			return next
+		}
+		return func(c echo.Context) error {
+			p := principal(c)
+			key := "user:" + p.UserID.String()
+			if p.Client {
+				key = "client:" + p.UserID.String()
+			}
+			d, err := l.Allow(c.Request().Context(), key)
+			if err != nil {
+				return err
+			}
+			h := c.Response().Header()
+			h.Set("RateLimit-Limit", strconv.Itoa(d.Limit))
+			h.Set("RateLimit-Remaining", strconv.Itoa(d.Remaining))
+			h.Set("RateLimit-Reset", strconv.Itoa(seconds(d.Reset)))
+			if !d.Allowed {
+				return &errs.Error{Kind: errs.TooMany, Message: "too many requests; retry after Retry-After seconds",
+					RetryAfter: time.Duration(ratelimit.RetryAfterSeconds(d.RetryAfter)) * time.Second}
+			}
+			return next(c)
+		}
+	}
+}
+
+// seconds rounds up to whole seconds (0 stays 0).
+func seconds(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	return ratelimit.RetryAfterSeconds(d)
+}
