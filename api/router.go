@@ -22,9 +22,9 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/clock"
 	"github.com/fieldops/fieldops/internal/platform/config"
 	"github.com/fieldops/fieldops/internal/platform/idempotency"
-	"github.com/fieldops/fieldops/internal/platform/ratelimit"
 	"github.com/fieldops/fieldops/internal/platform/jobs"
 	"github.com/fieldops/fieldops/internal/platform/notify"
+	"github.com/fieldops/fieldops/internal/platform/ratelimit"
 	"github.com/fieldops/fieldops/internal/reports"
 )
 

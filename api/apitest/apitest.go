@@ -147,7 +147,7 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("apitest: config: %v", err)
 	}
-	cfg.RateLimit.RPS = 0 // no rate limit: tests send bursts (RateLimited turns it on)
+	cfg.RateLimit.RPS = 0                                 // no rate limit: tests send bursts (RateLimited turns it on)
 	cfg.Auth.Argon2MemoryKiB, cfg.Auth.Argon2Time = 64, 1 // cheap: tests hash a lot (OWASPHashing restores the cost)
 	cfg.Jobs.Workers = false                              // the Workers option turns them on
 	for _, o := range opts {
