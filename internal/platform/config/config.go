@@ -205,20 +205,6 @@ type RateLimit struct {
 	Batch int `yaml:"batch" env:"FIELDOPS_RATE_LIMIT_BATCH"`
 }
 
-// Stream configures the live notification streams (GET /v1/notifications/stream).
-type Stream struct {
-	// Heartbeat: a comment line is sent this often, so proxies keep the
-	// connection and a deactivated account's stream ends within it.
-	Heartbeat time.Duration `yaml:"heartbeat" env:"FIELDOPS_STREAM_HEARTBEAT"`
-	// MaxAge: a stream ends after this long; the client reconnects with
-	// Last-Event-ID and a current access token.
-	MaxAge time.Duration `yaml:"max_age" env:"FIELDOPS_STREAM_MAX_AGE"`
-	// MaxPerUser and MaxTotal bound the open streams of one user and of one
-	// process (then 429).
-	MaxPerUser int `yaml:"max_per_user" env:"FIELDOPS_STREAM_MAX_PER_USER"`
-	MaxTotal   int `yaml:"max_total" env:"FIELDOPS_STREAM_MAX_TOTAL"`
-}
-
 // Log configures structured logging.
 type Log struct {
 	Level string `yaml:"level" env:"FIELDOPS_LOG_LEVEL"`
