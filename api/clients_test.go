@@ -337,3 +337,23 @@ func TestDeletedClientToken(t *testing.T) {
 	f := url.Values{"grant_type": {"client_credentials"}, "client_id": {c.id}, "client_secret": {c.secret}}
 	mustStatus(t, env.Do(http.MethodPost, "/v1/auth/token", "", f.Encode(), "Content-Type", formType), http.StatusUnauthorized, "new token")
 }
+
+// reports:read admits a client to the KPI reports, scoped like orders: a
+// partner-bound client reads what the partner's dispatcher reads.
+func TestAPIClientReportsScope(t *testing.T) {
+	env := apitest.New(t)
+	window := "from=2026-05-01T00:00:00Z&to=2026-06-02T00:00:00Z"
+	partner := providerID(t, env, demo.Partner)
+	reader := mustClientToken(t, env, mustAPIClient(t, env, "Orders only", []string{"orders:read"}, ""), "")
+	bound := mustClientToken(t, env, mustAPIClient(t, env, "CoolFix BI", []string{"reports:read"}, partner), "")
+	unbound := mustClientToken(t, env, mustAPIClient(t, env, "HQ BI", []string{"reports:read"}, ""), "")
+	for _, path := range []string{"/v1/reports/kpis?" + window, "/v1/reports/kpis/timeseries?bucket=week&" + window} {
+		mustStatus(t, env.Do(http.MethodGet, path, reader, nil), http.StatusForbidden, "without reports:read")
+		mustStatus(t, env.Do(http.MethodGet, path, unbound, nil), http.StatusOK, "unbound client")
+		got := mustStatus(t, env.Do(http.MethodGet, path, bound, nil), http.StatusOK, "partner client")
+		want := mustStatus(t, env.Do(http.MethodGet, path, env.Token("dispatcher@coolfix.test"), nil), http.StatusOK, "partner dispatcher")
+		if string(got.Raw) != string(want.Raw) {
+			t.Errorf("%s: partner client reads\n%s\nthe partner's dispatcher\n%s", path, got.Raw, want.Raw)
+		}
+	}
+}

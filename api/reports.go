@@ -111,6 +111,7 @@ func writeCSV(c echo.Context, name string, rows [][]string) error {
 //	@Tags			reports
 //	@Produce		json,text/csv
 //	@Security		BearerAuth
+//	@Security		OAuth2ClientCredentials[reports:read]
 //	@Param			from				query		string	true	"window start, inclusive (RFC 3339)"	Format(date-time)
 //	@Param			to					query		string	true	"window end, exclusive (RFC 3339); after from, at most 400 days later"	Format(date-time)
 //	@Param			region				query		string	false	"region code"	maxlength(64)
@@ -148,6 +149,7 @@ func handleKPIs(svc *reports.Service) echo.HandlerFunc {
 //	@Tags			reports
 //	@Produce		json,text/csv
 //	@Security		BearerAuth
+//	@Security		OAuth2ClientCredentials[reports:read]
 //	@Param			bucket				query		string	true	"bucket size"	Enums(day, week)
 //	@Param			from				query		string	true	"window start, inclusive (RFC 3339)"	Format(date-time)
 //	@Param			to					query		string	true	"window end, exclusive (RFC 3339); after from, at most 400 days and 100 buckets later"	Format(date-time)

@@ -235,11 +235,11 @@ func NewServer(d Deps) *echo.Echo {
 	in.POST("/complaints/:id/resolve", handleResolveComplaint(cmp), allow(dispatcher, manager), idem)
 	in.POST("/complaints/:id/reject-resolution", handleRejectResolution(cmp), allow(customer), idem)
 
-	// KPI reports (SPEC §5). API clients: the reports:read scope goes here
-	// (allowScope(clients.ScopeReportsRead, manager, dispatcher)), with a
-	// client case in reports.Service.scoped.
-	in.GET("/reports/kpis", handleKPIs(d.Reports), allow(manager, dispatcher))
-	in.GET("/reports/kpis/timeseries", handleKPISeries(d.Reports), allow(manager, dispatcher))
+	// KPI reports (SPEC §5). API clients with reports:read read them as
+	// their provider's dispatcher (unbound: the in-house team's), like orders.
+	readReports := allowScope(clients.ScopeReportsRead, manager, dispatcher)
+	in.GET("/reports/kpis", handleKPIs(d.Reports), readReports)
+	in.GET("/reports/kpis/timeseries", handleKPISeries(d.Reports), readReports)
 
 	// regions: working calendars (time zone, hours, working days, holidays)
 	in.GET("/regions", handleListRegions(d.Orders), allow(manager, dispatcher))
