@@ -5,9 +5,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/fieldops/fieldops/api/apitest"
+	"github.com/fieldops/fieldops/internal/orders"
 	"github.com/fieldops/fieldops/internal/platform/config"
 	"github.com/fieldops/fieldops/internal/platform/database/dbtest"
+	"github.com/fieldops/fieldops/internal/platform/ids"
 )
 
 // wait bounds every read of a stream: an event that is coming arrives in
@@ -15,12 +19,18 @@ import (
 const wait = 20 * time.Second
 
 // streamOrder submits an order as alice and triages it; it returns its id.
-func streamOrder(t *testing.T, env *apitest.Env) string {
+func streamOrder(t testing.TB, env *apitest.Env) string {
 	t.Helper()
 	alice, disp := env.Token("alice@example.com"), env.Token("dispatcher@fieldops.test")
-	id := mustStatus(t, env.Do(http.MethodPost, "/v1/orders", alice, map[string]any{"type": "repair", "description": "noisy fan",
-		"address": map[string]any{"line1": "1 Road", "city": "Northport", "region": "north"}}), http.StatusCreated, "create").JSON["id"].(string)
-	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/triage", disp, map[string]any{}), http.StatusOK, "triage")
+	r := env.Do(http.MethodPost, "/v1/orders", alice, map[string]any{"type": "repair", "description": "noisy fan",
+		"address": map[string]any{"line1": "1 Road", "city": "Northport", "region": "north"}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.Status, r.Raw)
+	}
+	id := r.JSON["id"].(string)
+	if r := env.Do(http.MethodPost, "/v1/orders/"+id+"/triage", disp, map[string]any{}); r.Status != http.StatusOK {
+		t.Fatalf("triage: %d %s", r.Status, r.Raw)
+	}
 	return id
 }
 
@@ -193,4 +203,32 @@ func mustProblemField(t *testing.T, r apitest.Response, want int, field string) 
 		}
 	}
 	t.Fatalf("problem does not name %s: %s", field, r.Raw)
+}
+
+// BenchmarkNotificationStreamLatency: one notification committed through
+// server a's database handle until its event is parsed by a client of
+// server b: trigger, NOTIFY, b's hub, the read by id, the SSE write. One at
+// a time, so ns/op is the end-to-end latency.
+func BenchmarkNotificationStreamLatency(b *testing.B) {
+	db, url := dbtest.New(b)
+	a := apitest.NewOn(b, db, url)
+	srvB := apitest.NewOn(b, db, url)
+	order := streamOrder(b, a)
+	tom, err := uuid.Parse(a.UserID("tom@fieldops.test"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, _ := srvB.OpenStream("/v1/notifications/stream", srvB.Token("tom@fieldops.test"))
+	oid := uuid.MustParse(order)
+	b.ResetTimer()
+	for range b.N {
+		n := orders.Notification{ID: ids.New(), UserID: tom, Kind: "job_assigned", OrderID: &oid, Title: "Job", Body: "bench",
+			CreatedAt: a.Clock.Now()}
+		if err := db.Create(&n).Error; err != nil {
+			b.Fatal(err)
+		}
+		if ev := s.Next(wait); ev.ID != n.ID.String() {
+			b.Fatalf("event %s, want %s", ev.ID, n.ID)
+		}
+	}
 }

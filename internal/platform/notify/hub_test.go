@@ -159,3 +159,29 @@ func TestListenReconnects(t *testing.T) {
 		t.Fatal("not listening")
 	}
 }
+
+// BenchmarkPublish: one NOTIFY's work in the hub with 10,000 streams open on
+// the process, 5 of them the addressee's (the per-user maximum).
+func BenchmarkPublish(b *testing.B) {
+	h := notify.New("", notify.Limits{PerUser: 5, Total: 20000}, quiet)
+	for range 10000 - 5 {
+		if _, err := h.Subscribe(ids.New()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	user := ids.New()
+	var subs []*notify.Subscription
+	for range 5 {
+		s, _ := h.Subscribe(user)
+		subs = append(subs, s)
+	}
+	id := ids.New()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		h.Publish(id, user)
+		for _, s := range subs {
+			<-s.IDs
+		}
+	}
+}
