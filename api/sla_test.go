@@ -9,7 +9,6 @@ import (
 
 	"github.com/fieldops/fieldops/api/apitest"
 	"github.com/fieldops/fieldops/internal/orders"
-	"github.com/fieldops/fieldops/internal/platform/config"
 	"github.com/fieldops/fieldops/internal/platform/jobs"
 )
 
@@ -355,8 +354,6 @@ func slaProblemNames(r apitest.Response, field string) bool {
 	return false
 }
 
-func devMode(cfg *config.Config) { cfg.Dev = true }
-
 func TestDevRoutesAreAbsentOutsideDevMode(t *testing.T) {
 	env := apitest.New(t)
 	mgr := env.Token("manager@fieldops.test")
@@ -368,7 +365,7 @@ func TestDevRoutesAreAbsentOutsideDevMode(t *testing.T) {
 }
 
 func TestDevClockAndJobsDriveABreachFromOutside(t *testing.T) {
-	env := apitest.New(t, devMode)
+	env := apitest.New(t, apitest.DevMode)
 	mgr, disp := env.Token("manager@fieldops.test"), env.Token("dispatcher@fieldops.test")
 	id := p1Order(t, env, "P1")
 	start := env.Clock.Now()
