@@ -45,6 +45,29 @@ func rateLimit(l *ratelimit.Limiter) echo.MiddlewareFunc {
 	}
 }
 
+// tokenLimit limits token requests per client address with the same bucket
+// size and rate as callers get (a token request is a secret check and a
+// database read, and comes before any caller is known). A nil limiter
+// limits nothing.
+func tokenLimit(l *ratelimit.Limiter) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		if l == nil {
+			return next
+		}
+		return func(c echo.Context) error {
+			d, err := l.Allow(c.Request().Context(), "token:"+c.RealIP())
+			if err != nil {
+				return err
+			}
+			if !d.Allowed {
+				return &errs.Error{Kind: errs.TooMany, Message: "too many token requests from this address; retry after Retry-After seconds",
+					RetryAfter: time.Duration(ratelimit.RetryAfterSeconds(d.RetryAfter)) * time.Second}
+			}
+			return next(c)
+		}
+	}
+}
+
 // seconds rounds up to whole seconds (0 stays 0).
 func seconds(d time.Duration) int {
 	if d <= 0 {

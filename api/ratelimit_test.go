@@ -2,10 +2,16 @@ package api_test
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/fieldops/fieldops/api/apitest"
+	"github.com/fieldops/fieldops/internal/platform/config"
+	"github.com/fieldops/fieldops/internal/platform/database"
+	"github.com/fieldops/fieldops/internal/platform/database/dbtest"
 )
 
 // one token per 100 s: nothing refills while a test runs
@@ -90,4 +96,57 @@ func TestRateLimitAcrossReplicas(t *testing.T) {
 			t.Fatalf("%d admitted, want 6", ok)
 		}
 	})
+}
+
+// The limiter's cost in round trips (issue 8: a GET is one): one claim per
+// batch requests of a caller on a replica, nothing else; an API client's
+// check is cached like a user's.
+func TestRateLimitRoundTrips(t *testing.T) {
+	_, url := dbtest.New(t)
+	rt := &rtCounter{}
+	db, err := database.Open(url, database.Options{MaxOpenConns: 8, MaxIdleConns: 8, Tracer: rt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { database.Close(db) })
+	env := apitest.NewOn(t, db, url, func(c *config.Config) { c.Auth.PrincipalCacheTTL = time.Minute }, apitest.RateLimited(1000, 1000, 10))
+	id := mustStatus(t, env.Do(http.MethodPost, "/v1/orders", env.Token("dispatcher@fieldops.test"), clientOrder(env, "")), http.StatusCreated, "intake").JSON["id"].(string)
+	manager := env.Token("manager@fieldops.test")
+	client := mustClientToken(t, env, mustAPIClient(t, env, "Reader", []string{"orders:read"}, ""), "")
+	for name, tok := range map[string]string{"a user": manager, "an API client": client} {
+		t.Run(name, func(t *testing.T) {
+			mustStatus(t, env.Do(http.MethodGet, "/v1/orders/"+id, tok, nil), http.StatusOK, "warm up") // claims 10, spends 1
+			sqls := rt.during(func() {
+				for range 20 {
+					mustStatus(t, env.Do(http.MethodGet, "/v1/orders/"+id, tok, nil), http.StatusOK, "GET")
+				}
+			})
+			claims := 0
+			for _, q := range sqls {
+				if strings.Contains(q, "rate_limits") {
+					claims++
+				}
+			}
+			t.Logf("20 GETs: %d round trips, %d of them claims", len(sqls), claims)
+			if claims != 2 || len(sqls) != 22 {
+				t.Errorf("20 GETs took %d round trips with %d claims, want 22 with 2: %q", len(sqls), claims, sqls)
+			}
+		})
+	}
+}
+
+// Token requests are limited per client address, before the secret is checked.
+func TestRateLimitTokenRequests(t *testing.T) {
+	env := apitest.New(t, apitest.RateLimited(slowRPS, 5, 1))
+	c := mustAPIClient(t, env, "CRM", []string{"orders:read"}, "")
+	wrong := url.Values{"grant_type": {"client_credentials"}, "client_id": {c.id}, "client_secret": {"guess"}}.Encode()
+	for range 5 {
+		mustStatus(t, env.Do(http.MethodPost, "/v1/auth/token", "", wrong, "Content-Type", formType), http.StatusUnauthorized, "guess")
+	}
+	r := mustStatus(t, env.Do(http.MethodPost, "/v1/auth/token", "", wrong, "Content-Type", formType), http.StatusTooManyRequests, "guess past the limit")
+	if r.Header.Get("Retry-After") == "" {
+		t.Fatalf("429 without Retry-After: %v", r.Header)
+	}
+	right := url.Values{"grant_type": {"client_credentials"}, "client_id": {c.id}, "client_secret": {c.secret}}.Encode()
+	mustStatus(t, env.Do(http.MethodPost, "/v1/auth/token", "", right, "Content-Type", formType), http.StatusTooManyRequests, "even with the secret")
 }

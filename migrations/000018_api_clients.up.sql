@@ -25,8 +25,11 @@ CREATE INDEX orders_external_ref_idx ON orders (external_ref) WHERE external_ref
 
 -- Rate limits (issue 12 item 2): one GCRA row per limited caller. tat is the
 -- theoretical arrival time; replicas claim tokens in batches with one UPSERT
--- (internal/platform/ratelimit), so a limit holds across replicas.
-CREATE TABLE rate_limits (
+-- (internal/platform/ratelimit), so a limit holds across replicas. UNLOGGED:
+-- a claim then commits without a WAL flush (2.2 ms -> 0.09 ms per claim,
+-- BenchmarkAllow); after a crash the table is empty, i.e. every bucket is
+-- full again, and standbys do not have it: both harmless for a rate limit.
+CREATE UNLOGGED TABLE rate_limits (
     key      text PRIMARY KEY,
     tat      timestamptz NOT NULL,
     granted  integer NOT NULL

@@ -14,6 +14,10 @@
 // see a 429 up to (R-1)*(Batch-1) requests early. Batch 1 makes it exact, at
 // one round trip per request.
 //
+// The table is UNLOGGED: a claim commits without waiting for a WAL flush
+// (BenchmarkAllow: 87 µs per claim, 2.2 ms logged, on the shared dev
+// machine); a crash empties it, which only refills every bucket.
+//
 // Why not a library: no well-kept Go limiter shares its state through
 // PostgreSQL (golang.org/x/time/rate is in-memory, per process; the
 // Redis-backed ones need Redis, which FieldOps does not run), and the GCRA

@@ -2,6 +2,7 @@ package ratelimit_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -48,5 +49,23 @@ func TestBucketRefill(t *testing.T) {
 	allow(false, "never past the burst")
 	if l2 := ratelimit.New(db, ratelimit.Config{RPS: 0, Burst: 4}, time.Now); l2 != nil {
 		t.Fatal("RPS 0 limits")
+	}
+}
+
+// BenchmarkAllow measures a request's cost in the limiter: Batch 1 claims on
+// every request (one UPSERT), Batch 50 one time in 50 (the rest in memory).
+func BenchmarkAllow(b *testing.B) {
+	db, _ := dbtest.New(b)
+	for _, batch := range []int{1, 10, 50} {
+		b.Run("batch="+strconv.Itoa(batch), func(b *testing.B) {
+			l := ratelimit.New(db, ratelimit.Config{RPS: 1e9, Burst: 1 << 30, Batch: batch}, time.Now)
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if d, err := l.Allow(ctx, "bench:"+strconv.Itoa(batch)); err != nil || !d.Allowed {
+					b.Fatal(d, err)
+				}
+			}
+		})
 	}
 }
