@@ -37,6 +37,8 @@
 //	@tag.description			Dev mode only (FIELDOPS_DEV=true; absent otherwise): move the server's clock forward and run the periodic jobs now, to check time-driven behaviour from outside
 //	@tag.name					api clients
 //	@tag.description			Third-party systems that call the API with OAuth2 client credentials and scopes
+//	@tag.name					webhooks
+//	@tag.description			Signed HTTPS callbacks for integration events (order.*, rating.created, complaint.*, sla.breached, stock.low), delivered from a transactional outbox with retries
 //	@tag.name					ops
 //	@tag.description			Health, readiness and the API description
 //

@@ -53,8 +53,14 @@ type relayed struct {
 // over (relayBoundSQL). Concurrent calls (several replicas) queue on the cursor row. It
 // returns how many messages it queued.
 func (s *Service) Relay(ctx context.Context) (int, error) {
+	n, _, err := s.relay(ctx)
+	return n, err
+}
+
+// relay is Relay that also says whether the batch was full (more may wait).
+func (s *Service) relay(ctx context.Context) (int, bool, error) {
 	now := s.clock.Now().UTC()
-	n := 0
+	n, more := 0, false
 	err := database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
 		var cur RelayCursor
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = 1").Take(&cur).Error; err != nil {
@@ -95,11 +101,11 @@ func (s *Service) Relay(ctx context.Context) (int, error) {
 			}
 		}
 		last := batch[len(batch)-1]
-		n = len(msgs)
+		n, more = len(msgs), len(batch) == RelayBatch
 		return tx.Model(&RelayCursor{}).Where("id = 1").
 			Updates(map[string]any{"last_txid": last.Txid, "last_seq": last.Seq}).Error
 	})
-	return n, err
+	return n, more, err
 }
 
 // wants reports whether w subscribes to e: a type it lists (or it lists

@@ -35,11 +35,22 @@ type Config struct {
 	CheckIn      CheckIn      `yaml:"checkin"`
 	Appointments Appointments `yaml:"appointments"`
 	Jobs         Jobs         `yaml:"jobs"`
+	Webhooks     Webhooks     `yaml:"webhooks"`
 	Log          Log          `yaml:"log"`
 	RateLimit    RateLimit    `yaml:"rate_limit"`
 
 	// GeneratedSecret is true when dev mode made up an ephemeral JWT secret.
 	GeneratedSecret bool `yaml:"-" env:"-"`
+}
+
+// Webhooks configures webhook delivery (internal/webhooks).
+type Webhooks struct {
+	// AllowPrivate lets webhooks target private, loopback and other internal
+	// addresses, and plain http (SSRF guard off). Dev mode turns it on.
+	AllowPrivate bool `yaml:"allow_private" env:"FIELDOPS_WEBHOOK_ALLOW_PRIVATE"`
+	// RetryBase is the delay before the second attempt; it doubles per
+	// failed attempt, for 24 h.
+	RetryBase time.Duration `yaml:"retry_base" env:"FIELDOPS_WEBHOOK_RETRY_BASE"`
 }
 
 // Jobs configures the background workers (internal/platform/jobs).
@@ -326,6 +337,12 @@ func (c *Config) finish() error {
 	}
 	if c.Storage.Kind != "local" && c.Storage.Kind != "s3" {
 		problems = append(problems, fmt.Sprintf("FIELDOPS_STORAGE must be local or s3, not %q", c.Storage.Kind))
+	}
+	if c.Webhooks.RetryBase < time.Second || c.Webhooks.RetryBase > time.Hour {
+		problems = append(problems, "FIELDOPS_WEBHOOK_RETRY_BASE must be between 1s and 1h")
+	}
+	if c.Dev {
+		c.Webhooks.AllowPrivate = true // dev mode: receivers on this machine
 	}
 	if c.Jobs.MaxWorkers < 1 || c.Jobs.PollInterval < 10*time.Millisecond {
 		problems = append(problems, "FIELDOPS_JOBS_MAX_WORKERS must be at least 1 and FIELDOPS_JOBS_POLL_INTERVAL at least 10ms")

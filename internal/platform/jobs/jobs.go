@@ -48,6 +48,13 @@ type Periodic struct {
 	Name     string
 	Interval time.Duration
 	Run      func(ctx context.Context) (int, error)
+	// RecoverAfter, when set, bounds how long the job stays stalled after a
+	// process died (SIGKILL) while running it: a run left "running" blocks
+	// new ones (one pending run per job) until River rescues it, after an
+	// hour; with RecoverAfter a new run is enqueued in the next window of
+	// that length (River's unique-by-period), so a run slower than the
+	// window may overlap the next (Run is safe to run twice anyway).
+	RecoverAfter time.Duration
 }
 
 // Registry collects the workers and periodic jobs of every domain. It is
@@ -73,7 +80,7 @@ func AddWorker[T river.JobArgs](r *Registry, w river.Worker[T]) {
 // AddPeriodic registers p. It panics on a duplicate name, an empty Run or an
 // interval under a second (wiring mistakes).
 func (r *Registry) AddPeriodic(p Periodic) {
-	if p.Run == nil || p.Interval < time.Second || p.Name == "" {
+	if p.Run == nil || p.Interval < time.Second || p.Name == "" || (p.RecoverAfter != 0 && p.RecoverAfter < p.Interval) {
 		panic(fmt.Sprintf("jobs: periodic job %q needs a name, a Run and an interval of at least 1s", p.Name))
 	}
 	if _, ok := r.find(p.Name); ok {
@@ -179,7 +186,7 @@ func New(db *gorm.DB, reg *Registry, opt Options) (*Client, error) {
 		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(p.Interval),
 			func() (river.JobArgs, *river.InsertOpts) {
 				// one pending run per job: a slow run is not stacked up behind
-				return args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true,
+				return args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: p.RecoverAfter,
 					ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 						rivertype.JobStateRetryable, rivertype.JobStateScheduled}}}
 			}, &river.PeriodicJobOpts{RunOnStart: true, ID: p.Name}))
