@@ -91,18 +91,21 @@ type ReportResponse struct {
 // ReportRecord is what was signed (schema fieldops.completion/v1). Amounts
 // are integer minor units; completed_at is RFC 3339 UTC with microseconds.
 type ReportRecord struct {
-	Schema        string          `json:"schema" enums:"fieldops.completion/v1" example:"fieldops.completion/v1"`
-	Order         ReportOrder     `json:"order"`
-	Customer      ReportParty     `json:"customer"`
-	Technician    ReportParty     `json:"technician"`
-	Asset         *ReportAsset    `json:"asset" extensions:"x-nullable"` // null when the order has no asset
-	Charges       ReportCharges   `json:"charges"`
-	Resolution    string          `json:"resolution" example:"Replaced the drain pump"`
-	Fixed         bool            `json:"fixed" example:"true"`
-	LabourMinutes int             `json:"labour_minutes" minimum:"0" example:"45"`
-	Photos        []ReportPhoto   `json:"photos"` // the visit's photos (not the signature), oldest first
-	Signature     ReportSignature `json:"signature"`
-	CompletedAt   string          `json:"completed_at" example:"2026-06-01T15:04:05.000000Z"`
+	Schema        string        `json:"schema" enums:"fieldops.completion/v1" example:"fieldops.completion/v1"`
+	Order         ReportOrder   `json:"order"`
+	Customer      ReportParty   `json:"customer"`
+	Technician    ReportParty   `json:"technician"`
+	Asset         *ReportAsset  `json:"asset" extensions:"x-nullable"` // null when the order has no asset
+	Charges       ReportCharges `json:"charges"`
+	Resolution    string        `json:"resolution" example:"Replaced the drain pump"`
+	Fixed         bool          `json:"fixed" example:"true"`
+	LabourMinutes int           `json:"labour_minutes" minimum:"0" example:"45"`
+	Photos        []ReportPhoto `json:"photos"` // the visit's photos (not the signature), oldest first
+	// the parts issued to (and returned from) the visit, with serials, as
+	// charged; absent when none was used
+	PartsUsed   []ReportPartUsed `json:"parts_used,omitempty"`
+	Signature   ReportSignature  `json:"signature"`
+	CompletedAt string           `json:"completed_at" example:"2026-06-01T15:04:05.000000Z"`
 } // @name ReportRecord
 
 // ReportOrder identifies the order and the visit.
@@ -156,6 +159,21 @@ type ReportLine struct {
 	Covered     bool          `json:"covered" example:"true"`
 	Amount      int64         `json:"amount" example:"0"`
 } // @name ReportLine
+
+// ReportPartUsed is one stock movement of a part into (issue) or back from
+// (return: qty and amount negative) the visit; amounts in minor units.
+type ReportPartUsed struct {
+	MovementID string   `json:"movement_id" format:"uuid"`
+	Kind       string   `json:"kind" enums:"issue,return" example:"issue"`
+	PartID     string   `json:"part_id" format:"uuid"`
+	SKU        string   `json:"sku" example:"DP-800"`
+	Name       string   `json:"name" example:"Drain pump"`
+	Qty        int64    `json:"qty" example:"1"`
+	Serials    []string `json:"serials"`
+	UnitPrice  int64    `json:"unit_price" minimum:"0" example:"12900"`
+	Covered    bool     `json:"covered" example:"false"`
+	Amount     int64    `json:"amount" example:"12900"`
+} // @name ReportPartUsed
 
 // ReportPhoto is a photo of the visit by content hash.
 type ReportPhoto struct {

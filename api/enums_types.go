@@ -67,6 +67,7 @@ const (
 	EventActionFollowUps     EventAction = "follow-ups"
 	EventActionRating        EventAction = "rating"
 	EventActionSLABreached   EventAction = "sla.breached"
+	EventActionParts         EventAction = "parts"
 	EventActionDecline       EventAction = "decline"
 	EventActionDepart        EventAction = "depart"
 	EventActionQuote         EventAction = "quote"

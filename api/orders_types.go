@@ -319,7 +319,7 @@ func toOrderResponse(o orders.Order, p auth.Principal) OrderResponse {
 	}
 	ch := o.Charges()
 	r.Charges = ChargesDTO{Parts: ch.Parts, Labour: ch.Labour, Fees: ch.Fees, Covered: ch.Covered, AmountDue: ch.AmountDue, Currency: Currency(ch.Currency)}
-	r.Quote = QuoteDTO{Items: make([]QuoteItemDTO, 0, len(o.QuoteItems)), Status: QuoteStatus(o.QuoteStatus), Total: ch.AmountDue}
+	r.Quote = QuoteDTO{Items: make([]QuoteItemDTO, 0, len(o.QuoteItems)), Status: QuoteStatus(o.QuoteStatus), Total: o.QuoteTotal()}
 	for _, it := range o.QuoteItems {
 		q := QuoteItemDTO{Kind: QuoteItemKind(it.Kind), Description: it.Description, Qty: it.Qty, UnitPrice: it.UnitPrice, Covered: it.Covered, Amount: it.Amount}
 		if it.PartID != nil {

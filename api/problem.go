@@ -39,6 +39,9 @@ type Problem struct {
 	ReturnUntil string `json:"return_until,omitempty" format:"date" example:"2026-03-01"`
 	// CompletedAt is when the order was completed (409 on a reopen after the window).
 	CompletedAt *time.Time `json:"completed_at,omitempty" format:"date-time" example:"2026-05-01T10:00:00Z"`
+	// Available is how many units of the part the stock location has free
+	// (409 when a movement or a part used asks for more).
+	Available *int64 `json:"available,omitempty" minimum:"0" example:"0"`
 } // @name Problem
 
 // statusOf is the one kind → HTTP status table.
@@ -170,6 +173,10 @@ func extend(p *Problem, extra map[string]any) {
 			}
 		case "return_until":
 			p.ReturnUntil = fmt.Sprint(v)
+		case "available":
+			if n, ok := v.(int64); ok {
+				p.Available = &n
+			}
 		case "completed_at":
 			switch t := v.(type) {
 			case time.Time:

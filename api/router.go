@@ -17,6 +17,7 @@ import (
 	"github.com/fieldops/fieldops/internal/complaints"
 	"github.com/fieldops/fieldops/internal/identity"
 	"github.com/fieldops/fieldops/internal/orders"
+	"github.com/fieldops/fieldops/internal/parts"
 	"github.com/fieldops/fieldops/internal/platform/auth"
 	"github.com/fieldops/fieldops/internal/platform/blob"
 	"github.com/fieldops/fieldops/internal/platform/clock"
@@ -37,6 +38,8 @@ type Deps struct {
 	Identity *identity.Service
 	Catalog  *catalog.Service
 	Orders   *orders.Service
+	// Parts is the spare-parts inventory (catalogue, locations, ledger).
+	Parts *parts.Service
 	// Clients are the API clients (OAuth2 client credentials).
 	Clients *clients.Service
 	// Complaints runs the complaint workflow; nil: one on DB, Identity and
@@ -127,12 +130,12 @@ func NewServer(d Deps) *echo.Echo {
 	v1.POST("/auth/login", handleLogin(d.Identity))
 	v1.POST("/auth/refresh", handleRefresh(d.Identity))
 
+	v1.POST("/auth/token", handleToken(d.Clients, d.Tokens)) // OAuth2 client credentials (RFC 6749 §4.4)
+
 	// every authenticated request spends a token of its caller's bucket
-	// (FIELDOPS_RATE_LIMIT_*: per user and API client, shared by replicas);
-	// token requests one of their client address's
+	// (FIELDOPS_RATE_LIMIT_*: per user and API client, shared by replicas)
 	limits := ratelimit.New(d.DB, ratelimit.Config{RPS: d.Config.RateLimit.RPS, Burst: d.Config.RateLimit.Burst,
 		Batch: d.Config.RateLimit.Batch}, time.Now)
-	v1.POST("/auth/token", handleToken(d.Clients, d.Tokens), tokenLimit(limits)) // OAuth2 client credentials (RFC 6749 §4.4)
 	in := v1.Group("", authenticate(d.Tokens, d.Identity.Current, d.Clients.Current), rateLimit(limits))
 	in.POST("/auth/logout", handleLogout(d.Identity), allow(anyone...))
 	in.GET("/me", handleMe(d.Identity), allow(anyone...))
@@ -194,6 +197,8 @@ func NewServer(d Deps) *echo.Echo {
 	action(orders.ActReject, handleRejectQuote(d.Orders))
 	action(orders.ActStart, handleStart(d.Orders))
 	action(orders.ActAwaitingParts, handleAwaitParts(d.Orders))
+	// parts used: the order's workflow, issuing stock in the same transaction (not a status change)
+	in.POST("/orders/:id/parts", handleUseParts(d.Orders), allow(technician), idem)
 	// completion carries the signature: a larger limit than JSON bodies, but
 	// bounded before the idempotency middleware reads the body to hash it
 	in.POST("/orders/:id/"+string(orders.ActComplete), handleComplete(d.Orders, completeBodyLimit),
@@ -254,6 +259,18 @@ func NewServer(d Deps) *echo.Echo {
 		in.POST("/dev/clock", handleSetDevClock(d.DevClock), allow(manager))
 		in.POST("/dev/jobs/run", handleRunDevJobs(d.Jobs, d.DevClock), allow(manager))
 	}
+
+	// spare parts and inventory (issue 10); in-house staff move stock (the
+	// services refuse partner dispatchers), technicians read their van and the warehouses
+	in.POST("/parts", handleCreatePart(d.Parts), allow(manager), idem)
+	in.GET("/parts", handleListParts(d.Parts), allow(manager, dispatcher, technician))
+	in.GET("/parts/:id", handleGetPart(d.Parts), allow(manager, dispatcher, technician))
+	in.GET("/parts/:id/movements", handlePartMovements(d.Parts), allow(manager, dispatcher))
+	in.POST("/stock-locations", handleCreateStockLocation(d.Parts), allow(manager, dispatcher), idem)
+	in.GET("/stock-locations", handleListStockLocations(d.Parts), allow(manager, dispatcher, technician))
+	in.GET("/stock", handleStock(d.Parts), allow(manager, dispatcher, technician))
+	in.POST("/stock/movements", handleStockMovement(d.Parts), allow(manager, dispatcher), idem)
+	in.POST("/stock/counts", handleStocktake(d.Parts), allow(manager, dispatcher), idem)
 
 	// inbox
 	in.GET("/notifications", handleNotifications(d.Orders), allow(anyone...))

@@ -18,6 +18,7 @@ import (
 	"github.com/fieldops/fieldops/internal/clients"
 	"github.com/fieldops/fieldops/internal/identity"
 	"github.com/fieldops/fieldops/internal/orders"
+	"github.com/fieldops/fieldops/internal/parts"
 	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/database/dbtest"
 	"github.com/fieldops/fieldops/internal/platform/idempotency"
@@ -63,7 +64,7 @@ func typesFor(f *schema.Field) []string {
 	switch strings.ToLower(string(f.DataType)) {
 	case "uuid":
 		return []string{"uuid"}
-	case "text[]":
+	case "text[]", "uuid[]":
 		return []string{"ARRAY"}
 	case "date":
 		return []string{"date"}
@@ -113,6 +114,7 @@ func TestModelsAgreeWithMigratedSchema(t *testing.T) {
 		&orders.Region{}, &outbox.Event{},
 		&webhooks.Webhook{}, &webhooks.Message{}, &webhooks.Delivery{}, &webhooks.RelayCursor{}, &webhooks.EventTxid{},
 		&orders.RegionHoliday{}, &orders.ComplaintEvent{},
+		&parts.Part{}, &parts.Location{}, &parts.Movement{}, &parts.Balance{}, &parts.Serial{},
 	}
 	wantTables := map[string]bool{"schema_migrations": true}
 	for _, model := range models {

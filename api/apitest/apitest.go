@@ -52,6 +52,7 @@ import (
 	"github.com/fieldops/fieldops/internal/demo"
 	"github.com/fieldops/fieldops/internal/identity"
 	"github.com/fieldops/fieldops/internal/orders"
+	"github.com/fieldops/fieldops/internal/parts"
 	"github.com/fieldops/fieldops/internal/platform/auth"
 	"github.com/fieldops/fieldops/internal/platform/blob"
 	"github.com/fieldops/fieldops/internal/platform/clock"
@@ -83,6 +84,7 @@ type Env struct {
 	Hasher  *password.Hasher
 	Catalog *catalog.Service
 	Orders  *orders.Service
+	Parts   *parts.Service
 	// Clients are the API clients (OAuth2 client credentials).
 	Clients *clients.Service
 	Server  *httptest.Server
@@ -103,8 +105,6 @@ type Env struct {
 	// in-process River client working them (nil unless the Workers option).
 	Jobs    *jobs.Registry
 	Workers *jobs.Client
-	// DevClock is Clock as the server's dev-mode clock (POST /v1/dev/clock, with DevMode).
-	DevClock clock.Settable
 }
 
 // Option changes the configuration before the server starts.
@@ -131,10 +131,6 @@ func Workers(cfg *config.Config) { cfg.Jobs.Workers, cfg.Jobs.PollInterval = tru
 func RateLimited(rps float64, burst, batch int) Option {
 	return func(cfg *config.Config) { cfg.RateLimit = config.RateLimit{RPS: rps, Burst: burst, Batch: batch} }
 }
-
-// DevMode runs the server in dev mode (FIELDOPS_DEV): the routes under
-// /v1/dev exist and move Env.Clock.
-func DevMode(cfg *config.Config) { cfg.Dev = true }
 
 // New starts a server on a fresh database seeded with the demo data
 // (demo.Accounts, password demo.Password). The clock is fixed at 2026-06-01 10:00 UTC.
@@ -183,6 +179,8 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 		orders.WithAppointmentRules(orders.AppointmentRules{CustomerMaxMoves: cfg.Appointments.CustomerMaxMoves,
 			CustomerMoveCutoff: cfg.Appointments.CustomerMoveCutoff, EarlyDeparture: cfg.Appointments.EarlyDeparture}),
 		orders.WithCheckInMaxDistance(cfg.CheckIn.MaxDistanceM))
+	inventory := parts.New(db, people, ord, clk)
+	ord.SetStock(inventory)
 	idem := idempotency.NewStore(db, 24*time.Hour, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)
 	metrics := api.NewMetricsRegistry()
 	hub := notify.New(dbURL, notify.Limits{PerUser: cfg.Stream.MaxPerUser, Total: cfg.Stream.MaxTotal}, log)
@@ -192,7 +190,7 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 	ord.RegisterJobs(reg)
 	apiClients := clients.New(db, clk, cfg.Auth.PrincipalCacheTTL)
 	e := api.NewServer(api.Deps{Config: cfg, Log: log, DB: db, Tokens: tokens, Identity: people, Catalog: cat, Clients: apiClients,
-		Orders: ord, Blobs: blobs, Idempotency: idem, Metrics: metrics, Notify: hub, Reports: reports.New(db, people, clk),
+		Orders: ord, Parts: inventory, Blobs: blobs, Idempotency: idem, Metrics: metrics, Notify: hub, Reports: reports.New(db, people, clk),
 		Jobs: reg, DevClock: clk})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
@@ -216,8 +214,8 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 			_ = workers.Stop(ctx)
 		})
 	}
-	return &Env{Jobs: reg, Workers: workers, DevClock: clk, T: t, URL: srv.URL, DB: db, DBURL: dbURL, Clock: clk, Config: cfg, Tokens: tokens,
-		Identity: people, Hasher: hasher, Catalog: cat, Orders: ord, Clients: apiClients, Server: srv, Blobs: blobs, BlobDir: cfg.Storage.Dir,
+	return &Env{Jobs: reg, Workers: workers, T: t, URL: srv.URL, DB: db, DBURL: dbURL, Clock: clk, Config: cfg, Tokens: tokens,
+		Identity: people, Hasher: hasher, Catalog: cat, Orders: ord, Parts: inventory, Clients: apiClients, Server: srv, Blobs: blobs, BlobDir: cfg.Storage.Dir,
 		UploadDir: cfg.Storage.UploadDir, Metrics: metrics, Notify: hub}
 }
 

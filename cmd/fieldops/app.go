@@ -15,6 +15,7 @@ import (
 	"github.com/fieldops/fieldops/internal/complaints"
 	"github.com/fieldops/fieldops/internal/identity"
 	"github.com/fieldops/fieldops/internal/orders"
+	"github.com/fieldops/fieldops/internal/parts"
 	"github.com/fieldops/fieldops/internal/platform/auth"
 	"github.com/fieldops/fieldops/internal/platform/blob"
 	"github.com/fieldops/fieldops/internal/platform/clock"
@@ -39,6 +40,7 @@ type app struct {
 	identity *identity.Service
 	catalog  *catalog.Service
 	orders   *orders.Service
+	parts    *parts.Service
 	clients  *clients.Service
 	blobs    blob.Store
 	idem     *idempotency.Store
@@ -95,9 +97,13 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 	ord := orders.New(db, cat, people, clk, media, orders.WithAppointmentRules(appointmentRules(cfg.Appointments)),
 		orders.WithCheckInMaxDistance(cfg.CheckIn.MaxDistanceM))
 	ord.RegisterJobs(reg) // SLA breach sweep, follow-up reminders
+	// parts used are the order's workflow calling the inventory (orders.Stock);
+	// a return from an order calls the orders back (parts.Orders)
+	inventory := parts.New(db, people, ord, clk)
+	ord.SetStock(inventory)
 	return &app{cfg: cfg, log: log, db: db, tokens: tokens, identity: people, catalog: cat, blobs: blobs, jobs: reg,
 		clients: clients.New(db, clk, cfg.Auth.PrincipalCacheTTL),
-		orders: ord, clock: clk, devClock: devClock,
+		orders:  ord, parts: inventory, clock: clk, devClock: devClock,
 		idem: idempotency.NewStore(db, IdempotencyTTL, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)}, nil
 }
 
@@ -125,7 +131,7 @@ func openBlobs(ctx context.Context, cfg config.Storage) (blob.Store, error) {
 
 func (a *app) deps() api.Deps {
 	return api.Deps{Config: a.cfg, Log: a.log, DB: a.db, Tokens: a.tokens, Identity: a.identity, Catalog: a.catalog, Clients: a.clients,
-		Orders: a.orders, Blobs: a.blobs, Idempotency: a.idem, Reports: reports.New(a.db, a.identity, a.clock),
+		Orders: a.orders, Parts: a.parts, Blobs: a.blobs, Idempotency: a.idem, Reports: reports.New(a.db, a.identity, a.clock),
 		Jobs: a.jobs, DevClock: a.devClock}
 }
 

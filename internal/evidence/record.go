@@ -14,18 +14,23 @@ const Schema = "fieldops.completion/v1"
 // fixed shape. Amounts are integer minor units; times are RFC 3339 UTC
 // strings with microseconds, as stored.
 type Record struct {
-	Schema        string    `json:"schema"`
-	Order         Order     `json:"order"`
-	Customer      Party     `json:"customer"`
-	Technician    Party     `json:"technician"`
-	Asset         *Asset    `json:"asset"`
-	Charges       Charges   `json:"charges"`
-	Resolution    string    `json:"resolution"`
-	Fixed         bool      `json:"fixed"`
-	LabourMinutes int       `json:"labour_minutes"`
-	Photos        []Photo   `json:"photos"`
-	Signature     Signature `json:"signature"`
-	CompletedAt   string    `json:"completed_at"`
+	Schema        string  `json:"schema"`
+	Order         Order   `json:"order"`
+	Customer      Party   `json:"customer"`
+	Technician    Party   `json:"technician"`
+	Asset         *Asset  `json:"asset"`
+	Charges       Charges `json:"charges"`
+	Resolution    string  `json:"resolution"`
+	Fixed         bool    `json:"fixed"`
+	LabourMinutes int     `json:"labour_minutes"`
+	Photos        []Photo `json:"photos"`
+	// PartsUsed lists the parts issued to (and returned from) the visit,
+	// with serial numbers, as charged (their lines are in Charges.Items
+	// too). Absent when no part was used: records signed before parts
+	// existed keep their canonical text and hash, so the schema name stays.
+	PartsUsed   []PartUsed `json:"parts_used,omitempty"`
+	Signature   Signature  `json:"signature"`
+	CompletedAt string     `json:"completed_at"`
 }
 
 // Order identifies the order and the visit.
@@ -78,6 +83,21 @@ type Line struct {
 	UnitPrice   int64   `json:"unit_price"`
 	Covered     bool    `json:"covered"`
 	Amount      int64   `json:"amount"`
+}
+
+// PartUsed is one stock movement of a part into (issue) or back from
+// (return: qty and amount negative) the visit. Amounts in minor units.
+type PartUsed struct {
+	MovementID string   `json:"movement_id"`
+	Kind       string   `json:"kind"`
+	PartID     string   `json:"part_id"`
+	SKU        string   `json:"sku"`
+	Name       string   `json:"name"`
+	Qty        int64    `json:"qty"`
+	Serials    []string `json:"serials"`
+	UnitPrice  int64    `json:"unit_price"`
+	Covered    bool     `json:"covered"`
+	Amount     int64    `json:"amount"`
 }
 
 // Photo is one photo of the visit (not the signature), by content hash.

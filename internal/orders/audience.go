@@ -69,12 +69,14 @@ var eventViews = map[string]eventView{
 	string(ActFollowUp):      {AudienceAll, nil, nil}, // the call's answers are staff's
 	string(ActCancel):        {AudienceAll, []string{"reason"}, []string{"reason"}},
 	string(ActReopen):        {AudienceAll, []string{"reason", "visit_count"}, []string{"reason", "visit_count"}},
+	EventParts:               {AudienceAll, partKeys, append([]string{"serials", "location_id"}, partKeys...)},
 	EventRating:              {AudienceCustomer, []string{"score", "timeliness", "attitude", "quality"}, nil},
 }
 
 var (
 	appointmentKeys = []string{"start", "end", "previous_start", "previous_end", "reason", "visit"}
 	quoteKeys       = []string{"items", "amount_due", "currency"}
+	partKeys        = []string{"kind", "part_id", "sku", "qty", "amount", "covered"}
 	departKeys      = []string{"reason", "early", "appointment_start"}
 )
 

@@ -162,13 +162,30 @@ func completionRecord(o Order, j partyRow, asset *catalog.Asset, photos []Photo,
 	ch := o.Charges()
 	lines := make([]evidence.Line, 0, len(o.QuoteItems))
 	for _, it := range o.QuoteItems {
-		var part *string
 		if it.PartID != nil {
-			s := it.PartID.String()
-			part = &s
+			continue // a catalogue part is charged as used (parts_used), below
 		}
-		lines = append(lines, evidence.Line{Kind: it.Kind, PartID: part, Description: it.Description, Qty: it.Qty,
+		lines = append(lines, evidence.Line{Kind: it.Kind, Description: it.Description, Qty: it.Qty,
 			UnitPrice: it.UnitPrice, Covered: it.Covered, Amount: it.Amount})
+	}
+	var used []evidence.PartUsed
+	for _, l := range o.PartsUsed {
+		part := l.PartID.String()
+		desc := l.SKU + " " + l.Name
+		if l.Kind == "return" {
+			desc = "returned: " + desc
+		}
+		if len(l.Serials) > 0 {
+			desc += " (S/N " + strings.Join(l.Serials, ", ") + ")"
+		}
+		lines = append(lines, evidence.Line{Kind: "part", PartID: &part, Description: desc, Qty: l.Qty,
+			UnitPrice: l.UnitPrice, Covered: l.Covered, Amount: l.Amount})
+		serials := l.Serials
+		if serials == nil {
+			serials = []string{}
+		}
+		used = append(used, evidence.PartUsed{MovementID: l.MovementID.String(), Kind: l.Kind, PartID: part, SKU: l.SKU, Name: l.Name,
+			Qty: l.Qty, Serials: serials, UnitPrice: l.UnitPrice, Covered: l.Covered, Amount: l.Amount})
 	}
 	ps := make([]evidence.Photo, 0, len(photos))
 	for _, ph := range photos {
@@ -185,6 +202,7 @@ func completionRecord(o Order, j partyRow, asset *catalog.Asset, photos []Photo,
 		Fixed:         o.Fixed != nil && *o.Fixed,
 		LabourMinutes: derefInt(o.LabourMinutes),
 		Photos:        ps,
+		PartsUsed:     used,
 		Signature:     evidence.Signature{PhotoID: sig.ID.String(), SHA256: sig.SHA256, SignerName: signer},
 		CompletedAt:   at.UTC().Format("2006-01-02T15:04:05.000000Z"),
 	}

@@ -66,6 +66,7 @@ var listFields = []listField{
 	{"o.appointment_end", func(r *listRow) any { return &r.AppointmentEnd }},
 	{"o.quote_status", func(r *listRow) any { return &r.QuoteStatus }},
 	{"o.quote_items", func(r *listRow) any { return &r.QuoteItems }},
+	{"o.parts_used", func(r *listRow) any { return &r.PartsUsed }},
 	{"o.currency", func(r *listRow) any { return &r.Currency }},
 	{"o.fixed", func(r *listRow) any { return &r.Fixed }},
 	{"o.resolution", func(r *listRow) any { return &r.Resolution }},

@@ -151,6 +151,7 @@ type Order struct {
 	AppointmentEnd   *time.Time
 	QuoteStatus      string
 	QuoteItems       QuoteItems `gorm:"type:jsonb"`
+	PartsUsed        PartLines  `gorm:"type:jsonb"` // parts used on the current visit (parts_used.go)
 	Currency         string
 	Fixed            *bool
 	Resolution       string
@@ -184,10 +185,20 @@ type Charges struct {
 	Currency                                string
 }
 
-// Charges computes the order's charges from its quote items.
+// Charges computes the order's charges: the quote's labour, fees and parts
+// that name no catalogue part, and the parts used (issue 10). A quote line
+// naming a catalogue part is the approved price of that part: it is charged
+// as the part is used (a parts-used line), never twice.
 func (o Order) Charges() Charges {
 	c := Charges{Currency: o.Currency}
+	for _, l := range o.PartsUsed {
+		c.Parts += l.Amount
+		c.Covered += l.Qty*l.UnitPrice - l.Amount
+	}
 	for _, it := range o.QuoteItems {
+		if it.PartID != nil {
+			continue
+		}
 		switch it.Kind {
 		case "part":
 			c.Parts += it.Amount
@@ -200,6 +211,15 @@ func (o Order) Charges() Charges {
 	}
 	c.AmountDue = c.Parts + c.Labour + c.Fees
 	return c
+}
+
+// QuoteTotal is what the quote asks the customer to approve (every line).
+func (o Order) QuoteTotal() int64 {
+	var t int64
+	for _, it := range o.QuoteItems {
+		t += it.Amount
+	}
+	return t
 }
 
 // Event is one entry of an order's timeline.

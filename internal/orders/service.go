@@ -54,6 +54,8 @@ type Service struct {
 	appt    AppointmentRules
 	// checkInMaxM: metres from the site beyond which a check-in is flagged (WithCheckInMaxDistance)
 	checkInMaxM int
+	// stock is the inventory (WithStock): parts used, quote lines naming a part
+	stock Stock
 }
 
 // New returns the order service; media stores and checks photos. Options

@@ -44,12 +44,18 @@ func (c *change) notify(user uuid.UUID, kind, title, body string) error {
 // it and write the event named action with fn's payload — or nothing at all.
 // The order comes back with its Parties as p may see them after the change.
 func (s *Service) modify(ctx context.Context, p auth.Principal, id uuid.UUID, action string, fn func(c *change) error) (Order, error) {
+	return s.modifyOn(ctx, s.db, p, id, action, fn)
+}
+
+// modifyOn is modify on db: the pool, or a caller's transaction (the
+// inventory's return), in which it runs as a savepoint.
+func (s *Service) modifyOn(ctx context.Context, db *gorm.DB, p auth.Principal, id uuid.UUID, action string, fn func(c *change) error) (Order, error) {
 	sc, err := s.scopeOf(ctx, p)
 	if err != nil {
 		return Order{}, err
 	}
 	var out Order
-	err = database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
+	err = database.WithTx(ctx, db, func(tx *gorm.DB) error {
 		st := s.st.tx(tx)
 		o, err := sc.lock(ctx, st, id)
 		if err != nil {
@@ -325,7 +331,14 @@ func (s *Service) Quote(ctx context.Context, p auth.Principal, id uuid.UUID, lin
 	if err := errs.Fields(fe); err != nil {
 		return Order{}, err
 	}
+	parts, err := s.checkQuoteParts(ctx, lines) // catalogue parts exist (issue 10)
+	if err != nil {
+		return Order{}, err
+	}
 	return s.transition(ctx, p, id, ActQuote, func(c *change) error {
+		if err := partsFit(*c.o, lines, parts); err != nil {
+			return err
+		}
 		items := make(QuoteItems, 0, len(lines))
 		for _, l := range lines {
 			covered := l.Covered && c.o.InWarranty
@@ -337,10 +350,10 @@ func (s *Service) Quote(ctx context.Context, p auth.Principal, id uuid.UUID, lin
 				Qty: l.Qty, UnitPrice: l.UnitPrice, Covered: covered, Amount: amount})
 		}
 		c.o.QuoteItems, c.o.QuoteStatus = items, "pending"
-		ch := c.o.Charges()
-		c.payload = JSON{"items": len(items), "amount_due": ch.AmountDue, "currency": ch.Currency}
+		total := c.o.QuoteTotal()
+		c.payload = JSON{"items": len(items), "amount_due": total, "currency": c.o.Currency}
 		return c.notify(c.o.CustomerID, "quote_waiting", "A quote for "+c.o.Number+" needs your approval",
-			"Amount due: "+itoa64(ch.AmountDue)+" "+ch.Currency+" (minor units).")
+			"Amount due: "+itoa64(total)+" "+c.o.Currency+" (minor units).")
 	})
 }
 
@@ -348,7 +361,7 @@ func (s *Service) Quote(ctx context.Context, p auth.Principal, id uuid.UUID, lin
 func (s *Service) ApproveQuote(ctx context.Context, p auth.Principal, id uuid.UUID) (Order, error) {
 	return s.transition(ctx, p, id, ActApprove, func(c *change) error {
 		c.o.QuoteStatus = "approved"
-		c.payload = JSON{"amount_due": c.o.Charges().AmountDue}
+		c.payload = JSON{"amount_due": c.o.QuoteTotal()}
 		if c.o.TechnicianID != nil {
 			return c.notify(*c.o.TechnicianID, "quote_approved", "Quote approved for "+c.o.Number, "You may start the work.")
 		}
@@ -458,4 +471,5 @@ func newVisit(c *change) {
 	o.Fixed, o.CompletedAt, o.Resolution, o.LabourMinutes = nil, nil, "", nil
 	o.FollowUpDueAt, o.ClosedAt = nil, nil
 	o.QuoteItems, o.QuoteStatus, o.ArrivedAt, o.ArriveLat, o.ArriveLng = QuoteItems{}, "none", nil, nil, nil
+	o.PartsUsed = PartLines{} // the earlier visit's parts stay in its record and in the stock ledger
 }
