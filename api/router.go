@@ -130,12 +130,12 @@ func NewServer(d Deps) *echo.Echo {
 	v1.POST("/auth/login", handleLogin(d.Identity))
 	v1.POST("/auth/refresh", handleRefresh(d.Identity))
 
-	v1.POST("/auth/token", handleToken(d.Clients, d.Tokens)) // OAuth2 client credentials (RFC 6749 §4.4)
-
 	// every authenticated request spends a token of its caller's bucket
-	// (FIELDOPS_RATE_LIMIT_*: per user and API client, shared by replicas)
+	// (FIELDOPS_RATE_LIMIT_*: per user and API client, shared by replicas);
+	// token requests one of their client address's
 	limits := ratelimit.New(d.DB, ratelimit.Config{RPS: d.Config.RateLimit.RPS, Burst: d.Config.RateLimit.Burst,
 		Batch: d.Config.RateLimit.Batch}, time.Now)
+	v1.POST("/auth/token", handleToken(d.Clients, d.Tokens), tokenLimit(limits)) // OAuth2 client credentials (RFC 6749 §4.4)
 	in := v1.Group("", authenticate(d.Tokens, d.Identity.Current, d.Clients.Current), rateLimit(limits))
 	in.POST("/auth/logout", handleLogout(d.Identity), allow(anyone...))
 	in.GET("/me", handleMe(d.Identity), allow(anyone...))

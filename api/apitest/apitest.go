@@ -105,6 +105,8 @@ type Env struct {
 	// in-process River client working them (nil unless the Workers option).
 	Jobs    *jobs.Registry
 	Workers *jobs.Client
+	// DevClock is Clock as the server's dev-mode clock (POST /v1/dev/clock, with DevMode).
+	DevClock clock.Settable
 }
 
 // Option changes the configuration before the server starts.
@@ -131,6 +133,10 @@ func Workers(cfg *config.Config) { cfg.Jobs.Workers, cfg.Jobs.PollInterval = tru
 func RateLimited(rps float64, burst, batch int) Option {
 	return func(cfg *config.Config) { cfg.RateLimit = config.RateLimit{RPS: rps, Burst: burst, Batch: batch} }
 }
+
+// DevMode runs the server in dev mode (FIELDOPS_DEV): the routes under
+// /v1/dev exist and move Env.Clock.
+func DevMode(cfg *config.Config) { cfg.Dev = true }
 
 // New starts a server on a fresh database seeded with the demo data
 // (demo.Accounts, password demo.Password). The clock is fixed at 2026-06-01 10:00 UTC.
@@ -214,7 +220,7 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 			_ = workers.Stop(ctx)
 		})
 	}
-	return &Env{Jobs: reg, Workers: workers, T: t, URL: srv.URL, DB: db, DBURL: dbURL, Clock: clk, Config: cfg, Tokens: tokens,
+	return &Env{Jobs: reg, Workers: workers, DevClock: clk, T: t, URL: srv.URL, DB: db, DBURL: dbURL, Clock: clk, Config: cfg, Tokens: tokens,
 		Identity: people, Hasher: hasher, Catalog: cat, Orders: ord, Parts: inventory, Clients: apiClients, Server: srv, Blobs: blobs, BlobDir: cfg.Storage.Dir,
 		UploadDir: cfg.Storage.UploadDir, Metrics: metrics, Notify: hub}
 }

@@ -109,7 +109,7 @@ const EventRating = "rating"
 // EventActions lists every value an event's action takes: create, update,
 // rating and the life-cycle actions.
 func EventActions() []string {
-	out := []string{"create", "update", EventRating, EventParts}
+	out := []string{"create", "update", EventRating, EventSLABreached, EventParts}
 	for _, a := range Actions() {
 		out = append(out, string(a))
 	}
