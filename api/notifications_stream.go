@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fieldops/fieldops/internal/orders"
 	"github.com/fieldops/fieldops/internal/platform/auth"
@@ -67,6 +68,14 @@ func handleNotificationStream(svc *orders.Service, hub *notify.Hub, current Curr
 		if err != nil {
 			return err
 		}
+		w := c.Response()
+		h := w.Header()
+		h.Set(echo.HeaderContentType, "text/event-stream")
+		h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+		if c.Request().Method == http.MethodHead {
+			w.WriteHeader(http.StatusOK)
+			return nil
+		}
 		p := principal(c)
 		ctx := c.Request().Context()
 		sub, err := hub.Subscribe(p.UserID)
@@ -81,18 +90,11 @@ func handleNotificationStream(svc *orders.Service, hub *notify.Hub, current Curr
 				return err
 			}
 		}
-		w := c.Response()
 		rc := http.NewResponseController(w)
 		// the server's ReadTimeout would cancel the request once it passes
 		// (net/http's background read); a stream reads nothing more
 		_ = rc.SetReadDeadline(time.Time{})
-		h := w.Header()
-		h.Set(echo.HeaderContentType, "text/event-stream")
-		h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
 		w.WriteHeader(http.StatusOK)
-		if c.Request().Method == http.MethodHead {
-			return nil
-		}
 		s := &eventStream{svc: svc, p: p, w: w, rc: rc, last: after}
 		if err := s.write(fmt.Sprintf("retry: %d\n\n", streamRetry)); err != nil {
 			return nil
@@ -250,4 +252,24 @@ func (s *eventStream) end(log *slog.Logger, c echo.Context, err error) error {
 			"error", err)
 	}
 	return nil
+}
+
+// notifyMetrics exports the hub's state on the metrics listener: open
+// streams on this replica, and whether its LISTEN connection is up (0 while
+// it reconnects; streams catch up from the database when it is back).
+func notifyMetrics(reg prometheus.Registerer, hub *notify.Hub) {
+	if hub == nil {
+		return
+	}
+	_ = reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "fieldops", Subsystem: "notify", Name: "streams",
+		Help: "Open notification streams (GET /v1/notifications/stream) on this replica."},
+		func() float64 { return float64(hub.Subscribers()) }))
+	_ = reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "fieldops", Subsystem: "notify", Name: "listening",
+		Help: "1 while this replica's PostgreSQL LISTEN connection for notifications is up."},
+		func() float64 {
+			if hub.Listening() {
+				return 1
+			}
+			return 0
+		}))
 }

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"maps"
 	"net/http"
 	"testing"
 	"time"
@@ -148,6 +149,10 @@ func TestNotificationStreamRefusals(t *testing.T) {
 	_, r = env.OpenStream("/v1/notifications/stream?last_event_id=nope", tok)
 	mustProblemField(t, r, http.StatusUnprocessableEntity, "last_event_id")
 
+	if r := env.Do(http.MethodHead, "/v1/notifications/stream", tok, nil); r.Status != http.StatusOK ||
+		r.Header.Get("Content-Type") != "text/event-stream" || len(r.Raw) != 0 {
+		t.Fatalf("HEAD: %d %q %q", r.Status, r.Header.Get("Content-Type"), r.Raw)
+	}
 	s, _ := env.OpenStream("/v1/notifications/stream", tok)
 	_, r = env.OpenStream("/v1/notifications/stream", tok)
 	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
@@ -165,6 +170,28 @@ func TestNotificationStreamRefusals(t *testing.T) {
 	}
 	if again, r := env.OpenStream("/v1/notifications/stream", tok); again == nil {
 		t.Fatalf("after closing the first stream: %d", r.Status)
+	}
+	// the metrics listener shows the open streams and the LISTEN connection
+	want := map[string]float64{"fieldops_notify_streams": 2, "fieldops_notify_listening": 1}
+	deadline = time.Now().Add(wait)
+	for {
+		got := map[string]float64{}
+		families, err := env.Metrics.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range families {
+			if _, ok := want[f.GetName()]; ok {
+				got[f.GetName()] = f.GetMetric()[0].GetGauge().GetValue()
+			}
+		}
+		if maps.Equal(got, want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("notify metrics %v, want %v", got, want)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

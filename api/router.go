@@ -86,6 +86,7 @@ func NewServer(d Deps) *echo.Echo {
 	}
 	metrics := httpMetrics(reg)
 	dbPoolMetrics(reg, d.DB)
+	notifyMetrics(reg, d.Notify)
 
 	e.Use(
 		requestID(),
