@@ -51,11 +51,12 @@ func handleCreatePart(svc *parts.Service) echo.HandlerFunc {
 // handleListParts searches the catalogue.
 //
 //	@Summary		List parts
-//	@Description	Managers, dispatchers and technicians. q matches SKU or name (case-insensitive substring); model_id keeps the parts that fit a product model (listed compatible). Oldest first.
+//	@Description	Managers, dispatchers, technicians and API clients with parts:read. q matches SKU or name (case-insensitive substring); model_id keeps the parts that fit a product model (listed compatible). Oldest first.
 //	@ID				listParts
 //	@Tags			inventory
 //	@Produce		json
 //	@Security		BearerAuth
+//	@Security		OAuth2ClientCredentials[parts:read]
 //	@Param			q			query		string	false	"text in SKU or name"	maxlength(200)
 //	@Param			model_id	query		string	false	"compatible with this product model"	Format(uuid)
 //	@Param			limit		query		int		false	"page size"	minimum(1)	maximum(200)	default(50)
@@ -95,11 +96,12 @@ func handleListParts(svc *parts.Service) echo.HandlerFunc {
 // handleGetPart returns one part.
 //
 //	@Summary		Get a part
-//	@Description	Managers, dispatchers and technicians.
+//	@Description	Managers, dispatchers, technicians and API clients with parts:read.
 //	@ID				getPart
 //	@Tags			inventory
 //	@Produce		json
 //	@Security		BearerAuth
+//	@Security		OAuth2ClientCredentials[parts:read]
 //	@Param			id	path		string	true	"part id"	Format(uuid)
 //	@Success		200	{object}	PartResponse
 //	@Failure		401	{object}	Problem

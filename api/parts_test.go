@@ -155,6 +155,19 @@ func TestPartsCatalogue(t *testing.T) {
 			t.Errorf("unknown part: %d", r.Status)
 		}
 	})
+	t.Run("API clients read the catalogue with parts:read", func(t *testing.T) {
+		reader := mustClientToken(t, env, mustAPIClient(t, env, "parts reader", []string{"parts:read"}, ""), "")
+		if r := env.Do(http.MethodGet, "/v1/parts?q=pump", reader, nil); r.Status != http.StatusOK || len(r.Items(t)) != 1 {
+			t.Errorf("parts:read list: %d %s", r.Status, r.Raw)
+		}
+		other := mustClientToken(t, env, mustAPIClient(t, env, "orders reader", []string{"orders:read"}, ""), "")
+		if r := env.Do(http.MethodGet, "/v1/parts", other, nil); r.Status != http.StatusForbidden {
+			t.Errorf("orders:read list: %d", r.Status)
+		}
+		if r := env.Do(http.MethodGet, "/v1/stock?location_id="+w.warehouse, reader, nil); r.Status != http.StatusForbidden {
+			t.Errorf("client stock: %d", r.Status)
+		}
+	})
 	t.Run("search by text and by model", func(t *testing.T) {
 		if items := mustStatus(t, env.Do(http.MethodGet, "/v1/parts?q=pump", w.tom, nil), http.StatusOK, "q").Items(t); len(items) != 1 || items[0]["sku"] != "DP-800" {
 			t.Errorf("q=pump: %v", items)

@@ -264,8 +264,9 @@ func NewServer(d Deps) *echo.Echo {
 	// spare parts and inventory (issue 10); in-house staff move stock (the
 	// services refuse partner dispatchers), technicians read their van and the warehouses
 	in.POST("/parts", handleCreatePart(d.Parts), allow(manager), idem)
-	in.GET("/parts", handleListParts(d.Parts), allow(manager, dispatcher, technician))
-	in.GET("/parts/:id", handleGetPart(d.Parts), allow(manager, dispatcher, technician))
+	readParts := allowScope(clients.ScopePartsRead, manager, dispatcher, technician)
+	in.GET("/parts", handleListParts(d.Parts), readParts)
+	in.GET("/parts/:id", handleGetPart(d.Parts), readParts)
 	in.GET("/parts/:id/movements", handlePartMovements(d.Parts), allow(manager, dispatcher))
 	in.POST("/stock-locations", handleCreateStockLocation(d.Parts), allow(manager, dispatcher), idem)
 	in.GET("/stock-locations", handleListStockLocations(d.Parts), allow(manager, dispatcher, technician))
