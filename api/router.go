@@ -27,6 +27,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/notify"
 	"github.com/fieldops/fieldops/internal/platform/ratelimit"
 	"github.com/fieldops/fieldops/internal/reports"
+	"github.com/fieldops/fieldops/internal/webhooks"
 )
 
 // Deps are what the HTTP layer needs; cmd/fieldops wires them.
@@ -55,6 +56,9 @@ type Deps struct {
 	// Notify is this process's hub of live notifications (its Run listens on
 	// PostgreSQL); GET /v1/notifications/stream subscribes to it.
 	Notify *notify.Hub
+	// Webhooks manages webhooks and delivers them; nil: one on DB with
+	// Config.Webhooks and the order service's clock.
+	Webhooks *webhooks.Service
 	// Reports computes the KPI reports.
 	Reports *reports.Service
 	// Jobs are the periodic jobs POST /v1/dev/jobs/run runs, and DevClock
@@ -273,6 +277,20 @@ func NewServer(d Deps) *echo.Echo {
 	in.GET("/stock", handleStock(d.Parts), allow(manager, dispatcher, technician))
 	in.POST("/stock/movements", handleStockMovement(d.Parts), allow(manager, dispatcher), idem)
 	in.POST("/stock/counts", handleStocktake(d.Parts), allow(manager, dispatcher), idem)
+
+	// webhooks (integration events from the outbox, delivered by River jobs)
+	hooks := d.Webhooks
+	if hooks == nil {
+		hooks = webhooks.New(d.DB, d.Orders.Clock(), webhooks.Guard{AllowPrivate: d.Config.Webhooks.AllowPrivate}, d.Config.Webhooks.RetryBase)
+	}
+	manageHooks := allowScope(clients.ScopeWebhooksManage, manager)
+	in.POST("/webhooks", handleCreateWebhook(hooks), manageHooks, idem)
+	in.GET("/webhooks", handleListWebhooks(hooks), manageHooks)
+	in.GET("/webhooks/:id", handleGetWebhook(hooks), manageHooks)
+	in.DELETE("/webhooks/:id", handleDeleteWebhook(hooks), manageHooks)
+	in.GET("/webhooks/:id/deliveries", handleListWebhookDeliveries(hooks), manageHooks)
+	in.POST("/webhooks/:id/test", handleTestWebhook(hooks), manageHooks)
+	in.GET("/webhook-event-samples", handleWebhookEventSamples(), manageHooks)
 
 	// inbox
 	in.GET("/notifications", handleNotifications(d.Orders), allow(anyone...))

@@ -27,9 +27,9 @@ const (
 
 // WebhookRequest registers a webhook.
 type WebhookRequest struct {
-	URL         string             `json:"url" validate:"required,max=2048" minLength:"1" maxLength:"2048" example:"https://crm.example.com/fieldops/hooks"`                                                                                  // https; http and private addresses only where FIELDOPS_WEBHOOK_ALLOW_PRIVATE is on
+	URL         string             `json:"url" validate:"required,max=2048" minLength:"1" maxLength:"2048" example:"https://crm.example.com/fieldops/hooks"`                                                                                                                                // https; http and private addresses only where FIELDOPS_WEBHOOK_ALLOW_PRIVATE is on
 	Events      []WebhookEventType `json:"events,omitempty" validate:"max=9,dive,oneof=order.created order.status_changed order.assigned order.completed rating.created complaint.created complaint.escalated sla.breached stock.low" maxItems:"9" example:"order.created,order.completed"` // omitted or empty: every type, including types added later
-	Secret      string             `json:"secret,omitempty" validate:"omitempty,min=16,max=200" minLength:"16" maxLength:"200" example:"a-long-shared-secret-of-yours"`                                                                          // HMAC key; omitted: 32 random bytes generated (whsec_ + 64 hex digits)
+	Secret      string             `json:"secret,omitempty" validate:"omitempty,min=16,max=200" minLength:"16" maxLength:"200" example:"a-long-shared-secret-of-yours"`                                                                                                                     // HMAC key; omitted: 32 random bytes generated (whsec_ + 64 hex digits)
 	Description string             `json:"description,omitempty" validate:"max=200" maxLength:"200" example:"CRM sync"`
 	ProviderID  *uuid.UUID         `json:"provider_id,omitempty" swaggertype:"string" format:"uuid" example:"0190a1b2-0000-7000-8000-000000000002"` // managers: only this provider's events; an API client's webhooks always get its provider's
 } // @name WebhookRequest
@@ -63,12 +63,12 @@ type WebhookDeliveryResponse struct {
 	EventID     uuid.UUID  `json:"event_id" format:"uuid"` // X-FieldOps-Event-Id: the same on every attempt of one event
 	EventType   string     `json:"event_type" example:"order.created"`
 	Attempt     int        `json:"attempt" minimum:"1" example:"1"`
-	StatusCode  *int       `json:"status_code" extensions:"x-nullable" example:"503"`                       // the receiver's HTTP status; null when none came (refused, timed out, connection failed)
-	Error       *string    `json:"error" extensions:"x-nullable" example:"receiver answered 503"`           // null on success
-	DurationMS  int64      `json:"duration_ms" minimum:"0" example:"84"`                                    // wall time of the attempt
-	NextRetryAt *time.Time `json:"next_retry_at" format:"date-time" extensions:"x-nullable"`                // when the next attempt is due; null when none is planned (delivered, given up, test ping)
-	Succeeded   bool       `json:"succeeded"`                                                               // a 2xx answer
-	Test        bool       `json:"test"`                                                                    // a POST /v1/webhooks/{id}/test ping
+	StatusCode  *int       `json:"status_code" extensions:"x-nullable" example:"503"`             // the receiver's HTTP status; null when none came (refused, timed out, connection failed)
+	Error       *string    `json:"error" extensions:"x-nullable" example:"receiver answered 503"` // null on success
+	DurationMS  int64      `json:"duration_ms" minimum:"0" example:"84"`                          // wall time of the attempt
+	NextRetryAt *time.Time `json:"next_retry_at" format:"date-time" extensions:"x-nullable"`      // when the next attempt is due; null when none is planned (delivered, given up, test ping)
+	Succeeded   bool       `json:"succeeded"`                                                     // a 2xx answer
+	Test        bool       `json:"test"`                                                          // a POST /v1/webhooks/{id}/test ping
 	CreatedAt   time.Time  `json:"created_at" format:"date-time"`
 } // @name WebhookDelivery
 
@@ -88,9 +88,9 @@ type WebhookOrderData struct {
 	Type           string       `json:"type" enums:"install,repair,maintenance,inspection,return_exchange,consultation" example:"repair"`
 	Channel        string       `json:"channel" enums:"app,web,phone,wechat,email,store,partner_api" example:"partner_api"`
 	Priority       string       `json:"priority" enums:"P1,P2,P3,P4" example:"P3"`
-	Status         OrderStatus  `json:"status" example:"assigned"`                               // after the change
+	Status         OrderStatus  `json:"status" example:"assigned"`                                 // after the change
 	PreviousStatus *OrderStatus `json:"previous_status" extensions:"x-nullable" example:"triaged"` // before it (order.status_changed); null on the others
-	Action         string       `json:"action" example:"assign"`                                  // what caused the event: create, update, rating or a life-cycle action (OrderAction, follow-up…)
+	Action         string       `json:"action" example:"assign"`                                   // what caused the event: create, update, rating or a life-cycle action (OrderAction, follow-up…)
 	CustomerID     uuid.UUID    `json:"customer_id" format:"uuid"`
 	TechnicianID   *uuid.UUID   `json:"technician_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
 	ProviderID     *uuid.UUID   `json:"provider_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"` // null: in-house
@@ -99,8 +99,8 @@ type WebhookOrderData struct {
 	VisitCount     int          `json:"visit_count" example:"1"`
 	Version        int          `json:"version" example:"3"` // the order's version after the change
 	OccurredAt     time.Time    `json:"occurred_at" format:"date-time"`
-	Fixed          *bool        `json:"fixed,omitempty" example:"true"`                     // order.completed only
-	CompletedAt    *time.Time   `json:"completed_at,omitempty" format:"date-time"`          // order.completed only
+	Fixed          *bool        `json:"fixed,omitempty" example:"true"`                    // order.completed only
+	CompletedAt    *time.Time   `json:"completed_at,omitempty" format:"date-time"`         // order.completed only
 	ReportHash     string       `json:"report_hash,omitempty" example:"9f86d081884c7d65…"` // order.completed only: GET /v1/orders/{id}/report
 } // @name WebhookOrderData
 

@@ -26,6 +26,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/jobs"
 	"github.com/fieldops/fieldops/internal/platform/password"
 	"github.com/fieldops/fieldops/internal/reports"
+	"github.com/fieldops/fieldops/internal/webhooks"
 )
 
 // IdempotencyTTL is how long Idempotency-Key records are kept (SPEC §6: 24 h).
@@ -45,6 +46,7 @@ type app struct {
 	blobs    blob.Store
 	idem     *idempotency.Store
 	clock    clock.Clock
+	webhooks *webhooks.Service
 	// jobs holds every domain's workers and periodic jobs (serve, worker).
 	jobs *jobs.Registry
 	// devClock is clock in dev mode (nil otherwise), moved by POST /v1/dev/clock.
@@ -92,6 +94,9 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 	media := orders.Media{Blobs: blobs, MaxBytes: cfg.Storage.PhotoMaxBytes(),
 		Images: imaging.NewInspector(cfg.Storage.DecodeMemoryBytes(), cfg.Storage.MaxPixels)}
 	reg := jobs.NewRegistry()
+	// webhooks: relay the outbox and deliver (River periodic jobs)
+	hooks := webhooks.New(db, clk, webhooks.Guard{AllowPrivate: cfg.Webhooks.AllowPrivate}, cfg.Webhooks.RetryBase)
+	hooks.Register(reg)
 	// complaint escalation and closing (internal/complaints)
 	complaints.New(db, people, clk).RegisterJobs(reg)
 	ord := orders.New(db, cat, people, clk, media, orders.WithAppointmentRules(appointmentRules(cfg.Appointments)),
@@ -103,7 +108,7 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 	ord.SetStock(inventory)
 	return &app{cfg: cfg, log: log, db: db, tokens: tokens, identity: people, catalog: cat, blobs: blobs, jobs: reg,
 		clients: clients.New(db, clk, cfg.Auth.PrincipalCacheTTL),
-		orders:  ord, parts: inventory, clock: clk, devClock: devClock,
+		orders:  ord, parts: inventory, clock: clk, devClock: devClock, webhooks: hooks,
 		idem: idempotency.NewStore(db, IdempotencyTTL, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)}, nil
 }
 
@@ -132,7 +137,7 @@ func openBlobs(ctx context.Context, cfg config.Storage) (blob.Store, error) {
 func (a *app) deps() api.Deps {
 	return api.Deps{Config: a.cfg, Log: a.log, DB: a.db, Tokens: a.tokens, Identity: a.identity, Catalog: a.catalog, Clients: a.clients,
 		Orders: a.orders, Parts: a.parts, Blobs: a.blobs, Idempotency: a.idem, Reports: reports.New(a.db, a.identity, a.clock),
-		Jobs: a.jobs, DevClock: a.devClock}
+		Jobs: a.jobs, DevClock: a.devClock, Webhooks: a.webhooks}
 }
 
 // migrateUp applies pending migrations.

@@ -81,6 +81,9 @@ func (s *Service) modifyOn(ctx context.Context, db *gorm.DB, p auth.Principal, i
 				Visit: o.VisitCount, TechnicianID: eventTechnician(action, fromTech, o.TechnicianID)}); err != nil {
 				return err
 			}
+			if err := c.writeOutbox(action, fromTech); err != nil { // webhooks (integration.go)
+				return err
+			}
 		}
 		joined, err := st.partiesOf(ctx, o)
 		if err != nil {

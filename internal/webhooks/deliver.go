@@ -40,10 +40,10 @@ RETURNING m.*`
 // not errors (they are logged as deliveries and retried later).
 func (s *Service) DeliverDue(ctx context.Context, max int) (int, error) {
 	var (
-		mu    sync.Mutex
-		done  int
+		mu     sync.Mutex
+		done   int
 		errAll error
-		wg    sync.WaitGroup
+		wg     sync.WaitGroup
 	)
 	for range Senders {
 		wg.Go(func() {
