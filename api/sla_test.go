@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"sync"
 	"testing"
@@ -164,6 +165,18 @@ func TestSLAFirstResponseBreachesOnceWithTwoWorkers(t *testing.T) {
 	if events != 1 || toDana != 1 || toPavel != 0 || outbox != 1 {
 		t.Fatalf("after concurrent sweeps: %d sla.breached events, %d notifications to the in-house dispatcher, %d to the partner's, %d outbox events; want 1, 1, 0, 1",
 			events, toDana, toPavel, outbox)
+	}
+	var raw []byte
+	var data map[string]any
+	if err := env.DB.Raw(`SELECT data FROM outbox_events WHERE order_id = ? AND type = 'sla.breached'`, id).Row().Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &data); err != nil {
+		t.Fatal(err)
+	}
+	if data["order_id"] != id || data["milestone"] != "first_response" || data["due_at"] != created.Add(30*time.Minute).Format(time.RFC3339) ||
+		data["breached_at"] != created.Add(31*time.Minute).Format(time.RFC3339) || data["priority"] != "P1" || data["status"] != "submitted" {
+		t.Errorf("outbox sla.breached data = %v", data)
 	}
 	sla := slaOf(t, env, id)
 	if br := sla["breached"].([]any); len(br) != 1 || br[0] != "first_response" {

@@ -71,6 +71,7 @@ var eventViews = map[string]eventView{
 	string(ActReopen):        {AudienceAll, []string{"reason", "visit_count"}, []string{"reason", "visit_count"}},
 	EventParts:               {AudienceAll, partKeys, append([]string{"serials", "location_id"}, partKeys...)},
 	EventRating:              {AudienceCustomer, []string{"score", "timeliness", "attitude", "quality"}, nil},
+	EventSLABreached:         {AudienceStaff, nil, nil}, // written by the sweep (sla_sweep.go)
 }
 
 var (

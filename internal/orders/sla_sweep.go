@@ -67,17 +67,37 @@ func (s *Service) RegisterJobs(reg *jobs.Registry) {
 	reg.AddPeriodic(jobs.Periodic{Name: "orders.follow_ups_due", Interval: time.Minute, Run: s.SweepFollowUps})
 }
 
+// SLABreachedEventData is the data of sla.breached integration events
+// (SPEC §6, outbox.SLABreached), with the API's field names.
+type SLABreachedEventData struct {
+	OrderID      uuid.UUID  `json:"order_id"`
+	OrderNumber  string     `json:"order_number"`
+	ExternalRef  *string    `json:"external_ref"` // null when the order has none
+	TechnicianID *uuid.UUID `json:"technician_id"`
+	ProviderID   *uuid.UUID `json:"provider_id"`
+	Milestone    string     `json:"milestone"` // first_response, on_site or resolution
+	DueAt        time.Time  `json:"due_at"`
+	BreachedAt   time.Time  `json:"breached_at"` // when the sweep found it (at or after due_at)
+	Priority     string     `json:"priority"`
+	Type         string     `json:"type"`
+	Region       string     `json:"region"`
+	Status       Status     `json:"status"`
+	Visit        int        `json:"visit"`
+}
+
 // breachRow is what marking a breach reads back.
 type breachRow struct {
-	ID         uuid.UUID
-	Number     string
-	ProviderID *uuid.UUID
-	VisitCount int
-	DueAt      time.Time
-	Priority   string
-	Type       string
-	Region     string
-	Status     Status
+	ID           uuid.UUID
+	Number       string
+	ProviderID   *uuid.UUID
+	TechnicianID *uuid.UUID
+	ExternalRef  string
+	VisitCount   int
+	DueAt        time.Time
+	Priority     string
+	Type         string
+	Region       string
+	Status       Status
 }
 
 // SweepSLA marks every milestone due by the service clock's now and not met
@@ -121,7 +141,8 @@ func (s *Service) markBreach(ctx context.Context, m milestoneSweep, id uuid.UUID
 		var rows []breachRow
 		if err := tx.WithContext(ctx).Raw(`UPDATE orders o SET sla_breached = array_append(o.sla_breached, ?), version = o.version + 1
 WHERE o.id = ? AND `+m.open+` AND o.`+m.due+` <= ? AND NOT `+m.met+`
-RETURNING o.id, o.number, o.provider_id, o.visit_count, o.`+m.due+` AS due_at, o.priority, o.type, o.region, o.status`,
+RETURNING o.id, o.number, o.provider_id, o.visit_count, o.`+m.due+` AS due_at, o.priority, o.type, o.region, o.status,
+  o.technician_id, o.external_ref`,
 			m.name, id, now).Scan(&rows).Error; err != nil {
 			return err
 		}
@@ -140,9 +161,13 @@ RETURNING o.id, o.number, o.provider_id, o.visit_count, o.`+m.due+` AS due_at, o
 			"SLA breached: "+b.Number, "The "+milestoneWords[m.name]+" of "+b.Number+" was due "+due.Format(time.RFC3339)+" and is not met."); err != nil {
 			return err
 		}
-		if _, err := outbox.Write(ctx, tx, outbox.SLABreached, &b.ID, b.ProviderID, now, map[string]any{
-			"order_id": b.ID, "number": b.Number, "milestone": m.name, "due_at": due, "breached_at": now.UTC(),
-			"priority": b.Priority, "type": b.Type, "region": b.Region}); err != nil {
+		data := SLABreachedEventData{OrderID: b.ID, OrderNumber: b.Number, TechnicianID: b.TechnicianID, ProviderID: b.ProviderID,
+			Milestone: m.name, DueAt: due, BreachedAt: now.UTC(), Priority: b.Priority, Type: b.Type, Region: b.Region,
+			Status: b.Status, Visit: b.VisitCount}
+		if b.ExternalRef != "" {
+			data.ExternalRef = &b.ExternalRef
+		}
+		if _, err := outbox.Write(ctx, tx, outbox.SLABreached, &b.ID, b.ProviderID, now, data); err != nil {
 			return err
 		}
 		done = true
