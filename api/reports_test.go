@@ -15,8 +15,9 @@ import (
 // kpiWorld drives orders through the API for the KPI tests. The clock moves,
 // so every call logs in again (a token lives 15 minutes).
 type kpiWorld struct {
-	t   *testing.T
-	env *apitest.Env
+	t    *testing.T
+	env  *apitest.Env
+	part string // a spare part stocked in Tom's van
 }
 
 func (w kpiWorld) do(method, path, email string, body any, want int, what string) apitest.Response {
@@ -73,7 +74,7 @@ func (w kpiWorld) sla(id, field string) time.Time {
 // free slot, Tom arrives 15 minutes into it (late: 30 minutes after it
 // ended), works an hour and completes (fixed as given). It returns the
 // arrival and completion times.
-func (w kpiWorld) visit(id string, late, fixed bool) (arrived, completed time.Time) {
+func (w kpiWorld) visit(id string, late, fixed bool, parts int) (arrived, completed time.Time) {
 	w.t.Helper()
 	tom := "tom@fieldops.test"
 	w.do(http.MethodPost, "/v1/orders/"+id+"/assign", "dispatcher@fieldops.test", map[string]any{"technician_id": w.env.UserID(tom)}, http.StatusOK, "assign")
@@ -92,6 +93,9 @@ func (w kpiWorld) visit(id string, late, fixed bool) (arrived, completed time.Ti
 	w.at(arrived)
 	w.do(http.MethodPost, "/v1/orders/"+id+"/arrive", tom, map[string]any{"lat": 31.24, "lng": 121.49}, http.StatusOK, "arrive")
 	w.do(http.MethodPost, "/v1/orders/"+id+"/start", tom, nil, http.StatusOK, "start")
+	if parts > 0 {
+		w.do(http.MethodPost, "/v1/orders/"+id+"/parts", tom, map[string]any{"part_id": w.part, "qty": parts}, http.StatusOK, "parts used")
+	}
 	completed = arrived.Add(time.Hour)
 	w.at(completed)
 	if w.order(id)["type"] == "repair" {
@@ -118,11 +122,12 @@ func (w kpiWorld) rate(id string, score int) apitest.Response {
 
 // kpiFixture is the known set of orders (all alice's, in north, worked by Tom):
 //
-//	A repair on her AC: answered in 10 min, on-time arrival, fixed, rated 5.
+//	A repair on her AC: answered in 10 min, on-time arrival, 2 parts used,
+//	  fixed, rated 5.
 //	B repair on the same AC, created after A's completion (so A is a repeat
 //	  repair: a new repair on the asset within 30 days): answered in 20 min,
 //	  late arrival, fixed, rated 2 (opens a complaint), reopened by alice and
-//	  fixed on visit 2 with an on-time arrival.
+//	  fixed on visit 2 with an on-time arrival and 1 part.
 //	C maintenance on the AC, triaged P1 after 45 min (first response
 //	  breached: due in 30 min), on-time arrival, not fixed, rated 4.
 //	D inspection of her washing machine, never answered: every milestone
@@ -137,13 +142,23 @@ type kpiFixture struct {
 func newKPIFixture(t *testing.T) kpiFixture {
 	env := apitest.New(t)
 	w := kpiWorld{t: t, env: env}
-	f := kpiFixture{kpiWorld: w, t0: w.now()}
 	disp := "dispatcher@fieldops.test"
+	// five parts in Tom's van (the inventory's own API)
+	warehouse := w.do(http.MethodPost, "/v1/stock-locations", disp, map[string]any{"kind": "warehouse", "name": "Central"}, http.StatusCreated, "warehouse").JSON["id"]
+	van := w.do(http.MethodPost, "/v1/stock-locations", "manager@fieldops.test", map[string]any{"kind": "van", "technician_id": env.UserID("tom@fieldops.test")},
+		http.StatusCreated, "van").JSON["id"]
+	w.part = w.do(http.MethodPost, "/v1/parts", "manager@fieldops.test", map[string]any{"sku": "KPI-PUMP", "name": "Drain pump", "unit_price": 12900,
+		"genuine": true}, http.StatusCreated, "part").JSON["id"].(string)
+	w.do(http.MethodPost, "/v1/stock/movements", disp, map[string]any{"kind": "receive", "part_id": w.part, "qty": 5, "to_location_id": warehouse,
+		"supplier_ref": "PO-KPI"}, http.StatusCreated, "receive")
+	w.do(http.MethodPost, "/v1/stock/movements", disp, map[string]any{"kind": "transfer", "part_id": w.part, "qty": 5, "from_location_id": warehouse,
+		"to_location_id": van}, http.StatusCreated, "to the van")
+	f := kpiFixture{kpiWorld: w, t0: w.now()}
 
 	f.a = w.create("repair", "AC9-DEMO-0001")
 	w.at(f.t0.Add(10 * time.Minute))
 	w.do(http.MethodPost, "/v1/orders/"+f.a+"/triage", disp, map[string]any{}, http.StatusOK, "triage A")
-	arrA, doneA := w.visit(f.a, false, true)
+	arrA, doneA := w.visit(f.a, false, true, 2)
 	w.rate(f.a, 5)
 
 	w.at(doneA.Add(time.Hour))
@@ -154,19 +169,19 @@ func newKPIFixture(t *testing.T) kpiFixture {
 	}
 	w.at(bCreated.Add(20 * time.Minute))
 	w.do(http.MethodPost, "/v1/orders/"+f.b+"/triage", disp, map[string]any{}, http.StatusOK, "triage B")
-	arrB, doneB := w.visit(f.b, true, true)
+	arrB, doneB := w.visit(f.b, true, true, 0)
 	if r := w.rate(f.b, 2); r.JSON["complaint_id"] == nil {
 		t.Fatalf("premise: a rating of 2 opens a complaint: %s", r.Raw)
 	}
 	w.do(http.MethodPost, "/v1/orders/"+f.b+"/reopen", "alice@example.com", map[string]any{"reason": "It drips again"}, http.StatusOK, "reopen B")
-	_, doneB2 := w.visit(f.b, false, true)
+	_, doneB2 := w.visit(f.b, false, true, 1)
 
 	w.at(doneB2.Add(time.Hour))
 	cCreated := w.now()
 	f.c = w.create("maintenance", "AC9-DEMO-0001")
 	w.at(cCreated.Add(45 * time.Minute))
 	w.do(http.MethodPost, "/v1/orders/"+f.c+"/triage", disp, map[string]any{"priority": "P1"}, http.StatusOK, "triage C")
-	arrC, doneC := w.visit(f.c, false, false)
+	arrC, doneC := w.visit(f.c, false, false, 0)
 	w.rate(f.c, 4)
 	w.at(doneC.Add(time.Hour))
 
@@ -232,8 +247,8 @@ func checkKPI(t *testing.T, name string, got any, want kpiWant, scale float64) {
 
 // kpiExpect is every KPI of a report; faults by model code.
 type kpiExpect struct {
-	ftf, resp, onTime, slaFirst, slaOnSite, slaRes, resolution, csat, csi, complaint, repeat kpiWant
-	faults                                                                                   map[string]kpiWant
+	ftf, resp, onTime, slaFirst, slaOnSite, slaRes, resolution, csat, csi, complaint, repeat, parts kpiWant
+	faults                                                                                          map[string]kpiWant
 }
 
 func checkKPIs(t *testing.T, kpis map[string]any, want kpiExpect) {
@@ -250,6 +265,7 @@ func checkKPIs(t *testing.T, kpis map[string]any, want kpiExpect) {
 	checkKPI(t, "csi_pct", kpis["csi_pct"], want.csi, 100)
 	checkKPI(t, "complaint_rate", kpis["complaint_rate"], want.complaint, 1)
 	checkKPI(t, "repeat_repair_rate", kpis["repeat_repair_rate"], want.repeat, 1)
+	checkKPI(t, "parts_usage", kpis["parts_usage"], want.parts, 1)
 	faults, _ := kpis["fault_rate_per_100"].([]any)
 	got := map[string]any{}
 	for _, m := range faults {
@@ -285,6 +301,7 @@ func TestKPIReportFixture(t *testing.T) {
 		csi:        kpiWant{2, 3},  // 5 and 4
 		complaint:  kpiWant{1, 3},  // B's rating of 2; orders completed: A, B, C
 		repeat:     kpiWant{2, 3},  // repair completions A (B follows on the asset), B1 (reopened), B2 (no)
+		parts:      kpiWant{3, 3},  // A 2 + B 1 parts; orders completed: A, B, C
 		faults: map[string]kpiWant{ // repair orders created / registered assets
 			"AC-9000": {2, 2}, "WM-500": {0, 1}, "SOFA-3": {0, 1}},
 	}
@@ -316,7 +333,7 @@ func TestKPIReportFixture(t *testing.T) {
 		if err != nil {
 			t.Fatalf("csv: %v", err)
 		}
-		if strings.Join(rows[0], ",") != "from,to,kpi,product_model_code,value,numerator,denominator" || len(rows) != 1+11+3 {
+		if strings.Join(rows[0], ",") != "from,to,kpi,product_model_code,value,numerator,denominator" || len(rows) != 1+12+3 {
 			t.Fatalf("csv rows: %v", rows)
 		}
 		byName := map[string][]string{}
@@ -372,7 +389,7 @@ func TestKPIReportFixture(t *testing.T) {
 		}
 		res, body := get(t, f.env, "/v1/reports/kpis/timeseries?"+q, manager, "Accept", "text/csv")
 		rows, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
-		if res.StatusCode != http.StatusOK || err != nil || len(rows) != 1+4*(11+2) { // north has the AC and the washing machine
+		if res.StatusCode != http.StatusOK || err != nil || len(rows) != 1+4*(12+2) { // north has the AC and the washing machine
 			t.Fatalf("csv: status %d, %v, %d rows", res.StatusCode, err, len(rows))
 		}
 	})
@@ -401,7 +418,7 @@ func TestKPIReportFilters(t *testing.T) {
 			ftf: kpiWant{1, 3}, resp: kpiWant{75, 3}, onTime: kpiWant{3, 4},
 			slaFirst: kpiWant{2, 3}, slaOnSite: kpiWant{3, 3}, slaRes: kpiWant{3, 3},
 			resolution: kpiWant{3, 4}, csat: kpiWant{11, 3}, csi: kpiWant{2, 3}, complaint: kpiWant{1, 3}, repeat: kpiWant{2, 3},
-			faults: map[string]kpiWant{"AC-9000": {2, 2}, "WM-500": {0, 1}, "SOFA-3": {0, 1}},
+			parts: kpiWant{3, 3}, faults: map[string]kpiWant{"AC-9000": {2, 2}, "WM-500": {0, 1}, "SOFA-3": {0, 1}},
 		})
 		if r["filters"].(map[string]any)["technician_id"] != f.env.UserID("tom@fieldops.test") {
 			t.Errorf("filters: %v", r["filters"])

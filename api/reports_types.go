@@ -46,6 +46,7 @@ type KPISet struct {
 	CSIPct                  KPIValue          `json:"csi_pct"`
 	ComplaintRate           KPIValue          `json:"complaint_rate"`
 	RepeatRepairRate        KPIValue          `json:"repeat_repair_rate"`
+	PartsUsage              KPIValue          `json:"parts_usage"`        // parts used per completed order
 	FaultRatePer100         []ModelFaultRate  `json:"fault_rate_per_100"` // per product model, by code
 } // @name KPISet
 
@@ -108,6 +109,7 @@ func toKPISet(k reports.KPIs) KPISet {
 		CSIPct:           toKPIValue(k.CSIPct),
 		ComplaintRate:    toKPIValue(k.ComplaintRate),
 		RepeatRepairRate: toKPIValue(k.RepeatRepairRate),
+		PartsUsage:       toKPIValue(k.PartsUsage),
 		FaultRatePer100:  make([]ModelFaultRate, 0, len(k.FaultRatePer100)),
 	}
 	for _, m := range k.FaultRatePer100 {
@@ -162,6 +164,7 @@ func kpiCSVRows(from, to time.Time, k KPISet) [][]string {
 		kv("csi_pct", k.CSIPct),
 		kv("complaint_rate", k.ComplaintRate),
 		kv("repeat_repair_rate", k.RepeatRepairRate),
+		kv("parts_usage", k.PartsUsage),
 	}
 	for _, m := range k.FaultRatePer100 {
 		out = append(out, row("fault_rate_per_100", m.Code, m.Value, m.Numerator, m.Denominator))

@@ -41,7 +41,9 @@ const (
 // (accepted_at once accepted); every 25th has an earlier technician too, who
 // had accepted it and was taken off (the delta sync tombstone). Every order
 // has its create event and, past submitted, the event of its last
-// transition. Completion records and photos are not generated.
+// transition; completed and closed ones also their (ended) appointment and
+// arrive event, every third a rating, and the low ones a closed complaint
+// (for the KPI reports). Completion records and photos are not generated.
 //
 // Seed (the demo accounts and product models) must have run: bulk accounts
 // reuse the demo password's hash. Bulk data cannot be topped up: when some
@@ -84,7 +86,7 @@ func SeedBulk(ctx context.Context, db *gorm.DB, s BulkSize, now time.Time) (Bulk
 	if err != nil {
 		return BulkResult{}, err
 	}
-	for _, table := range []string{"users", "assets", "orders", "order_assignments", "order_events"} {
+	for _, table := range []string{"users", "assets", "orders", "order_assignments", "order_events", "appointments", "ratings", "complaints"} {
 		if err := db.WithContext(ctx).Exec("ANALYZE " + table).Error; err != nil {
 			return BulkResult{}, err
 		}
@@ -196,4 +198,48 @@ CROSS JOIN LATERAL (SELECT * FROM (VALUES
     ('closed', 'follow-ups', 'dispatcher', 'completed', '{}'::jsonb, p.created_at + interval '3 days'),
     ('cancelled', 'cancel', 'customer', 'submitted', jsonb_build_object('reason', 'no longer needed'), p.created_at + interval '1 hour')
   ) v(status, action, role, from_status, payload, at) WHERE v.status = p.status) e`,
+
+	// The KPI reports (internal/reports) read arrivals, appointments, ratings
+	// and complaints. Completed and closed orders had their visit booked
+	// (an ended appointment 20–22 h after creation) and an arrive event: on
+	// time, except every 10th order, 30 minutes after the window. Every third
+	// is rated (scores cycle 1–5); a score ≤ 2 opened a complaint, since closed.
+	`INSERT INTO appointments (id, order_id, technician_id, during, active, booked_by, created_at, ended_at)
+SELECT md5('fieldops-bulk-appointment-' || p.i)::uuid, p.id, md5('fieldops-bulk-technician-' || p.tech)::uuid,
+       tstzrange(p.created_at + interval '20 hours', p.created_at + interval '22 hours'), false,
+       md5('fieldops-bulk-customer-' || p.cust)::uuid, p.created_at + interval '2 hours', p.created_at + interval '1 day'
+FROM bulk_plan p WHERE p.status IN ('completed', 'closed')`,
+
+	// ... and the triage (first response, 30 minutes after creation) of
+	// every order past triage, and the completion of closed ones (their last
+	// event is the follow-up call).
+	`INSERT INTO order_events (id, order_id, action, actor_id, actor_role, from_status, to_status, payload, created_at, audience, visit, technician_id)
+SELECT md5('fieldops-bulk-event-' || p.i || '-triage')::uuid, p.id, 'triage', NULL, 'dispatcher', 'submitted', 'triaged', '{}'::jsonb,
+       p.created_at + interval '30 minutes', 'all', 1, NULL
+FROM bulk_plan p WHERE p.status NOT IN ('submitted', 'triaged', 'cancelled')
+UNION ALL
+SELECT md5('fieldops-bulk-event-' || p.i || '-complete')::uuid, p.id, 'complete', md5('fieldops-bulk-technician-' || p.tech)::uuid, 'technician',
+       'in_progress', 'completed', jsonb_build_object('visit', 1, 'fixed', true), p.created_at + interval '1 day', 'all', 1,
+       md5('fieldops-bulk-technician-' || p.tech)::uuid
+FROM bulk_plan p WHERE p.status = 'closed'`,
+
+	`INSERT INTO order_events (id, order_id, action, actor_id, actor_role, from_status, to_status, payload, created_at, audience, visit, technician_id)
+SELECT md5('fieldops-bulk-event-' || p.i || '-arrive')::uuid, p.id, 'arrive', md5('fieldops-bulk-technician-' || p.tech)::uuid, 'technician',
+       'en_route', 'on_site', '{}'::jsonb,
+       p.created_at + CASE WHEN p.i % 10 = 0 THEN interval '22 hours 30 minutes' ELSE interval '20 hours 30 minutes' END,
+       'all', 1, md5('fieldops-bulk-technician-' || p.tech)::uuid
+FROM bulk_plan p WHERE p.status IN ('completed', 'closed')`,
+
+	`INSERT INTO ratings (order_id, customer_id, visit, score, timeliness, attitude, quality, comment, created_at)
+SELECT p.id, md5('fieldops-bulk-customer-' || p.cust)::uuid, 1, 1 + (p.i / 3) % 5, 4, 4, 4, '', p.created_at + interval '2 days'
+FROM bulk_plan p WHERE p.status IN ('completed', 'closed') AND p.i % 3 = 0`,
+
+	`INSERT INTO complaints (id, customer_id, order_id, source, category, severity, description, status, level, created_at, updated_at,
+    region, reply_due_at, resolution_due_at, closed_at)
+SELECT md5('fieldops-bulk-complaint-' || p.i)::uuid, md5('fieldops-bulk-customer-' || p.cust)::uuid, p.id, 'rating', 'service_quality',
+       CASE WHEN 1 + (p.i / 3) % 5 = 1 THEN 'high' ELSE 'medium' END, 'rated ' || (1 + (p.i / 3) % 5) || ' of 5', 'closed', 0,
+       p.created_at + interval '2 days', p.created_at + interval '4 days', o.region,
+       p.created_at + interval '3 days', p.created_at + interval '5 days', p.created_at + interval '4 days'
+FROM bulk_plan p JOIN orders o ON o.id = p.id
+WHERE p.status IN ('completed', 'closed') AND p.i % 3 = 0 AND 1 + (p.i / 3) % 5 <= 2`,
 }

@@ -90,6 +90,7 @@ type KPIs struct {
 	CSIPct                  KPI
 	ComplaintRate           KPI
 	RepeatRepairRate        KPI
+	PartsUsage              KPI // parts used per completed order
 	FaultRatePer100         []ModelFaultRate
 }
 

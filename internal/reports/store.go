@@ -21,8 +21,16 @@ type store struct{ db *gorm.DB }
 
 // readOnly runs fn in one REPEATABLE READ, READ ONLY transaction, so the
 // statements of a report (and every bucket of a series) see one snapshot.
+// JIT is off for it: the plans are index probes whose estimated cost crosses
+// jit_above_cost at 1M orders, and compiling them took 2.2 s of a 4.6 s
+// report (docs/PERFORMANCE.md, "KPI report").
 func (s store) readOnly(ctx context.Context, fn func(st store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// work_mem: the window's materialised rows (about 15 MB each at 250k
+		// orders) stay in memory instead of temporary files
+		if err := tx.Exec("SET LOCAL jit = off; SET LOCAL work_mem = '32MB'").Error; err != nil {
+			return err
+		}
 		return fn(store{db: tx})
 	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 }
@@ -84,6 +92,7 @@ type kpiRow struct {
 	CompletedOrdersDen int64   `gorm:"column:completed_orders_den"`
 	RepeatNum          int64   `gorm:"column:repeat_num"`
 	RepeatDen          int64   `gorm:"column:repeat_den"`
+	PartsUsed          int64   `gorm:"column:parts_used"`
 }
 
 // The statement. Completions are the events that complete a visit
@@ -99,13 +108,14 @@ WITH comp AS (
            (e.action = 'complete' AND coalesce((e.payload->>'fixed')::boolean, false)) AS fixed
     FROM order_events e JOIN orders o ON o.id = e.order_id
     WHERE e.action IN ('complete', 'quote/reject') AND e.created_at >= @from AND e.created_at < @to {{comp}}
-), comp_x AS (
+), comp_x AS MATERIALIZED ( -- once per row: its flags are read by several aggregates
     SELECT c.*,
-           NOT EXISTS (SELECT 1 FROM order_events p WHERE p.order_id = c.order_id
-                       AND p.action IN ('complete', 'quote/reject') AND p.visit < c.visit) AS first_completion,
+           CASE WHEN c.visit = 1 THEN true ELSE NOT EXISTS ( -- an earlier visit's completion
+               SELECT 1 FROM order_events p WHERE p.order_id = c.order_id AND p.created_at <= c.created_at
+               AND p.action IN ('complete', 'quote/reject') AND p.visit < c.visit) END AS first_completion,
            EXISTS (SELECT 1 FROM order_events r WHERE r.order_id = c.order_id
-                   AND r.from_status IN ('completed', 'closed') AND r.to_status = 'triaged'
-                   AND r.visit > c.visit AND r.created_at <= c.created_at + interval '30 days') AS reopened
+                   AND r.created_at >= c.created_at AND r.created_at <= c.created_at + interval '30 days'
+                   AND r.from_status IN ('completed', 'closed') AND r.to_status = 'triaged' AND r.visit > c.visit) AS reopened
     FROM comp c
 ), comp_agg AS (
     SELECT count(*) FILTER (WHERE first_completion) AS ftf_den,
@@ -118,17 +128,17 @@ WITH comp AS (
                SELECT 1 FROM orders n WHERE n.asset_id = comp_x.asset_id AND n.id <> comp_x.order_id AND n.type = 'repair'
                AND n.created_at > comp_x.created_at AND n.created_at <= comp_x.created_at + interval '30 days'))) AS repeat_num
     FROM comp_x
-), arr AS (
+), arr AS MATERIALIZED (
     SELECT e.created_at,
            (SELECT upper(a.during) FROM appointments a WHERE a.order_id = e.order_id AND a.created_at <= e.created_at
             ORDER BY a.created_at DESC LIMIT 1) AS window_end
-    FROM order_events e JOIN orders o ON o.id = e.order_id
+    FROM order_events e {{arr_join}}
     WHERE e.action = 'arrive' AND e.created_at >= @from AND e.created_at < @to {{arr}}
 ), arr_agg AS (
     SELECT count(*) FILTER (WHERE window_end IS NOT NULL) AS on_time_den,
            count(*) FILTER (WHERE created_at <= window_end) AS on_time_num
     FROM arr
-), cohort AS (
+), cohort AS MATERIALIZED ( -- one walk of each order's timeline
     SELECT o.created_at, o.first_response_due, o.on_site_due, o.resolution_due, m.*
     FROM orders o
     CROSS JOIN LATERAL (
@@ -153,9 +163,12 @@ WITH comp AS (
     FROM cohort
 ), rating_agg AS (
     SELECT count(*) AS ratings, coalesce(sum(r.score), 0) AS score_sum, count(*) FILTER (WHERE r.score >= 4) AS satisfied
-    FROM ratings r JOIN orders o ON o.id = r.order_id
-    LEFT JOIN completions cp ON cp.order_id = r.order_id AND cp.visit = r.visit
+    FROM ratings r {{rating_join}}
     WHERE r.created_at >= @from AND r.created_at < @to {{rating}}
+), parts_agg AS ( -- the net parts issued to the orders completed in the window
+    SELECT coalesce(sum(CASE m.kind WHEN 'issue' THEN m.qty ELSE -m.qty END), 0) AS parts_used
+    FROM stock_movements m
+    WHERE m.kind IN ('issue', 'return') AND m.order_id IN (SELECT c.order_id FROM comp_x c)
 ), complaint_agg AS (
     SELECT count(*) AS complaints
     FROM complaints k {{complaint_join}}
@@ -165,8 +178,8 @@ SELECT ftf_num, ftf_den, resp_minutes AS first_resp_minutes, resp_den AS first_r
        on_time_num, on_time_den, sla_first_num, sla_first_den, sla_onsite_num AS sla_on_site_num,
        sla_onsite_den AS sla_on_site_den, sla_res_num, sla_res_den, fixed_num, completed_den,
        score_sum AS csat_sum, ratings AS ratings_den, satisfied AS csi_num,
-       complaints AS complaints_num, completed_orders AS completed_orders_den, repeat_num, repeat_den
-FROM comp_agg, arr_agg, cohort_agg, rating_agg, complaint_agg`
+       complaints AS complaints_num, completed_orders AS completed_orders_den, repeat_num, repeat_den, parts_used
+FROM comp_agg, arr_agg, cohort_agg, rating_agg, complaint_agg, parts_agg`
 
 // faultSQL counts repair orders created in the window per product model
 // (filtered like the cohort) against the model's assets registered before
@@ -200,10 +213,21 @@ func render(q Query, now time.Time) (kpi, fault string, args map[string]any) {
 	if unlinked { // complaints without an order count only in an unfiltered report
 		complaintJoin, complaint = "", ""
 	}
+	// arrivals and ratings need their order only for its filters
+	arrJoin := "JOIN orders o ON o.id = e.order_id"
+	if f.Region == "" && f.ProviderID == nil && f.ProductModelID == nil {
+		arrJoin = ""
+	}
+	ratingJoin := "JOIN orders o ON o.id = r.order_id LEFT JOIN completions cp ON cp.order_id = r.order_id AND cp.visit = r.visit"
+	if unlinked {
+		ratingJoin = ""
+	}
 	kpi = strings.NewReplacer(
 		"{{comp}}", filterSQL(f, "e.technician_id", args),
+		"{{arr_join}}", arrJoin,
 		"{{arr}}", filterSQL(f, "e.technician_id", args),
 		"{{cohort}}", filterSQL(f, "o.technician_id", args),
+		"{{rating_join}}", ratingJoin,
 		"{{rating}}", filterSQL(f, "coalesce(cp.technician_id, o.technician_id)", args),
 		"{{complaint_join}}", complaintJoin,
 		"{{complaint}}", complaint,
@@ -249,6 +273,7 @@ func (s store) kpis(ctx context.Context, q Query, now time.Time) (KPIs, error) {
 		CSIPct:           ratio(float64(r.CSINum), r.RatingsDen, 100),
 		ComplaintRate:    ratio(float64(r.ComplaintsNum), r.CompletedOrdersDen, 1),
 		RepeatRepairRate: ratio(float64(r.RepeatNum), r.RepeatDen, 1),
+		PartsUsage:       ratio(float64(r.PartsUsed), r.CompletedOrdersDen, 1),
 		FaultRatePer100:  make([]ModelFaultRate, 0, len(models)),
 	}
 	for _, m := range models {

@@ -1,0 +1,171 @@
+// Command kpibench measures the KPI report (GET /v1/reports/kpis, issue 11)
+// on a seeded database, for docs/PERFORMANCE.md ("KPI report").
+//
+// It reads the database named by -db (made with `fieldops seed --orders
+// 1000000 --technicians 200 --customers 20000`), takes the newest order's
+// creation as "now" and reports on the -days before it:
+//
+//   - the service call (reports.Service.KPIs, both statements in one
+//     read-only snapshot) -runs times, printing each and the median;
+//   - with -server (a `fieldops serve` on that database), the same report
+//     over HTTP as the demo manager, -runs times;
+//   - with -explain, EXPLAIN (ANALYZE, BUFFERS) of both statements.
+//
+// Usage:
+//
+//	go run ./tools/kpibench -db "$URL" [-days 90] [-runs 5] [-explain] [-server http://127.0.0.1:8080]
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fieldops/fieldops/internal/platform/auth"
+	"github.com/fieldops/fieldops/internal/platform/clock"
+	"github.com/fieldops/fieldops/internal/platform/database"
+	"github.com/fieldops/fieldops/internal/reports"
+)
+
+// managerOnly answers InHouse for the benchmark's manager principal (never asked).
+type managerOnly struct{}
+
+func (managerOnly) InHouse(context.Context, auth.Principal) (bool, error) { return true, nil }
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "kpibench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("kpibench", flag.ContinueOnError)
+	dbURL := fs.String("db", os.Getenv("DATABASE_URL"), "the seeded database")
+	days := fs.Int("days", 90, "window length in days, ending at the newest order")
+	runs := fs.Int("runs", 5, "measured runs (after one warm-up)")
+	explain := fs.Bool("explain", false, "print EXPLAIN (ANALYZE, BUFFERS) of both statements")
+	server := fs.String("server", "", "base URL of a fieldops serve on that database (HTTP timings)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	db, err := database.Open(*dbURL, database.Options{MaxOpenConns: 2})
+	if err != nil {
+		return err
+	}
+	defer database.Close(db)
+	var now time.Time
+	var orders int64
+	if err := db.Raw(`SELECT max(created_at), count(*) FROM orders`).Row().Scan(&now, &orders); err != nil {
+		return err
+	}
+	now = now.UTC().Truncate(time.Hour).Add(time.Hour)
+	q := reports.Query{From: now.AddDate(0, 0, -*days), To: now}
+	svc := reports.New(db, managerOnly{}, clock.NewFixed(now))
+	p := auth.Principal{Role: auth.RoleManager}
+	fmt.Fprintf(out, "%d orders; window %s – %s (%d days)\n", orders, q.From.Format(time.RFC3339), q.To.Format(time.RFC3339), *days)
+
+	var took []time.Duration
+	var last reports.Report
+	for i := 0; i <= *runs; i++ {
+		start := time.Now()
+		r, err := svc.KPIs(ctx, p, q)
+		if err != nil {
+			return err
+		}
+		if i > 0 { // the first run warms the cache
+			took = append(took, time.Since(start))
+		}
+		last = r
+	}
+	fmt.Fprintf(out, "service: %s (median %s)\n", durations(took), median(took))
+	k := last.KPIs
+	fmt.Fprintf(out, "  first_time_fix %v/%d, first_response %v/%d, on_time %v/%d, sla %v/%d %v/%d %v/%d, ratings %d, complaints %v, repeat %v/%d, models %d\n",
+		k.FirstTimeFixRate.Numerator, k.FirstTimeFixRate.Denominator, k.AvgFirstResponseMinutes.Numerator, k.AvgFirstResponseMinutes.Denominator,
+		k.OnTimeArrivalRate.Numerator, k.OnTimeArrivalRate.Denominator,
+		k.SLACompliance.FirstResponse.Numerator, k.SLACompliance.FirstResponse.Denominator,
+		k.SLACompliance.OnSite.Numerator, k.SLACompliance.OnSite.Denominator,
+		k.SLACompliance.Resolution.Numerator, k.SLACompliance.Resolution.Denominator,
+		k.CSATAvg.Denominator, k.ComplaintRate.Numerator, k.RepeatRepairRate.Numerator, k.RepeatRepairRate.Denominator, len(k.FaultRatePer100))
+
+	if *server != "" {
+		took, err := overHTTP(*server, q, *runs)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "HTTP GET /v1/reports/kpis: %s (median %s)\n", durations(took), median(took))
+	}
+	if *explain {
+		plans, err := svc.Explain(ctx, q, now)
+		if err != nil {
+			return err
+		}
+		for i, pl := range plans {
+			fmt.Fprintf(out, "\n-- plan %d\n%s\n", i+1, pl)
+		}
+	}
+	return nil
+}
+
+// overHTTP logs in as the demo manager and times the report runs times (after a warm-up).
+func overHTTP(base string, q reports.Query, runs int) ([]time.Duration, error) {
+	body := strings.NewReader(`{"login":"manager@fieldops.test","password":"fieldops-demo"}`)
+	res, err := http.Post(base+"/v1/auth/login", "application/json", body)
+	if err != nil {
+		return nil, err
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&tok)
+	res.Body.Close()
+	if err != nil || tok.AccessToken == "" {
+		return nil, fmt.Errorf("login: status %d: %v", res.StatusCode, err)
+	}
+	u := base + "/v1/reports/kpis?from=" + url.QueryEscape(q.From.Format(time.RFC3339)) + "&to=" + url.QueryEscape(q.To.Format(time.RFC3339))
+	var took []time.Duration
+	for i := 0; i <= runs; i++ {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		start := time.Now()
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("GET %s: status %d", u, res.StatusCode)
+		}
+		if i > 0 {
+			took = append(took, time.Since(start))
+		}
+	}
+	return took, nil
+}
+
+func durations(ds []time.Duration) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = d.Round(time.Millisecond).String()
+	}
+	return strings.Join(s, " ")
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2].Round(time.Millisecond)
+}
