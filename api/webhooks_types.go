@@ -14,15 +14,15 @@ type WebhookEventType string // @name WebhookEventType
 
 // The WebhookEventType values.
 const (
-	WebhookEventOrderCreated       WebhookEventType = "order.created"
-	WebhookEventOrderStatusChanged WebhookEventType = "order.status_changed"
-	WebhookEventOrderAssigned      WebhookEventType = "order.assigned"
-	WebhookEventOrderCompleted     WebhookEventType = "order.completed"
-	WebhookEventRatingCreated      WebhookEventType = "rating.created"
-	WebhookEventComplaintCreated   WebhookEventType = "complaint.created"
-	WebhookEventComplaintEscalated WebhookEventType = "complaint.escalated"
-	WebhookEventSLABreached        WebhookEventType = "sla.breached"
-	WebhookEventStockLow           WebhookEventType = "stock.low"
+	WebhookEventTypeOrderCreated       WebhookEventType = "order.created"
+	WebhookEventTypeOrderStatusChanged WebhookEventType = "order.status_changed"
+	WebhookEventTypeOrderAssigned      WebhookEventType = "order.assigned"
+	WebhookEventTypeOrderCompleted     WebhookEventType = "order.completed"
+	WebhookEventTypeRatingCreated      WebhookEventType = "rating.created"
+	WebhookEventTypeComplaintCreated   WebhookEventType = "complaint.created"
+	WebhookEventTypeComplaintEscalated WebhookEventType = "complaint.escalated"
+	WebhookEventTypeSLABreached        WebhookEventType = "sla.breached"
+	WebhookEventTypeStockLow           WebhookEventType = "stock.low"
 )
 
 // WebhookRequest registers a webhook.
