@@ -338,3 +338,64 @@ func partnerID(t *testing.T, env *apitest.Env) string {
 	}
 	return id
 }
+
+// TestWebhooksForAPIClients: webhooks:manage admits an API client to its
+// own webhooks only (another client's are 404), bound to its provider; a
+// client without the scope gets 403; managers see every webhook.
+func TestWebhooksForAPIClients(t *testing.T) {
+	env := apitest.New(t, privateHooks)
+	rc := newHookReceiver(t)
+	partner := partnerID(t, env)
+	a := mustClientToken(t, env, mustAPIClient(t, env, "Partner CRM", []string{"webhooks:manage", "orders:read"}, partner), "")
+	b := mustClientToken(t, env, mustAPIClient(t, env, "In-house CRM", []string{"webhooks:manage"}, ""), "")
+	reader := mustClientToken(t, env, mustAPIClient(t, env, "Reader", []string{"orders:read"}, ""), "")
+	scoped := mustClientToken(t, env, mustAPIClient(t, env, "Partner CRM 2", []string{"webhooks:manage", "orders:read"}, partner), "orders:read")
+
+	for what, tok := range map[string]string{"no webhooks:manage": reader, "token without the scope": scoped} {
+		mustStatus(t, env.Do(http.MethodPost, "/v1/webhooks", tok, map[string]any{"url": rc.URL}), http.StatusForbidden, what)
+		mustStatus(t, env.Do(http.MethodGet, "/v1/webhooks", tok, nil), http.StatusForbidden, what)
+	}
+	// a partner-bound client cannot widen its webhook to another provider
+	other := mustStatus(t, env.Do(http.MethodPost, "/v1/webhooks", a, map[string]any{"url": rc.URL, "provider_id": uuid.NewString()}),
+		http.StatusUnprocessableEntity, "another provider")
+	if !strings.Contains(string(other.Raw), `"field":"provider_id"`) {
+		t.Errorf("problem: %s", other.Raw)
+	}
+	wa := mustStatus(t, env.Do(http.MethodPost, "/v1/webhooks", a, map[string]any{"url": rc.URL + "/a"}), http.StatusCreated, "client A")
+	if wa.JSON["provider_id"] != partner || wa.JSON["api_client_id"] == nil {
+		t.Errorf("client A's webhook: %s", wa.Raw)
+	}
+	wb := mustStatus(t, env.Do(http.MethodPost, "/v1/webhooks", b, map[string]any{"url": rc.URL + "/b"}), http.StatusCreated, "client B")
+	idA, idB := wa.JSON["id"].(string), wb.JSON["id"].(string)
+	if items := mustStatus(t, env.Do(http.MethodGet, "/v1/webhooks", a, nil), http.StatusOK, "A lists").Items(t); len(items) != 1 || items[0]["id"] != idA {
+		t.Errorf("A lists %v", items)
+	}
+	for _, path := range []string{"/v1/webhooks/" + idB, "/v1/webhooks/" + idB + "/deliveries"} {
+		mustStatus(t, env.Do(http.MethodGet, path, a, nil), http.StatusNotFound, "A reads B's "+path)
+	}
+	mustStatus(t, env.Do(http.MethodPost, "/v1/webhooks/"+idB+"/test", a, nil), http.StatusNotFound, "A pings B's")
+	mustStatus(t, env.Do(http.MethodDelete, "/v1/webhooks/"+idB, a, nil), http.StatusNotFound, "A deletes B's")
+	if items := mustStatus(t, env.Do(http.MethodGet, "/v1/webhooks", env.Token("manager@fieldops.test"), nil), http.StatusOK, "manager lists").Items(t); len(items) != 2 {
+		t.Errorf("the manager lists %d webhooks, want 2", len(items))
+	}
+	mustStatus(t, env.Do(http.MethodDelete, "/v1/webhooks/"+idA, a, nil), http.StatusNoContent, "A deletes its own")
+}
+
+// TestLowRatingNamesItsComplaint: rating.created carries the complaint a
+// low score opened.
+func TestLowRatingNamesItsComplaint(t *testing.T) {
+	env := apitest.New(t, privateHooks)
+	rc := newHookReceiver(t)
+	mustStatus(t, env.Do(http.MethodPost, "/v1/webhooks", env.Token("manager@fieldops.test"), map[string]any{"url": rc.URL,
+		"events": []string{"rating.created"}}), http.StatusCreated, "webhook")
+	c := inProgressOrder(t, env, "maintenance")
+	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+c.id+"/complete", c.tom, map[string]any{"resolution": "Cleaned", "fixed": true,
+		"labour_minutes": 30, "signer_name": "Alice", "signature": base64.StdEncoding.EncodeToString(signaturePNG(t))}), http.StatusOK, "complete")
+	r := mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+c.id+"/rating", c.alice, map[string]any{"score": 1, "timeliness": 1,
+		"attitude": 2, "quality": 1, "comment": "Late and rude"}), http.StatusCreated, "rate")
+	deliverUntil(t, deliveryEngine(env, true), "rating.created", func() bool { return len(rc.requests()) == 1 })
+	d := rc.requests()[0].Env.Data
+	if d["complaint_id"] == nil || d["complaint_id"] != r.JSON["complaint_id"] || d["score"] != float64(1) {
+		t.Errorf("rating.created data %v, rating response %s", d, r.Raw)
+	}
+}
