@@ -14,6 +14,15 @@ ALTER TABLE orders
     ADD COLUMN sla_paused_at timestamptz,
     ADD COLUMN follow_up_notified_at timestamptz;
 
+-- open orders whose first response happened (the first dispatcher, manager
+-- or technician event after create) but was not recorded on the row leave
+-- the first-response index below instead of being re-checked every minute
+UPDATE orders o SET first_responded_at = (SELECT min(e.created_at) FROM order_events e WHERE e.order_id = o.id
+      AND e.action <> 'create' AND e.actor_role IN ('dispatcher', 'manager', 'technician'))
+WHERE o.first_responded_at IS NULL AND o.status NOT IN ('completed', 'closed', 'cancelled')
+  AND EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id
+      AND e.action <> 'create' AND e.actor_role IN ('dispatcher', 'manager', 'technician'));
+
 CREATE INDEX orders_sla_first_response_open ON orders (first_response_due)
     WHERE first_responded_at IS NULL AND NOT ('first_response' = ANY (sla_breached))
       AND status NOT IN ('completed', 'closed', 'cancelled');
