@@ -86,8 +86,9 @@ func (p *killedProcess) token(t *testing.T, email string) string {
 
 // TestWebhooksSurviveSIGKILL: events committed while the receiver fails are
 // delivered after the process is killed (SIGKILL, between commit and a
-// successful delivery) and started again: at least once, each with its
-// event id, the signature verifying.
+// successful delivery, one attempt in flight) and started again: at least
+// once, each with its event id, the signature verifying. The attempt that
+// was in flight is retried once its lease (15 s) runs out.
 func TestWebhooksSurviveSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -106,11 +107,20 @@ func TestWebhooksSurviveSIGKILL(t *testing.T) {
 	attempts := 0
 	delivered := map[string][]byte{} // event id → body of a 2xx delivery
 	signatures := map[string]string{}
+	release := make(chan struct{}) // the first attempt hangs until the process is dead
+	var inFlight atomic.Bool
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		mu.Lock()
-		defer mu.Unlock()
 		attempts++
+		if attempts == 1 {
+			inFlight.Store(true)
+			mu.Unlock()
+			<-release
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		defer mu.Unlock()
 		if failing.Load() {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
@@ -139,9 +149,14 @@ func TestWebhooksSurviveSIGKILL(t *testing.T) {
 	if events != 6 {
 		t.Fatalf("%d outbox events, want 6 (3 created, 3 status changes)", events)
 	}
-	// the workers are trying: the receiver fails them
-	waitUntil(t, 60*time.Second, "a failed attempt", func() bool { mu.Lock(); defer mu.Unlock(); return attempts > 0 })
+	// the workers are trying: one attempt hangs, the receiver fails the others
+	waitUntil(t, 60*time.Second, "an attempt in flight and a failed one", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return inFlight.Load() && attempts > 1
+	})
 	p.kill()
+	close(release)
 	if got := len(delivered); got != 0 {
 		t.Fatalf("%d delivered before the kill", got)
 	}

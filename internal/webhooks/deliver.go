@@ -18,8 +18,10 @@ import (
 const Senders = 4
 
 // claimSQL takes the most overdue pending message whose order has no earlier
-// pending message for the same webhook (in order per order id; messages of
-// no order are independent), counts the attempt and hides it for the lease
+// pending message for the same webhook, nor an earlier event the relay has
+// not reached yet (it walks transaction ids, which can put an order's later
+// event in an earlier batch) — in order per order id; messages of no order
+// are independent — counts the attempt and hides it for the lease
 // (so a process dying mid-attempt only delays it). SKIP LOCKED lets
 // replicas claim side by side.
 const claimSQL = `
@@ -30,6 +32,11 @@ WHERE m.id = (
 	  AND NOT EXISTS (SELECT 1 FROM webhook_messages p
 	                  WHERE p.webhook_id = c.webhook_id AND p.order_id = c.order_id
 	                    AND p.status = 'pending' AND p.seq < c.seq)
+	  AND NOT EXISTS (SELECT 1 FROM outbox_events e
+	                  JOIN outbox_event_txids t ON t.seq = e.seq
+	                  JOIN webhook_relay r ON r.id = 1
+	                  WHERE c.order_id IS NOT NULL AND e.order_id = c.order_id AND e.seq < c.seq
+	                    AND (t.txid, t.seq) > (r.last_txid, r.last_seq))
 	ORDER BY c.next_attempt_at, c.seq
 	LIMIT 1
 	FOR UPDATE SKIP LOCKED)

@@ -76,7 +76,7 @@ func (s *Service) relay(ctx context.Context) (int, bool, error) {
 			FROM outbox_event_txids t JOIN outbox_events e ON e.seq = t.seq
 			WHERE (t.txid, t.seq) > (?, ?) AND t.txid < ?
 			ORDER BY t.txid, t.seq
-			LIMIT ?`, cur.LastTxid, cur.LastSeq, bound, RelayBatch).Scan(&batch).Error; err != nil {
+			LIMIT ?`, cur.LastTxid, cur.LastSeq, bound, s.batch).Scan(&batch).Error; err != nil {
 			return err
 		}
 		if len(batch) == 0 {
@@ -101,7 +101,7 @@ func (s *Service) relay(ctx context.Context) (int, bool, error) {
 			}
 		}
 		last := batch[len(batch)-1]
-		n, more = len(msgs), len(batch) == RelayBatch
+		n, more = len(msgs), len(batch) == s.batch
 		return tx.Model(&RelayCursor{}).Where("id = 1").
 			Updates(map[string]any{"last_txid": last.Txid, "last_seq": last.Seq}).Error
 	})

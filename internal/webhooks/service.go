@@ -36,6 +36,7 @@ type Service struct {
 	sender *Sender
 	base   time.Duration
 	window time.Duration
+	batch  int // events per relay transaction (RelayBatch)
 }
 
 // New returns the webhook service. guard decides which targets are allowed
@@ -44,7 +45,8 @@ func New(db *gorm.DB, clk clock.Clock, guard Guard, retryBase time.Duration) *Se
 	if retryBase <= 0 {
 		retryBase = 30 * time.Second
 	}
-	return &Service{db: db, clock: clk, guard: guard, sender: NewSender(guard), base: retryBase, window: RetryWindow}
+	return &Service{db: db, clock: clk, guard: guard, sender: NewSender(guard), base: retryBase, window: RetryWindow,
+		batch: RelayBatch}
 }
 
 // Owner is who manages webhooks: a manager (every webhook; may bind one to
