@@ -46,7 +46,7 @@ var streaming = map[string]bool{"/v1/notifications/stream": true}
 // written, on any replica.
 //
 //	@Summary		My notifications, live (Server-Sent Events)
-//	@Description	A text/event-stream of the caller's new notifications, written through any server of the deployment. Each event is `id: <notification id>`, `event: notification` and `data: <the Notification as JSON, as an item of GET /v1/notifications>` (schema Notification); ids are time-ordered. With `Last-Event-ID` (header, or the `last_event_id` query parameter; the header wins) the notifications after that id are sent first, from the database, then the live ones; without it the stream starts with the next new notification. Delivery is at least once: a client skips an id it has seen. A comment line (`: heartbeat`) comes every FIELDOPS_STREAM_HEARTBEAT (15 s). The stream ends when the account is deactivated, after FIELDOPS_STREAM_MAX_AGE (15 min), when the client is too slow to read, or when the server shuts down: reconnect with Last-Event-ID and a current access token. At most FIELDOPS_STREAM_MAX_PER_USER streams per user and server (429).
+//	@Description	A text/event-stream of the caller's new notifications, written through any server of the deployment. Each event is `id: <notification id>`, `event: notification` and `data: <the Notification as JSON, as an item of GET /v1/notifications>` (schema Notification; x-event-schemas maps each event type to its data schema); ids are time-ordered. With `Last-Event-ID` (header, or the `last_event_id` query parameter; the header wins) the notifications after that id are sent first, from the database, then the live ones; without it the stream starts with the next new notification. Delivery is at least once: a client skips an id it has seen. A comment line (`: heartbeat`) comes every FIELDOPS_STREAM_HEARTBEAT (15 s). The stream ends when the account is deactivated, after FIELDOPS_STREAM_MAX_AGE (15 min), when the client is too slow to read, or when the server shuts down: reconnect with Last-Event-ID and a current access token. At most FIELDOPS_STREAM_MAX_PER_USER streams per user and server (429).
 //	@ID				streamNotifications
 //	@Tags			notifications
 //	@Produce		text/event-stream
@@ -61,6 +61,7 @@ var streaming = map[string]bool{"/v1/notifications/stream": true}
 //	@Header			429				{integer}	Retry-After	"seconds to wait"
 //	@Failure		503				{object}	Problem
 //	@Header			503				{integer}	Retry-After	"seconds to wait"
+//	@x-event-schemas	{"notification": "#/components/schemas/Notification"}
 //	@Router			/v1/notifications/stream [get]
 func handleNotificationStream(svc *orders.Service, hub *notify.Hub, current CurrentPrincipal, cfg config.Stream, log *slog.Logger) echo.HandlerFunc {
 	return func(c echo.Context) error {

@@ -42,8 +42,11 @@ type Stream struct {
 	once   sync.Once
 }
 
-// eventSchemas names, per SSE event type, the component schema of its data.
-var eventSchemas = map[string]string{"notification": "Notification"}
+// EventSchemasKey is the operation extension that maps each event type of
+// a text/event-stream response to the component schema of its data, e.g.
+// {"notification": "#/components/schemas/Notification"}. A streaming
+// operation without it fails the check: its events would be unchecked.
+const EventSchemasKey = "x-event-schemas"
 
 // OpenStream sends GET path with token (and headers as name, value pairs).
 // A 200 text/event-stream answer is returned as a Stream, read until Close;
@@ -219,21 +222,37 @@ func (s *Stream) Close() {
 	})
 }
 
-// checkData decodes ev.Data and checks it against its event type's schema.
+// checkData decodes ev.Data and checks it against the schema the
+// operation's x-event-schemas names for ev.Type.
 func (s *Stream) checkData(ev *Event) {
 	s.t.Helper()
-	name, ok := eventSchemas[ev.Type]
-	if !ok {
-		s.t.Errorf("stream %s: event type %q is not documented", s.req.URL.RequestURI(), ev.Type)
-		return
-	}
 	if err := json.Unmarshal([]byte(ev.Data), &ev.JSON); err != nil {
 		s.t.Errorf("stream %s: event %s data is not a JSON object: %v", s.req.URL.RequestURI(), ev.ID, err)
 		return
 	}
-	if err := checkSchema(name, ev.JSON); err != nil {
+	if err := checkEvent(s.req, ev.Type, ev.JSON); err != nil {
 		s.t.Errorf("contract: stream %s: event %s (%s) data: %v\ndata: %s", s.req.URL.RequestURI(), ev.ID, ev.Type, err, truncate([]byte(ev.Data), 1500))
 	}
+}
+
+// checkEvent validates one event's data against the schema the request's
+// operation documents for its type (EventSchemasKey).
+func checkEvent(req *http.Request, typ string, v map[string]any) error {
+	c, err := theContract()
+	if err != nil {
+		return err
+	}
+	route, _, err := c.router.FindRoute(req)
+	if err != nil {
+		return fmt.Errorf("the stream's operation is not in the document: %w", err)
+	}
+	schemas, _ := route.Operation.Extensions[EventSchemasKey].(map[string]any)
+	ref, _ := schemas[typ].(string)
+	name, ok := strings.CutPrefix(ref, "#/components/schemas/")
+	if !ok {
+		return fmt.Errorf("event type %q has no schema in the operation's %s", typ, EventSchemasKey)
+	}
+	return checkSchema(name, v)
 }
 
 // checkSchema validates v against the (strict) component schema name.
