@@ -61,11 +61,15 @@ var milestoneSweeps = []milestoneSweep{
 }
 
 // RegisterJobs adds the orders' periodic jobs: the SLA breach sweep and the
-// follow-up reminders, every minute.
+// follow-up reminders, every minute. A run left "running" by a killed
+// process holds them back at most SweepRecoverAfter (jobs.Periodic.RecoverAfter).
 func (s *Service) RegisterJobs(reg *jobs.Registry) {
-	reg.AddPeriodic(jobs.Periodic{Name: "sla.breaches", Interval: time.Minute, Run: s.SweepSLA})
-	reg.AddPeriodic(jobs.Periodic{Name: "orders.follow_ups_due", Interval: time.Minute, Run: s.SweepFollowUps})
+	reg.AddPeriodic(jobs.Periodic{Name: "sla.breaches", Interval: time.Minute, RecoverAfter: SweepRecoverAfter, Run: s.SweepSLA})
+	reg.AddPeriodic(jobs.Periodic{Name: "orders.follow_ups_due", Interval: time.Minute, RecoverAfter: SweepRecoverAfter, Run: s.SweepFollowUps})
 }
+
+// SweepRecoverAfter bounds how long a sweep killed mid-run delays the next.
+const SweepRecoverAfter = 5 * time.Minute
 
 // SLABreachedEventData is the data of sla.breached integration events
 // (SPEC §6, outbox.SLABreached), with the API's field names.
