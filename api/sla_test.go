@@ -464,3 +464,21 @@ func TestFollowUpDueNotifiesStaffOnce(t *testing.T) {
 		t.Errorf("a follow-up due %v ago was reminded (%d, %v)", orders.FollowUpLookback, n, err)
 	}
 }
+
+// apitest.Workers runs the server's own River client in-process: the sweep
+// runs there (on start, and when asked) at the test's clock.
+func TestSLABreachThroughTheInProcessWorkers(t *testing.T) {
+	env := apitest.New(t, apitest.Workers)
+	id := p1Order(t, env, "P1")
+	env.Clock.Advance(31 * time.Minute)
+	if err := env.Workers.RunNow(context.Background(), "sla.breaches"); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 30*time.Second, "the in-process workers to mark the breach", func() bool {
+		events, _, _, _ := breachFacts(t, env, id)
+		return events == 1
+	})
+	if events, toDana, _, outbox := breachFacts(t, env, id); events != 1 || toDana != 1 || outbox != 1 {
+		t.Errorf("%d events, %d notifications, %d outbox rows; want 1 each", events, toDana, outbox)
+	}
+}
