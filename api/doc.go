@@ -29,6 +29,8 @@
 //	@tag.description			Transitions from triage to completion and the follow-up call, cancel and reopen
 //	@tag.name					close-out
 //	@tag.description			Photos and their bytes, resumable uploads (tus 1.0), the signed service report, rating, follow-up calls
+//	@tag.name					inventory
+//	@tag.description			Spare parts catalogue, warehouses and vans, the append-only stock ledger, stocktakes and traceability
 //	@tag.name					notifications
 //	@tag.description			Per-user inbox
 //	@tag.name					sla
