@@ -429,6 +429,28 @@ func TestPartsUsedWarrantyPricing(t *testing.T) {
 		if env.Count("stock_movements") != before {
 			t.Error("refused parts left movements")
 		}
+
+		// a retry with the same Idempotency-Key replays, issuing nothing more
+		key := []string{"Idempotency-Key", "parts-" + id}
+		first := mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/parts", w.tom, map[string]any{"part_id": p, "qty": 1}, key...), http.StatusOK, "keyed")
+		again := mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/parts", w.tom, map[string]any{"part_id": p, "qty": 1}, key...), http.StatusOK, "replay")
+		if again.Header.Get("Idempotent-Replayed") != "true" || string(again.Raw) != string(first.Raw) {
+			t.Errorf("replay: %v %s", again.Header, again.Raw)
+		}
+		if n := env.Count("stock_movements"); n != before+1 {
+			t.Errorf("%d movements after a keyed retry, want %d", n, before+1)
+		}
+		// from a warehouse by name; another technician's van is not Tom's to use
+		samVan := mustStatus(t, env.Do(http.MethodPost, "/v1/stock-locations", w.mgr, map[string]any{"kind": "van",
+			"technician_id": env.UserID("sam@fieldops.test")}), http.StatusCreated, "sam's van").JSON["id"].(string)
+		if r := env.Do(http.MethodPost, "/v1/orders/"+id+"/parts", w.tom, map[string]any{"part_id": p, "qty": 1, "location_id": samVan}); r.Status != http.StatusUnprocessableEntity || invField(r) != "location_id" {
+			t.Errorf("another van: %d %s", r.Status, r.Raw)
+		}
+		mustStatus(t, w.move(t, w.disp, map[string]any{"kind": "receive", "part_id": p, "qty": 1, "to_location_id": w.warehouse, "supplier_ref": "PO-2"}), http.StatusCreated, "receive")
+		mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/parts", w.tom, map[string]any{"part_id": p, "qty": 1, "location_id": w.warehouse}), http.StatusOK, "from the warehouse")
+		if s := w.stock(t, w.tom, w.warehouse, p); s["on_hand"] != float64(0) {
+			t.Errorf("warehouse after the issue: %v", s)
+		}
 	})
 
 	t.Run("out of warranty: the approved quote's price is due", func(t *testing.T) {
