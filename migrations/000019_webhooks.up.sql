@@ -69,7 +69,7 @@ CREATE TABLE webhook_messages (
     delivered_at     timestamptz,
     UNIQUE (webhook_id, event_id)
 );
-CREATE INDEX webhook_messages_due ON webhook_messages (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhook_messages_due ON webhook_messages (next_attempt_at, seq) WHERE status = 'pending';
 CREATE INDEX webhook_messages_chain ON webhook_messages (webhook_id, order_id, seq) WHERE status = 'pending';
 
 -- Every attempt (and every test ping), newest first per webhook.

@@ -8,10 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
-
-	"github.com/fieldops/fieldops/internal/platform/database"
-	"github.com/fieldops/fieldops/internal/platform/outbox"
 )
 
 // Senders is how many attempts one DeliverDue call runs at once.
@@ -81,11 +77,31 @@ func (s *Service) DeliverDue(ctx context.Context, max int) (int, error) {
 	return done, errAll
 }
 
+// claimed is a claimed message with what its attempt needs, read by the
+// claiming statement itself (one round trip).
+type claimed struct {
+	ID             uuid.UUID
+	WebhookID      uuid.UUID
+	EventID        uuid.UUID
+	Attempts       int
+	GiveUpAt       time.Time
+	URL            string
+	Secret         string
+	DeletedAt      *time.Time
+	EventType      string
+	EventData      []byte
+	EventCreatedAt time.Time
+}
+
 // deliverNext claims one due message and attempts it; false when none is due.
 func (s *Service) deliverNext(ctx context.Context) (bool, error) {
 	now := s.clock.Now().UTC()
-	var m Message
-	res := s.db.WithContext(ctx).Raw(claimSQL, map[string]any{"now": now, "lease": now.Add(lease)}).Scan(&m)
+	var m claimed
+	res := s.db.WithContext(ctx).Raw(`WITH m AS (`+claimSQL+`)
+		SELECT m.id, m.webhook_id, m.event_id, m.attempts, m.give_up_at, w.url, w.secret, w.deleted_at,
+		       e.type AS event_type, e.data AS event_data, e.created_at AS event_created_at
+		FROM m JOIN webhooks w ON w.id = m.webhook_id JOIN outbox_events e ON e.id = m.event_id`,
+		map[string]any{"now": now, "lease": now.Add(lease)}).Scan(&m)
 	if res.Error != nil {
 		return false, res.Error
 	}
@@ -95,50 +111,52 @@ func (s *Service) deliverNext(ctx context.Context) (bool, error) {
 	return true, s.attempt(ctx, m)
 }
 
+// recordSQL stores an attempt's outcome in one statement: the message's new
+// state, only if nobody re-claimed it meanwhile (a lease that ran out), and
+// then the attempt's row.
+const recordSQL = `
+WITH u AS (
+	UPDATE webhook_messages SET status = @status, next_attempt_at = coalesce(CAST(@next AS timestamptz), next_attempt_at),
+		delivered_at = CAST(@delivered AS timestamptz)
+	WHERE id = @id AND attempts = @attempts AND status = 'pending'
+	RETURNING id)
+INSERT INTO webhook_deliveries (id, webhook_id, message_id, event_id, event_type, attempt, status_code, error, duration_ms,
+	next_retry_at, created_at)
+SELECT CAST(@did AS uuid), CAST(@webhook AS uuid), u.id, CAST(@event AS uuid), CAST(@type AS text),
+	CAST(@attempts AS integer), CAST(@code AS integer), CAST(@error AS text), CAST(@duration AS bigint),
+	CAST(@next AS timestamptz), CAST(@at AS timestamptz)
+FROM u`
+
 // attempt sends a claimed message and records the outcome: delivered on a
 // 2xx; otherwise another attempt after the back-off, or failed once that
 // would pass the message's retry window.
-func (s *Service) attempt(ctx context.Context, m Message) error {
-	var w Webhook
-	if err := s.db.WithContext(ctx).Where("id = ?", m.WebhookID).Take(&w).Error; err != nil {
-		return err
+func (s *Service) attempt(ctx context.Context, m claimed) error {
+	if m.DeletedAt != nil { // deleted after the relay: nothing to send
+		return s.db.WithContext(ctx).Model(&Message{}).Where("id = ? AND status = ?", m.ID, MessagePending).
+			Update("status", MessageCancelled).Error
 	}
-	var ev outbox.Event
-	if err := s.db.WithContext(ctx).Where("id = ?", m.EventID).Take(&ev).Error; err != nil {
-		return err
-	}
-	env := Envelope{ID: ev.ID, Type: ev.Type, CreatedAt: ev.CreatedAt.UTC(), Data: json.RawMessage(ev.Data)}
+	env := Envelope{ID: m.EventID, Type: m.EventType, CreatedAt: m.EventCreatedAt.UTC(), Data: json.RawMessage(m.EventData)}
 	body, err := json.Marshal(env)
 	if err != nil {
 		return err
 	}
-	var r Result
-	if w.DeletedAt == nil {
-		r = s.sender.Send(ctx, w.URL, w.Secret, env, body, s.clock.Now(), m.Attempts)
-	}
+	r := s.sender.Send(ctx, m.URL, m.Secret, env, body, s.clock.Now(), m.Attempts)
 	now := s.clock.Now().UTC()
-	upd := map[string]any{}
-	var next *time.Time
+	status := MessagePending
+	var next, delivered *time.Time
 	switch {
-	case w.DeletedAt != nil:
-		upd["status"] = MessageCancelled
 	case r.OK():
-		upd["status"], upd["delivered_at"] = MessageDelivered, now
+		status, delivered = MessageDelivered, &now
 	default:
 		at := now.Add(s.backoff(m.Attempts))
 		if at.After(m.GiveUpAt) {
-			upd["status"] = MessageFailed
+			status = MessageFailed
 		} else {
-			upd["next_attempt_at"], next = at, &at
+			next = &at
 		}
 	}
-	return database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
-		// only if nobody re-claimed it meanwhile (a lease that ran out)
-		res := tx.Model(&Message{}).Where("id = ? AND attempts = ? AND status = ?", m.ID, m.Attempts, MessagePending).Updates(upd)
-		if res.Error != nil || w.DeletedAt != nil {
-			return res.Error
-		}
-		d := newDelivery(w.ID, &m.ID, env, m.Attempts, r, next, now)
-		return tx.Create(&d).Error
-	})
+	d := newDelivery(m.WebhookID, &m.ID, env, m.Attempts, r, next, now)
+	return s.db.WithContext(ctx).Exec(recordSQL, map[string]any{"status": status, "next": next, "delivered": delivered,
+		"id": m.ID, "attempts": m.Attempts, "did": d.ID, "webhook": d.WebhookID, "event": d.EventID, "type": d.EventType,
+		"code": d.StatusCode, "error": d.Error, "duration": d.DurationMS, "at": d.CreatedAt}).Error
 }
