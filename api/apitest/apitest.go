@@ -65,6 +65,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/notify"
 	"github.com/fieldops/fieldops/internal/platform/password"
 	"github.com/fieldops/fieldops/internal/reports"
+	"github.com/fieldops/fieldops/internal/webhooks"
 )
 
 // Secret is the JWT key test servers sign with.
@@ -72,6 +73,9 @@ const Secret = "test-secret-0123456789abcdef0123456789abcdef"
 
 // Env is one running test server with its database and services.
 type Env struct {
+	// Webhooks is the server's webhook service (relay, delivery); tests
+	// call RelayAll and DeliverDue instead of waiting for the River jobs.
+	Webhooks *webhooks.Service
 	T        testing.TB
 	URL      string
 	DB       *gorm.DB
@@ -189,15 +193,18 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 	ord.SetStock(inventory)
 	idem := idempotency.NewStore(db, 24*time.Hour, cfg.HTTP.RequestTimeout+5*time.Second, clk.Now)
 	metrics := api.NewMetricsRegistry()
-	hub := notify.New(dbURL, notify.Limits{PerUser: cfg.Stream.MaxPerUser, Total: cfg.Stream.MaxTotal}, log)
 	reg := jobs.NewRegistry() // every domain's periodic jobs and workers, as cmd/fieldops wires them
 	// complaint escalation and closing (internal/complaints)
 	complaints.New(db, people, clk).RegisterJobs(reg)
 	ord.RegisterJobs(reg)
+	// webhooks: relay and delivery (what the River jobs run; tests may call them directly)
+	hooks := webhooks.New(db, clk, webhooks.Guard{AllowPrivate: cfg.Webhooks.AllowPrivate}, cfg.Webhooks.RetryBase)
+	hooks.Register(reg)
+	hub := notify.New(dbURL, notify.Limits{PerUser: cfg.Stream.MaxPerUser, Total: cfg.Stream.MaxTotal}, log)
 	apiClients := clients.New(db, clk, cfg.Auth.PrincipalCacheTTL)
 	e := api.NewServer(api.Deps{Config: cfg, Log: log, DB: db, Tokens: tokens, Identity: people, Catalog: cat, Clients: apiClients,
-		Orders: ord, Parts: inventory, Blobs: blobs, Idempotency: idem, Metrics: metrics, Notify: hub, Reports: reports.New(db, people, clk),
-		Jobs: reg, DevClock: clk})
+		Orders: ord, Parts: inventory, Blobs: blobs, Idempotency: idem, Metrics: metrics, Reports: reports.New(db, people, clk), Notify: hub,
+		Jobs: reg, DevClock: clk, Webhooks: hooks})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	// registered after srv.Close, so it runs first: closing the hub ends open
@@ -222,7 +229,7 @@ func NewOn(t testing.TB, db *gorm.DB, dbURL string, opts ...Option) *Env {
 	}
 	return &Env{Jobs: reg, Workers: workers, DevClock: clk, T: t, URL: srv.URL, DB: db, DBURL: dbURL, Clock: clk, Config: cfg, Tokens: tokens,
 		Identity: people, Hasher: hasher, Catalog: cat, Orders: ord, Parts: inventory, Clients: apiClients, Server: srv, Blobs: blobs, BlobDir: cfg.Storage.Dir,
-		UploadDir: cfg.Storage.UploadDir, Metrics: metrics, Notify: hub}
+		UploadDir: cfg.Storage.UploadDir, Metrics: metrics, Notify: hub, Webhooks: hooks}
 }
 
 // Response is a decoded response.
