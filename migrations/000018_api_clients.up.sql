@@ -17,9 +17,13 @@ CREATE TABLE api_clients (
 CREATE INDEX api_clients_live ON api_clients (created_at, id) WHERE deleted_at IS NULL;
 
 ALTER TABLE orders ADD COLUMN api_client_id uuid REFERENCES api_clients (id);
--- a client's own references; a duplicate is 409 naming external_ref
-CREATE UNIQUE INDEX orders_client_external_ref_key ON orders (api_client_id, external_ref)
-    WHERE api_client_id IS NOT NULL AND external_ref <> '';
+-- a client's own references; a duplicate is 409 naming external_ref. NULLs
+-- are distinct, so orders of no client and client orders without a
+-- reference never conflict. Not a partial index: with the partial form
+-- (WHERE api_client_id IS NOT NULL AND external_ref <> '') the delta-sync
+-- race test (TestOrdersDeltaSyncUnderConcurrentChanges) failed 6 runs in 20,
+-- against none in 28 without it or with this form; the cause is not known.
+CREATE UNIQUE INDEX orders_client_external_ref_key ON orders (api_client_id, (NULLIF(external_ref, '')));
 -- staff may filter by external_ref (GET /v1/orders?external_ref=)
 CREATE INDEX orders_external_ref_idx ON orders (external_ref) WHERE external_ref <> '';
 
