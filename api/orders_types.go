@@ -135,6 +135,7 @@ type OrderResponse struct {
 	ArrivedAt        *time.Time       `json:"arrived_at" format:"date-time" extensions:"x-nullable"`
 	Quote            QuoteDTO         `json:"quote"`
 	Charges          ChargesDTO       `json:"charges"`
+	PartsUsed        []OrderPartDTO   `json:"parts_used"` // parts issued to (and returned from) the current visit, as charged
 	Fixed            *bool            `json:"fixed" extensions:"x-nullable"`
 	Resolution       string           `json:"resolution"`
 	LabourMinutes    *int             `json:"labour_minutes" minimum:"0" extensions:"x-nullable"`          // set by completion
@@ -317,6 +318,7 @@ func toOrderResponse(o orders.Order, p auth.Principal) OrderResponse {
 	if o.AppointmentStart != nil && o.AppointmentEnd != nil {
 		r.Appointment = &WindowDTO{Start: o.AppointmentStart.UTC(), End: o.AppointmentEnd.UTC()}
 	}
+	r.PartsUsed = toOrderParts(o.PartsUsed)
 	ch := o.Charges()
 	r.Charges = ChargesDTO{Parts: ch.Parts, Labour: ch.Labour, Fees: ch.Fees, Covered: ch.Covered, AmountDue: ch.AmountDue, Currency: Currency(ch.Currency)}
 	r.Quote = QuoteDTO{Items: make([]QuoteItemDTO, 0, len(o.QuoteItems)), Status: QuoteStatus(o.QuoteStatus), Total: o.QuoteTotal()}

@@ -592,6 +592,10 @@ func TestPartTraceability(t *testing.T) {
 	if ch := invCharges(r); ch["amount_due"] != float64(48000) {
 		t.Errorf("charged %v, want the quoted 48000", ch)
 	}
+	if used := r.JSON["parts_used"].([]any); len(used) != 1 || used[0].(map[string]any)["serials"].([]any)[0] != "SN-A" ||
+		used[0].(map[string]any)["amount"] != float64(48000) {
+		t.Errorf("parts_used on the order: %v", r.JSON["parts_used"])
+	}
 	// the technician's timeline shows the part
 	evs := mustStatus(t, env.Do(http.MethodGet, "/v1/orders/"+id+"/events", w.tom, nil), http.StatusOK, "events").Items(t)
 	if last := evs[len(evs)-1]; last["action"] != "parts" {
@@ -608,6 +612,9 @@ func TestPartTraceability(t *testing.T) {
 	o := mustStatus(t, env.Do(http.MethodGet, "/v1/orders/"+id, w.alice, nil), http.StatusOK, "order")
 	if ch := invCharges(o); ch["amount_due"] != float64(0) || ch["parts"] != float64(0) {
 		t.Errorf("after the return: %v", ch)
+	}
+	if used := o.JSON["parts_used"].([]any); len(used) != 2 || used[1].(map[string]any)["kind"] != "return" || used[1].(map[string]any)["qty"] != float64(-1) {
+		t.Errorf("parts_used after the return: %v", o.JSON["parts_used"])
 	}
 	if r := w.move(t, w.disp, map[string]any{"kind": "return", "part_id": p, "qty": 1, "order_id": id, "to_location_id": w.van,
 		"serials": []string{"SN-A"}}); r.Status != http.StatusConflict {

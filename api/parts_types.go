@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/fieldops/fieldops/internal/orders"
 	"github.com/fieldops/fieldops/internal/parts"
 	"github.com/fieldops/fieldops/internal/platform/errs"
 )
@@ -297,4 +298,33 @@ func optIDOf(field string, s *string) (*uuid.UUID, error) {
 		return nil, err
 	}
 	return &u, nil
+}
+
+// OrderPartDTO is a part issued to the order's current visit (kind issue)
+// or given back (kind return: qty and amount negative), as charged in
+// minor units.
+type OrderPartDTO struct {
+	Kind      string    `json:"kind" enums:"issue,return" example:"issue"`
+	PartID    uuid.UUID `json:"part_id" swaggertype:"string" format:"uuid"`
+	SKU       string    `json:"sku" example:"DP-800"`
+	Name      string    `json:"name" example:"Drain pump"`
+	Qty       int64     `json:"qty" example:"1"`
+	Serials   []string  `json:"serials"`
+	UnitPrice int64     `json:"unit_price" minimum:"0" example:"12900"`
+	Covered   bool      `json:"covered" example:"false"`
+	Amount    int64     `json:"amount" example:"12900"`
+	At        time.Time `json:"at" format:"date-time"`
+} // @name OrderPart
+
+func toOrderParts(lines orders.PartLines) []OrderPartDTO {
+	out := make([]OrderPartDTO, 0, len(lines))
+	for _, l := range lines {
+		serials := l.Serials
+		if serials == nil {
+			serials = []string{}
+		}
+		out = append(out, OrderPartDTO{Kind: l.Kind, PartID: l.PartID, SKU: l.SKU, Name: l.Name, Qty: l.Qty, Serials: serials,
+			UnitPrice: l.UnitPrice, Covered: l.Covered, Amount: l.Amount, At: l.At.UTC()})
+	}
+	return out
 }
