@@ -20,7 +20,7 @@ import (
 // handleCreateAPIClient creates an API client and shows its secret once.
 //
 //	@Summary		Create an API client
-//	@Description	Managers only. The secret (client_secret) is in this response only; FieldOps keeps its SHA-256. A client bound to a partner (provider_id) sees only that partner's orders; an unbound client acts for the in-house team. Get tokens with POST /v1/auth/token (OAuth2 client credentials).
+//	@Description	Managers only. The secret (client_secret) is in this response only; FieldOps keeps its SHA-256 (an Idempotency-Key retry of a success is 409, never a replay of the secret). A client bound to a partner (provider_id) sees only that partner's orders; an unbound client acts for the in-house team. Get tokens with POST /v1/auth/token (OAuth2 client credentials).
 //	@ID				createAPIClient
 //	@Tags			api clients
 //	@Accept			json
@@ -33,6 +33,7 @@ import (
 //	@Failure		400		{object}	Problem
 //	@Failure		401		{object}	Problem
 //	@Failure		403		{object}	Problem	"not a manager"
+//	@Failure		409		{object}	Problem	"an Idempotency-Key retry of a create that succeeded: the secret is not kept for a replay; delete the client and create another"
 //	@Failure		422		{object}	Problem
 //	@Router			/v1/api-clients [post]
 func handleCreateAPIClient(svc *clients.Service) echo.HandlerFunc {

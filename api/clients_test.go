@@ -357,3 +357,22 @@ func TestAPIClientReportsScope(t *testing.T) {
 		}
 	}
 }
+
+// An Idempotency-Key retry of a create never replays the secret (it is not
+// stored anywhere in clear): the retry is 409.
+func TestAPIClientCreateRetryKeepsNoSecret(t *testing.T) {
+	env := apitest.New(t)
+	manager := env.Token("manager@fieldops.test")
+	body := map[string]any{"name": "Retry CRM", "scopes": []string{"orders:read"}}
+	first := mustStatus(t, env.Do(http.MethodPost, "/v1/api-clients", manager, body, "Idempotency-Key", "client-1"), http.StatusCreated, "create")
+	secret := first.JSON["client_secret"].(string)
+	again := mustStatus(t, env.Do(http.MethodPost, "/v1/api-clients", manager, body, "Idempotency-Key", "client-1"), http.StatusConflict, "retry")
+	if strings.Contains(string(again.Raw), secret) || env.Count("api_clients") != 1 {
+		t.Fatalf("retry: %s (%d clients)", again.Raw, env.Count("api_clients"))
+	}
+	var leaked int64
+	env.DB.Raw("SELECT count(*) FROM idempotency_records WHERE encode(coalesce(response_body, ''::bytea), 'escape') LIKE ?", "%"+secret+"%").Scan(&leaked)
+	if leaked != 0 {
+		t.Fatal("the secret is stored in idempotency_records")
+	}
+}

@@ -158,7 +158,7 @@ func NewServer(d Deps) *echo.Echo {
 	in.GET("/providers/:id", handleGetProvider(d.Identity), allow(manager))
 
 	// API clients (OAuth2 client credentials: POST /v1/auth/token above)
-	in.POST("/api-clients", handleCreateAPIClient(d.Clients), allow(manager), idem)
+	in.POST("/api-clients", handleCreateAPIClient(d.Clients), allow(manager), idempotentCredentials(d.Idempotency)) // the secret is never stored
 	in.GET("/api-clients", handleListAPIClients(d.Clients), allow(manager))
 	in.GET("/api-clients/:id", handleGetAPIClient(d.Clients), allow(manager))
 	in.DELETE("/api-clients/:id", handleDeleteAPIClient(d.Clients), allow(manager))
