@@ -80,7 +80,9 @@ func requestLogger(log *slog.Logger) echo.MiddlewareFunc {
 				slog.String("uri", loggedURI(c.Request().URL)), slog.String("route", v.RoutePath), slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency), slog.String("remote_ip", v.RemoteIP),
 			}
-			if p, ok := auth.FromContext(c.Request().Context()); ok {
+			if p, ok := auth.FromContext(c.Request().Context()); ok && p.Client {
+				attrs = append(attrs, slog.String("api_client_id", p.UserID.String()))
+			} else if ok {
 				attrs = append(attrs, slog.String("user_id", p.UserID.String()), slog.String("role", p.Role))
 			}
 			level := slog.LevelInfo
