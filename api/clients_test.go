@@ -376,3 +376,20 @@ func TestAPIClientCreateRetryKeepsNoSecret(t *testing.T) {
 		t.Fatal("the secret is stored in idempotency_records")
 	}
 }
+
+// parts:read admits a client to the parts catalogue, and nothing else of the
+// inventory.
+func TestAPIClientPartsScope(t *testing.T) {
+	env := apitest.New(t)
+	parts := mustClientToken(t, env, mustAPIClient(t, env, "Parts portal", []string{"parts:read"}, ""), "")
+	orders := mustClientToken(t, env, mustAPIClient(t, env, "Orders only", []string{"orders:read"}, ""), "")
+	list := mustStatus(t, env.Do(http.MethodGet, "/v1/parts", parts, nil), http.StatusOK, "parts:read lists parts")
+	for _, it := range list.Items(t) {
+		mustStatus(t, env.Do(http.MethodGet, "/v1/parts/"+it["id"].(string), parts, nil), http.StatusOK, "parts:read reads a part")
+		break
+	}
+	mustStatus(t, env.Do(http.MethodGet, "/v1/parts", orders, nil), http.StatusForbidden, "without parts:read")
+	for _, path := range []string{"/v1/stock-locations", "/v1/stock"} {
+		mustStatus(t, env.Do(http.MethodGet, path, parts, nil), http.StatusForbidden, path)
+	}
+}
