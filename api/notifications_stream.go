@@ -96,12 +96,12 @@ func handleNotificationStream(svc *orders.Service, hub *notify.Hub, current Curr
 		// (net/http's background read); a stream reads nothing more
 		_ = rc.SetReadDeadline(time.Time{})
 		w.WriteHeader(http.StatusOK)
-		s := &eventStream{svc: svc, p: p, w: w, rc: rc, last: after}
+		s := &eventStream{svc: svc, p: p, w: w, rc: rc, start: after, last: after}
 		if err := s.write(fmt.Sprintf("retry: %d\n\n", streamRetry)); err != nil {
 			return nil
 		}
 		if resume {
-			if err := s.catchUp(ctx); err != nil {
+			if err := s.catchUp(ctx, after); err != nil {
 				return s.end(log, c, err)
 			}
 		}
@@ -126,7 +126,7 @@ func handleNotificationStream(svc *orders.Service, hub *notify.Hub, current Curr
 					return s.end(log, c, err)
 				}
 			case <-sub.Gap:
-				if err := s.catchUp(ctx); err != nil {
+				if err := s.catchUp(ctx, s.gapFrom()); err != nil {
 					return s.end(log, c, err)
 				}
 			case <-beat.C:
@@ -166,8 +166,9 @@ type eventStream struct {
 	p   auth.Principal
 	w   *echo.Response
 	rc  *http.ResponseController
-	// last is the greatest id sent (or the starting position)
-	last uuid.UUID
+	// start is the position the stream opened at (Last-Event-ID, or the
+	// newest notification then); last is the greatest id sent since (or start)
+	start, last uuid.UUID
 	// sent holds the ids sent recently, so that a notification heard live
 	// and read again by a catch-up goes out once
 	sent []uuid.UUID
@@ -176,10 +177,11 @@ type eventStream struct {
 // sentKeep bounds eventStream.sent.
 const sentKeep = 256
 
-// catchUp sends the caller's notifications after the stream's position.
-func (s *eventStream) catchUp(ctx context.Context) error {
+// catchUp sends the caller's notifications after from, oldest first, that
+// the stream has not sent.
+func (s *eventStream) catchUp(ctx context.Context, from uuid.UUID) error {
 	for {
-		rows, err := s.svc.NotificationsAfter(ctx, s.p, s.last, streamPage)
+		rows, err := s.svc.NotificationsAfter(ctx, s.p, from, streamPage)
 		if err != nil {
 			return err
 		}
@@ -189,7 +191,39 @@ func (s *eventStream) catchUp(ctx context.Context) error {
 		if len(rows) < streamPage {
 			return nil
 		}
+		from = rows[len(rows)-1].ID
 	}
+}
+
+// gapWindow is how far before its position a stream looks again after the
+// listener reconnected: a transaction that took its notification id earlier
+// may have committed after a newer one was sent, while nobody listened. The
+// ids sent recently (sent) are not sent twice.
+const gapWindow = time.Minute
+
+// gapFrom is where a catch-up after a gap starts: gapWindow before the
+// position, but never before where the stream opened.
+func (s *eventStream) gapFrom() uuid.UUID {
+	from := before(s.last, gapWindow)
+	if bytes.Compare(from[:], s.start[:]) < 0 {
+		return s.start
+	}
+	return from
+}
+
+// before returns the smallest UUIDv7 of the millisecond d before id's (the
+// nil UUID stays nil).
+func before(id uuid.UUID, d time.Duration) uuid.UUID {
+	if id == uuid.Nil {
+		return id
+	}
+	ms := int64(id[0])<<40 | int64(id[1])<<32 | int64(id[2])<<24 | int64(id[3])<<16 | int64(id[4])<<8 | int64(id[5])
+	ms = max(ms-d.Milliseconds(), 0)
+	var out uuid.UUID
+	for i := range 6 {
+		out[i] = byte(ms >> (40 - 8*i))
+	}
+	return out
 }
 
 // sendIDs sends the caller's notifications among ids (heard live) that the

@@ -259,3 +259,53 @@ func BenchmarkNotificationStreamLatency(b *testing.B) {
 		}
 	}
 }
+
+// A notification whose transaction took its id before a newer one was sent,
+// and committed while the listener was down, reaches the stream once the
+// listener is back: the catch-up after a gap looks back (gapWindow) and skips
+// what the stream already sent.
+func TestNotificationStreamLateCommitDuringGap(t *testing.T) {
+	env := apitest.New(t)
+	tom := uuid.MustParse(env.UserID("tom@fieldops.test"))
+	order := uuid.MustParse(streamOrder(t, env))
+	s, _ := env.OpenStream("/v1/notifications/stream", env.Token("tom@fieldops.test"))
+	note := func() orders.Notification {
+		return orders.Notification{ID: ids.New(), UserID: tom, Kind: "job_assigned", OrderID: &order, Title: "Job", Body: "late",
+			CreatedAt: env.Clock.Now()}
+	}
+	late := note() // the older id, committed last
+	tx := env.DB.Begin()
+	defer tx.Rollback()
+	if err := tx.Create(&late).Error; err != nil {
+		t.Fatal(err)
+	}
+	newer := note()
+	if err := env.DB.Create(&newer).Error; err != nil {
+		t.Fatal(err)
+	}
+	if ev := s.Next(wait); ev.ID != newer.ID.String() {
+		t.Fatalf("event %s, want the newer %s", ev.ID, newer.ID)
+	}
+	var killed int
+	if err := env.DB.Raw(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query = 'LISTEN "fieldops_notifications"'`).Scan(&killed).Error; err != nil || killed != 1 {
+		t.Fatalf("terminating the listener: %d, %v", killed, err)
+	}
+	deadline := time.Now().Add(wait)
+	for env.Notify.Listening() && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if err := tx.Commit().Error; err != nil { // while nobody listens (or just back: then heard live)
+		t.Fatal(err)
+	}
+	if ev := s.Next(wait); ev.ID != late.ID.String() {
+		t.Fatalf("event %s, want the late %s", ev.ID, late.ID)
+	}
+	fresh := note()
+	if err := env.DB.Create(&fresh).Error; err != nil {
+		t.Fatal(err)
+	}
+	if ev := s.Next(wait); ev.ID != fresh.ID.String() { // nothing sent twice in between
+		t.Fatalf("event %s, want the fresh %s", ev.ID, fresh.ID)
+	}
+}
