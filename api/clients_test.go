@@ -8,9 +8,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fieldops/fieldops/api/apitest"
 	"github.com/fieldops/fieldops/internal/demo"
+	"github.com/fieldops/fieldops/internal/platform/config"
 )
 
 const formType = "application/x-www-form-urlencoded"
@@ -391,5 +393,29 @@ func TestAPIClientPartsScope(t *testing.T) {
 	mustStatus(t, env.Do(http.MethodGet, "/v1/parts", orders, nil), http.StatusForbidden, "without parts:read")
 	for _, path := range []string{"/v1/stock-locations", "/v1/stock"} {
 		mustStatus(t, env.Do(http.MethodGet, path, parts, nil), http.StatusForbidden, path)
+	}
+}
+
+// On another replica a deleted client's token stops within the principal
+// cache TTL (polled with a deadline, not slept for).
+func TestDeletedClientTokenOnAnotherReplica(t *testing.T) {
+	ttl := func(c *config.Config) { c.Auth.PrincipalCacheTTL = 200 * time.Millisecond }
+	a := apitest.New(t, ttl)
+	b := apitest.NewOn(t, a.DB, a.DBURL, ttl)
+	c := mustAPIClient(t, a, "Two replicas", []string{"orders:read"}, "")
+	tok := mustClientToken(t, a, c, "")
+	mustStatus(t, b.Do(http.MethodGet, "/v1/orders", tok, nil), http.StatusOK, "b before delete") // cached on b
+	mustStatus(t, a.Do(http.MethodDelete, "/v1/api-clients/"+c.id, a.Token("manager@fieldops.test"), nil), http.StatusNoContent, "delete on a")
+	mustStatus(t, a.Do(http.MethodGet, "/v1/orders", tok, nil), http.StatusUnauthorized, "a at once")
+	deleted := time.Now()
+	for deadline := deleted.Add(10 * time.Second); ; {
+		r := b.Do(http.MethodGet, "/v1/orders", tok, nil)
+		if r.Status == http.StatusUnauthorized {
+			t.Logf("refused on b %v after the delete", time.Since(deleted).Round(time.Millisecond))
+			break
+		}
+		if r.Status != http.StatusOK || time.Now().After(deadline) {
+			t.Fatalf("b still answers %d after %v", r.Status, time.Since(deleted))
+		}
 	}
 }
