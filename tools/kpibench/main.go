@@ -9,7 +9,12 @@
 //     read-only snapshot) -runs times, printing each and the median;
 //   - with -server (a `fieldops serve` on that database), the same report
 //     over HTTP as the demo manager, -runs times;
-//   - with -explain, EXPLAIN (ANALYZE, BUFFERS) of both statements.
+//   - with -explain, EXPLAIN (ANALYZE, BUFFERS) of both statements;
+//   - the CPU time the PostgreSQL backend spent on each service run (from
+//     /proc/<pid>/stat, so the database must run on this host), which on a
+//     shared machine says more than the wall time: parallel workers are
+//     extra processes, so -serial (max_parallel_workers_per_gather = 0)
+//     gives the whole report's CPU in the one backend.
 //
 // Usage:
 //
@@ -54,11 +59,12 @@ func run(args []string, out io.Writer) error {
 	runs := fs.Int("runs", 5, "measured runs (after one warm-up)")
 	explain := fs.Bool("explain", false, "print EXPLAIN (ANALYZE, BUFFERS) of both statements")
 	server := fs.String("server", "", "base URL of a fieldops serve on that database (HTTP timings)")
+	serial := fs.Bool("serial", false, "no parallel workers (the backend's CPU time is then the report's)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	ctx := context.Background()
-	db, err := database.Open(*dbURL, database.Options{MaxOpenConns: 2})
+	db, err := database.Open(*dbURL, database.Options{MaxOpenConns: 1}) // one backend: its CPU time is read from /proc
 	if err != nil {
 		return err
 	}
@@ -74,9 +80,19 @@ func run(args []string, out io.Writer) error {
 	p := auth.Principal{Role: auth.RoleManager}
 	fmt.Fprintf(out, "%d orders; window %s – %s (%d days)\n", orders, q.From.Format(time.RFC3339), q.To.Format(time.RFC3339), *days)
 
-	var took []time.Duration
+	if *serial {
+		if err := db.Exec("SET max_parallel_workers_per_gather = 0").Error; err != nil {
+			return err
+		}
+	}
+	var pid int
+	if err := db.Raw("SELECT pg_backend_pid()").Row().Scan(&pid); err != nil {
+		return err
+	}
+	var took, cpu []time.Duration
 	var last reports.Report
 	for i := 0; i <= *runs; i++ {
+		c0 := backendCPU(pid)
 		start := time.Now()
 		r, err := svc.KPIs(ctx, p, q)
 		if err != nil {
@@ -84,10 +100,12 @@ func run(args []string, out io.Writer) error {
 		}
 		if i > 0 { // the first run warms the cache
 			took = append(took, time.Since(start))
+			cpu = append(cpu, backendCPU(pid)-c0)
 		}
 		last = r
 	}
 	fmt.Fprintf(out, "service: %s (median %s)\n", durations(took), median(took))
+	fmt.Fprintf(out, "backend CPU: %s (median %s; serial %v)\n", durations(cpu), median(cpu), *serial)
 	k := last.KPIs
 	fmt.Fprintf(out, "  first_time_fix %v/%d, first_response %v/%d, on_time %v/%d, sla %v/%d %v/%d %v/%d, ratings %d, complaints %v, repeat %v/%d, models %d\n",
 		k.FirstTimeFixRate.Numerator, k.FirstTimeFixRate.Denominator, k.AvgFirstResponseMinutes.Numerator, k.AvgFirstResponseMinutes.Denominator,
@@ -151,6 +169,24 @@ func overHTTP(base string, q reports.Query, runs int) ([]time.Duration, error) {
 		}
 	}
 	return took, nil
+}
+
+// backendCPU is the user+system CPU time of a local process (PostgreSQL
+// backend) from /proc/<pid>/stat, in clock ticks of 10 ms; 0 when unreadable.
+func backendCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:]) // fields after the command name, from field 3 (state)
+	if len(f) < 13 {
+		return 0
+	}
+	var utime, stime int64
+	fmt.Sscan(f[11], &utime) // field 14
+	fmt.Sscan(f[12], &stime) // field 15
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 func durations(ds []time.Duration) string {
