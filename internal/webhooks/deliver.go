@@ -42,6 +42,13 @@ RETURNING m.*`
 // max attempts were made; it returns how many it made. Failed attempts are
 // not errors (they are logged as deliveries and retried later).
 func (s *Service) DeliverDue(ctx context.Context, max int) (int, error) {
+	return s.deliverDue(ctx, ctx, max)
+}
+
+// deliverDue is DeliverDue that stops claiming once claims ends (attempts
+// under way finish on ctx), so a periodic run stays well inside River's job
+// timeout however slow the receivers are.
+func (s *Service) deliverDue(ctx, claims context.Context, max int) (int, error) {
 	var (
 		mu     sync.Mutex
 		done   int
@@ -52,7 +59,7 @@ func (s *Service) DeliverDue(ctx context.Context, max int) (int, error) {
 		wg.Go(func() {
 			for {
 				mu.Lock()
-				if done >= max || errAll != nil || ctx.Err() != nil {
+				if done >= max || errAll != nil || ctx.Err() != nil || claims.Err() != nil {
 					mu.Unlock()
 					return
 				}

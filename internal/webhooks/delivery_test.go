@@ -17,6 +17,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/database/dbtest"
 	"github.com/fieldops/fieldops/internal/platform/errs"
+	"github.com/fieldops/fieldops/internal/platform/jobs"
 	"github.com/fieldops/fieldops/internal/platform/outbox"
 	"github.com/fieldops/fieldops/internal/webhooks"
 )
@@ -240,3 +241,35 @@ func TestRelayWaitsForOlderTransactions(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestPeriodicJobsRelayAndDeliver: the registered periodic jobs (what River
+// runs every second) relay and deliver.
+func TestPeriodicJobsRelayAndDeliver(t *testing.T) {
+	db, _ := dbtest.New(t)
+	ctx := context.Background()
+	clk := clock.NewFixed(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	rc := &receiver{}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	svc := webhooks.New(db, clk, webhooks.Guard{AllowPrivate: true}, time.Second)
+	if _, err := svc.Create(ctx, webhooks.Owner{}, webhooks.CreateInput{URL: srv.URL}); err != nil {
+		t.Fatal(err)
+	}
+	reg := jobs.NewRegistry()
+	svc.Register(reg)
+	order := uuid.New()
+	ev := write(t, db, outbox.OrderCreated, &order, nil, clk.Now())
+	deadline := time.Now().Add(10 * time.Second)
+	for len(rc.requests()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the periodic jobs delivered nothing")
+		}
+		if _, err := reg.RunPeriodic(ctx); err != nil { // webhooks.deliver sorts before webhooks.relay: a second round delivers
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond) // a poll step: the relay may wait for an older transaction
+	}
+	if got := rc.requests(); len(got) != 1 || got[0].EventID != ev.ID.String() {
+		t.Fatalf("requests %+v", got)
+	}
+}

@@ -13,6 +13,11 @@ import (
 // next, which the relay's cursor lock and the messages' SKIP LOCKED claims allow.
 const RecoverAfter = 20 * time.Second
 
+// DeliverRunClaims is how long one run of the delivery job keeps claiming
+// messages; with the 10 s attempt timeout a run ends within about 70 s,
+// far inside River's 5 min job timeout.
+const DeliverRunClaims = time.Minute
+
 // DeliverBatch is the most attempts one run of the delivery job makes.
 const DeliverBatch = 200
 
@@ -23,7 +28,11 @@ const DeliverBatch = 200
 func (s *Service) Register(reg *jobs.Registry) {
 	reg.AddPeriodic(jobs.Periodic{Name: "webhooks.relay", Interval: time.Second, RecoverAfter: RecoverAfter, Run: s.RelayAll})
 	reg.AddPeriodic(jobs.Periodic{Name: "webhooks.deliver", Interval: time.Second, RecoverAfter: RecoverAfter,
-		Run: func(ctx context.Context) (int, error) { return s.DeliverDue(ctx, DeliverBatch) }})
+		Run: func(ctx context.Context) (int, error) {
+			claims, cancel := context.WithTimeout(ctx, DeliverRunClaims)
+			defer cancel()
+			return s.deliverDue(ctx, claims, DeliverBatch)
+		}})
 }
 
 // RelayAll relays until the outbox has nothing more that can be relayed now
