@@ -273,3 +273,53 @@ func TestPeriodicJobsRelayAndDeliver(t *testing.T) {
 		t.Fatalf("requests %+v", got)
 	}
 }
+
+// TestPurgeKeepsThirtyDays: delivered messages and attempts older than the
+// retention go; newer ones and pending messages stay.
+func TestPurgeKeepsThirtyDays(t *testing.T) {
+	db, _ := dbtest.New(t)
+	ctx := context.Background()
+	clk := clock.NewFixed(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	rc := &receiver{}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	svc := webhooks.New(db, clk, webhooks.Guard{AllowPrivate: true}, time.Second)
+	w, err := svc.Create(ctx, webhooks.Owner{}, webhooks.CreateInput{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := uuid.New()
+	write(t, db, outbox.OrderCreated, &old, nil, clk.Now())
+	deliverAll := func() {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if _, err := svc.RelayAll(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := svc.DeliverDue(ctx, 10); err != nil || n > 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("nothing to deliver")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	deliverAll()
+	clk.Advance(webhooks.Retention - time.Hour)
+	recent := uuid.New()
+	write(t, db, outbox.OrderCreated, &recent, nil, clk.Now())
+	deliverAll()
+	clk.Advance(2 * time.Hour) // the first is now older than the retention
+	if n, err := svc.Purge(ctx); err != nil || n != 2 {
+		t.Fatalf("Purge = %d, %v; want the old message and its attempt", n, err)
+	}
+	dp, err := svc.Deliveries(ctx, webhooks.Owner{}, w.ID, pageOf(10))
+	if err != nil || len(dp.Items) != 1 {
+		t.Fatalf("deliveries left: %d, %v", len(dp.Items), err)
+	}
+}

@@ -23,8 +23,9 @@ const DeliverBatch = 200
 
 // Register adds the webhook jobs to reg (River periodic jobs, once per
 // interval across all processes; both are safe to run twice at once):
-// webhooks.relay turns committed outbox events into messages, and
-// webhooks.deliver attempts the due ones, Senders at a time.
+// webhooks.relay turns committed outbox events into messages,
+// webhooks.deliver attempts the due ones, Senders at a time, and
+// webhooks.purge (hourly) drops what is older than Retention.
 func (s *Service) Register(reg *jobs.Registry) {
 	reg.AddPeriodic(jobs.Periodic{Name: "webhooks.relay", Interval: time.Second, RecoverAfter: RecoverAfter, Run: s.RelayAll})
 	reg.AddPeriodic(jobs.Periodic{Name: "webhooks.deliver", Interval: time.Second, RecoverAfter: RecoverAfter,
@@ -33,6 +34,7 @@ func (s *Service) Register(reg *jobs.Registry) {
 			defer cancel()
 			return s.deliverDue(ctx, claims, DeliverBatch)
 		}})
+	reg.AddPeriodic(jobs.Periodic{Name: "webhooks.purge", Interval: time.Hour, Run: s.Purge})
 }
 
 // RelayAll relays until the outbox has nothing more that can be relayed now
@@ -47,4 +49,21 @@ func (s *Service) RelayAll(ctx context.Context) (int, error) {
 		}
 	}
 	return total, nil
+}
+
+// Retention is how long finished messages and the delivery log are kept.
+const Retention = 30 * 24 * time.Hour
+
+// Purge deletes the delivery log and the finished (delivered, failed,
+// cancelled) messages older than Retention; it returns how many rows went.
+// Pending messages are never older than the 24 h retry window.
+func (s *Service) Purge(ctx context.Context) (int, error) {
+	cutoff := s.clock.Now().Add(-Retention)
+	db := s.db.WithContext(ctx)
+	d := db.Exec("DELETE FROM webhook_deliveries WHERE created_at < ?", cutoff)
+	if d.Error != nil {
+		return 0, d.Error
+	}
+	m := db.Exec("DELETE FROM webhook_messages WHERE status <> ? AND created_at < ?", MessagePending, cutoff)
+	return int(d.RowsAffected + m.RowsAffected), m.Error
 }
