@@ -3,6 +3,8 @@ package api
 import (
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/fieldops/fieldops/internal/orders"
 	"github.com/fieldops/fieldops/internal/platform/jobs"
 )
@@ -105,3 +107,29 @@ func toDevJobsRunResponse(now time.Time, res []jobs.Result) DevJobsRunResponse {
 	}
 	return out
 }
+
+// WebhookSLABreachedData is the data of sla.breached (internal/orders.SLABreachedEventData).
+type WebhookSLABreachedData struct {
+	OrderID      uuid.UUID    `json:"order_id" format:"uuid"`
+	OrderNumber  string       `json:"order_number" example:"FO-2026-000123"`
+	ExternalRef  *string      `json:"external_ref" extensions:"x-nullable" example:"CRM-4711"`
+	TechnicianID *uuid.UUID   `json:"technician_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
+	ProviderID   *uuid.UUID   `json:"provider_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
+	Milestone    SLAMilestone `json:"milestone" example:"first_response"`
+	DueAt        time.Time    `json:"due_at" format:"date-time"`
+	BreachedAt   time.Time    `json:"breached_at" format:"date-time"` // when the sweep found it: at or up to about a minute after due_at
+	Priority     Priority     `json:"priority" example:"P1"`
+	Type         OrderType    `json:"type" example:"repair"`
+	Region       string       `json:"region" example:"north"`
+	Status       OrderStatus  `json:"status" example:"submitted"`
+	Visit        int          `json:"visit" minimum:"1" example:"1"`
+} // @name WebhookSLABreachedData
+
+// WebhookSLABreachedEvent is the body of an sla.breached webhook request:
+// one per order and milestone, sent once.
+type WebhookSLABreachedEvent struct {
+	ID        uuid.UUID              `json:"id" format:"uuid"`
+	Type      string                 `json:"type" enums:"sla.breached" example:"sla.breached"`
+	CreatedAt time.Time              `json:"created_at" format:"date-time"`
+	Data      WebhookSLABreachedData `json:"data"`
+} // @name WebhookSLABreachedEvent

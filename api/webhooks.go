@@ -30,7 +30,7 @@ func webhookOwner(p auth.Principal) webhooks.Owner {
 // handleCreateWebhook registers a webhook.
 //
 //	@Summary		Register a webhook
-//	@Description	Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
+//	@Description	Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookSLABreachedEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
 //	@ID				createWebhook
 //	@Tags			webhooks
 //	@Accept			json
@@ -260,6 +260,9 @@ func webhookSamples() map[string]webhooks.Envelope {
 		orders.StatusCompleted, "complete", 9, &fixed, &at, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 	rating := orders.RatingEventData{OrderID: order, OrderNumber: base.Number, ExternalRef: &ref, TechnicianID: &tech, ProviderID: &provider,
 		Visit: 1, Score: 5, Timeliness: 5, Attitude: 5, Quality: 4, Comment: "Quick and tidy", CreatedAt: at}
+	breach := orders.SLABreachedEventData{OrderID: order, OrderNumber: base.Number, ExternalRef: &ref, ProviderID: &provider,
+		Milestone: orders.MilestoneFirstResponse, DueAt: at.Add(-time.Minute), BreachedAt: at, Priority: "P1", Type: "repair",
+		Region: "north", Status: orders.StatusSubmitted, Visit: 1}
 	env := func(id, typ string, data any) webhooks.Envelope {
 		raw, _ := json.Marshal(data)
 		return webhooks.Envelope{ID: uuid.MustParse(id), Type: typ, CreatedAt: at, Data: raw}
@@ -270,6 +273,7 @@ func webhookSamples() map[string]webhooks.Envelope {
 		"order_assigned":       env("0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0f03", outbox.OrderAssigned, assigned),
 		"order_completed":      env("0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0f04", outbox.OrderCompleted, completed),
 		"rating_created":       env("0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0f05", outbox.RatingCreated, rating),
+		"sla_breached":         env("0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0f07", outbox.SLABreached, breach),
 		"test":                 env("0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0f06", webhooks.TestEventType, webhooks.TestData{WebhookID: order, Message: "Test event from FieldOps."}),
 	}
 }

@@ -155,15 +155,16 @@ type WebhookTestEvent struct {
 
 // WebhookEventSamples shows one body of each payload schema, built by the
 // same code that writes the real events (the contract check proves they
-// match their schemas). Complaint, SLA and stock events carry their own
+// match their schemas). Complaint and stock events carry their own
 // data objects (see their endpoints' DTOs).
 type WebhookEventSamples struct {
-	OrderCreated       WebhookOrderEvent  `json:"order_created"`
-	OrderStatusChanged WebhookOrderEvent  `json:"order_status_changed"`
-	OrderAssigned      WebhookOrderEvent  `json:"order_assigned"`
-	OrderCompleted     WebhookOrderEvent  `json:"order_completed"`
-	RatingCreated      WebhookRatingEvent `json:"rating_created"`
-	Test               WebhookTestEvent   `json:"test"`
+	OrderCreated       WebhookOrderEvent       `json:"order_created"`
+	OrderStatusChanged WebhookOrderEvent       `json:"order_status_changed"`
+	OrderAssigned      WebhookOrderEvent       `json:"order_assigned"`
+	OrderCompleted     WebhookOrderEvent       `json:"order_completed"`
+	RatingCreated      WebhookRatingEvent      `json:"rating_created"`
+	SLABreached        WebhookSLABreachedEvent `json:"sla_breached"`
+	Test               WebhookTestEvent        `json:"test"`
 } // @name WebhookEventSamples
 
 // --- converters ---
