@@ -90,7 +90,7 @@ type WebhookOrderData struct {
 	Priority       string       `json:"priority" enums:"P1,P2,P3,P4" example:"P3"`
 	Status         OrderStatus  `json:"status" example:"assigned"`                                 // after the change
 	PreviousStatus *OrderStatus `json:"previous_status" extensions:"x-nullable" example:"triaged"` // before it (order.status_changed); null on the others
-	Action         string       `json:"action" example:"assign"`                                   // what caused the event: create, update, rating or a life-cycle action (OrderAction, follow-up…)
+	Action         EventAction  `json:"action" example:"assign"`                                   // what caused the event: the action of the order event the change wrote
 	CustomerID     uuid.UUID    `json:"customer_id" format:"uuid"`
 	TechnicianID   *uuid.UUID   `json:"technician_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"`
 	ProviderID     *uuid.UUID   `json:"provider_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"` // null: in-house
