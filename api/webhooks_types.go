@@ -61,7 +61,7 @@ type WebhookList struct {
 type WebhookDeliveryResponse struct {
 	ID          uuid.UUID  `json:"id" format:"uuid"`
 	EventID     uuid.UUID  `json:"event_id" format:"uuid"` // X-FieldOps-Event-Id: the same on every attempt of one event
-	EventType   string     `json:"event_type" example:"order.created"`
+	EventType   string     `json:"event_type" enums:"order.created,order.status_changed,order.assigned,order.completed,rating.created,complaint.created,complaint.escalated,sla.breached,stock.low,webhook.test" example:"order.created"`
 	Attempt     int        `json:"attempt" minimum:"1" example:"1"`
 	StatusCode  *int       `json:"status_code" extensions:"x-nullable" example:"503"`             // the receiver's HTTP status; null when none came (refused, timed out, connection failed)
 	Error       *string    `json:"error" extensions:"x-nullable" example:"receiver answered 503"` // null on success
