@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/csv"
+	"errors"
 	"mime"
 	"net/http"
 	"strings"
@@ -168,7 +169,8 @@ func handleKPISeries(svc *reports.Service) echo.HandlerFunc {
 		bucket := c.QueryParam("bucket")
 		if bucket != "day" && bucket != "week" {
 			fe := errs.FieldError{Field: "bucket", Message: "must be day or week"}
-			if e, ok := err.(*errs.Error); ok {
+			var e *errs.Error
+			if errors.As(err, &e) { // name bucket next to the other bad fields
 				e.Fields = append(e.Fields, fe)
 				return e
 			}
