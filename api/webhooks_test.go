@@ -399,3 +399,41 @@ func TestLowRatingNamesItsComplaint(t *testing.T) {
 		t.Errorf("rating.created data %v, rating response %s", d, r.Raw)
 	}
 }
+
+// TestPartnerWebhookFollowsItsOrders: a partner's webhook gets the events of
+// an order while a partner technician holds it, and the status change that
+// takes it back in-house (unassign), but not the in-house intake.
+func TestPartnerWebhookFollowsItsOrders(t *testing.T) {
+	env := apitest.New(t, privateHooks)
+	rc := newHookReceiver(t)
+	partner := partnerID(t, env)
+	w := mustStatus(t, env.Do(http.MethodPost, "/v1/webhooks", env.Token("manager@fieldops.test"), map[string]any{"url": rc.URL,
+		"provider_id": partner}), http.StatusCreated, "partner webhook")
+	secret := w.JSON["secret"].(string)
+	alice, disp := env.Token("alice@example.com"), env.Token("dispatcher@fieldops.test")
+	id := mustStatus(t, env.Do(http.MethodPost, "/v1/orders", alice, map[string]any{
+		"type": "repair", "description": "AC drips water", "asset_id": aliceAsset(t, env, alice),
+		"address": map[string]any{"line1": "12 Harbour Road", "city": "Northport", "region": "north"},
+	}), http.StatusCreated, "create").JSON["id"].(string)
+	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/triage", disp, map[string]any{}), http.StatusOK, "triage")
+	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/assign", disp, map[string]any{"technician_id": env.UserID("carl@coolfix.test")}), http.StatusOK, "assign")
+	mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/unassign", disp, map[string]any{"reason": "customer asked for in-house"}), http.StatusOK, "unassign")
+	want := []struct{ typ, status string }{{"order.status_changed", "assigned"}, {"order.assigned", "assigned"}, {"order.status_changed", "triaged"}}
+	deliverUntil(t, env.Webhooks, "the partner's events", func() bool { return len(rc.requests()) >= len(want) })
+	got := rc.requests()
+	if len(got) != len(want) {
+		t.Fatalf("%d requests, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		r := got[i]
+		if r.Type != w.typ || r.Env.Data["status"] != w.status || r.Env.Data["id"] != id {
+			t.Errorf("request %d: %s %v, want %s %s", i, r.Type, r.Env.Data["status"], w.typ, w.status)
+		}
+		if err := webhooks.Verify(secret, r.Signature, r.Body, env.Clock.Now(), time.Minute); err != nil {
+			t.Errorf("request %d: %v", i, err)
+		}
+	}
+	if got[2].Env.Data["provider_id"] != nil || got[0].Env.Data["provider_id"] != partner {
+		t.Errorf("provider_id: assigned %v, after unassign %v", got[0].Env.Data["provider_id"], got[2].Env.Data["provider_id"])
+	}
+}

@@ -80,12 +80,18 @@ func createdOutboxEvent(o Order, at time.Time) (*outbox.Event, error) {
 // writeOutbox writes the integration events of a saved change in its
 // transaction (modify): order.status_changed when the status moved,
 // order.assigned when an assign put a technician on it, order.completed on
-// completion, rating.created on a rating. The row's provider is the order's
-// after the change (a partner's webhooks get their orders' events).
-func (c *change) writeOutbox(action string, fromTech *uuid.UUID) error {
+// completion, rating.created on a rating. The row's provider (whose
+// provider-bound webhooks get it) is the order's after the change, or the
+// one it had before when the change took it back in-house (unassign,
+// decline): the partner learns that the order left it.
+func (c *change) writeOutbox(action string, fromTech, fromProvider *uuid.UUID) error {
 	o := *c.o
+	provider := o.ProviderID
+	if provider == nil {
+		provider = fromProvider
+	}
 	write := func(typ string, data any) error {
-		_, err := outbox.Write(c.ctx, c.st.db, typ, &o.ID, o.ProviderID, c.now, data)
+		_, err := outbox.Write(c.ctx, c.st.db, typ, &o.ID, provider, c.now, data)
 		return err
 	}
 	if o.Status != c.from {

@@ -62,7 +62,7 @@ func (s *Service) modifyOn(ctx context.Context, db *gorm.DB, p auth.Principal, i
 			return err
 		}
 		c := &change{ctx: ctx, st: st, p: p, o: &o, now: s.clock.Now(), from: o.Status, payload: JSON{}}
-		fromTech := o.TechnicianID
+		fromTech, fromProvider := o.TechnicianID, o.ProviderID
 		if err := fn(c); err != nil {
 			return err
 		}
@@ -81,7 +81,7 @@ func (s *Service) modifyOn(ctx context.Context, db *gorm.DB, p auth.Principal, i
 				Visit: o.VisitCount, TechnicianID: eventTechnician(action, fromTech, o.TechnicianID)}); err != nil {
 				return err
 			}
-			if err := c.writeOutbox(action, fromTech); err != nil { // webhooks (integration.go)
+			if err := c.writeOutbox(action, fromTech, fromProvider); err != nil { // webhooks (integration.go)
 				return err
 			}
 		}
