@@ -251,10 +251,6 @@ func NewServer(d Deps) *echo.Echo {
 	in.GET("/reports/kpis", handleKPIs(d.Reports), readReports)
 	in.GET("/reports/kpis/timeseries", handleKPISeries(d.Reports), readReports)
 
-	// regions: working calendars (time zone, hours, working days, holidays)
-	in.GET("/regions", handleListRegions(d.Orders), allow(manager, dispatcher))
-	in.PUT("/regions/:code", handlePutRegion(d.Orders), allow(manager))
-
 	// SLA policies
 	in.GET("/sla-policies", handleListSLAPolicies(d.Orders), allow(manager))
 	in.PUT("/sla-policies", handlePutSLAPolicies(d.Orders), allow(manager))
