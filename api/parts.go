@@ -205,7 +205,7 @@ func handleCreateStockLocation(svc *parts.Service) echo.HandlerFunc {
 // handleListStockLocations lists stock locations.
 //
 //	@Summary		List stock locations
-//	@Description	Managers and dispatchers see every location; technicians the warehouses and their own van. Oldest first.
+//	@Description	In-house managers and dispatchers see every location; a partner's dispatchers the warehouses and the vans of their provider's technicians; technicians the warehouses and their own van. Oldest first.
 //	@ID				listStockLocations
 //	@Tags			inventory
 //	@Produce		json
@@ -239,7 +239,7 @@ func handleListStockLocations(svc *parts.Service) echo.HandlerFunc {
 // handleStock lists a location's stock.
 //
 //	@Summary		Stock at a location
-//	@Description	On hand, reserved and available (on_hand − reserved) per part at location_id, by part id. Technicians may read the warehouses and their own van; another van (or an unknown location) is 422 naming location_id.
+//	@Description	On hand, reserved and available (on_hand − reserved) per part at location_id, by part id. Technicians may read the warehouses and their own van, a partner's dispatchers the warehouses and their provider's vans; another van (or an unknown location) is 422 naming location_id.
 //	@ID				listStock
 //	@Tags			inventory
 //	@Produce		json

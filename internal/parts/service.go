@@ -186,7 +186,11 @@ func (s *Service) ListLocations(ctx context.Context, p auth.Principal, kind stri
 	if p.Role == auth.RoleTechnician {
 		tech = &p.UserID
 	}
-	rows, err := s.st.listLocations(ctx, kind, tech, pr)
+	partner, err := s.partnerOf(ctx, p)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := s.st.listLocations(ctx, kind, tech, partner, pr)
 	if err != nil {
 		return nil, "", err
 	}
@@ -194,8 +198,22 @@ func (s *Service) ListLocations(ctx context.Context, p auth.Principal, kind stri
 	return items, next, nil
 }
 
+// partnerOf is the provider whose vans a partner's dispatcher sees (nil for
+// everyone else: in-house staff see every location, technicians their own van).
+func (s *Service) partnerOf(ctx context.Context, p auth.Principal) (*uuid.UUID, error) {
+	if p.Role != auth.RoleDispatcher || p.ProviderID == nil {
+		return nil, nil
+	}
+	in, err := s.people.InHouse(ctx, p)
+	if err != nil || in {
+		return nil, err
+	}
+	return p.ProviderID, nil
+}
+
 // visibleLocation returns a location p may see (technicians: warehouses and
-// their own van; NotFound otherwise).
+// their own van; a partner's dispatchers: warehouses and their provider's
+// technicians' vans; NotFound otherwise).
 func (s *Service) visibleLocation(ctx context.Context, st store, p auth.Principal, id uuid.UUID) (Location, error) {
 	l, err := st.location(ctx, id)
 	if err != nil {
@@ -206,6 +224,19 @@ func (s *Service) visibleLocation(ctx context.Context, st store, p auth.Principa
 	}
 	if p.Role == auth.RoleCustomer {
 		return Location{}, errs.NotFoundf("stock location")
+	}
+	if l.Kind == Van && p.Role == auth.RoleDispatcher {
+		partner, err := s.partnerOf(ctx, p)
+		if err != nil {
+			return Location{}, err
+		}
+		if partner != nil {
+			if ok, err := st.technicianOf(ctx, *l.TechnicianID, *partner); err != nil {
+				return Location{}, err
+			} else if !ok {
+				return Location{}, errs.NotFoundf("stock location")
+			}
+		}
 	}
 	return l, nil
 }

@@ -85,6 +85,14 @@ func (s store) vanOf(ctx context.Context, technician uuid.UUID) (Location, error
 	return l, err
 }
 
+// technicianOf reports whether user works for provider (identity's table,
+// like isTechnician).
+func (s store) technicianOf(ctx context.Context, user, provider uuid.UUID) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Raw(`SELECT count(*) FROM users WHERE id = ? AND provider_id = ?`, user, provider).Scan(&n).Error
+	return n == 1, err
+}
+
 // isTechnician reads the user's role (identity's table; a one-column check
 // the van's foreign key cannot express).
 func (s store) isTechnician(ctx context.Context, id uuid.UUID) (bool, error) {
@@ -94,13 +102,16 @@ func (s store) isTechnician(ctx context.Context, id uuid.UUID) (bool, error) {
 }
 
 // listLocations lists locations; technician non-nil: warehouses and their van.
-func (s store) listLocations(ctx context.Context, kind string, technician *uuid.UUID, pr page.Request) ([]Location, error) {
+func (s store) listLocations(ctx context.Context, kind string, technician, provider *uuid.UUID, pr page.Request) ([]Location, error) {
 	q := s.db.WithContext(ctx).Model(&Location{})
 	if kind != "" {
 		q = q.Where("kind = ?", kind)
 	}
 	if technician != nil {
 		q = q.Where("(kind = 'warehouse' OR technician_id = ?)", *technician)
+	}
+	if provider != nil {
+		q = q.Where("(kind = 'warehouse' OR technician_id IN (SELECT id FROM users WHERE provider_id = ?))", *provider)
 	}
 	if pr.After != nil {
 		q = q.Where("(created_at, id) > (?, ?)", pr.After.At, pr.After.ID)
