@@ -63,9 +63,21 @@ type Decision struct {
 }
 
 // maxKeys bounds the callers a replica remembers; past it entries idle for a
-// minute are dropped (their unspent tokens are lost: the limit only gets
-// stricter).
+// minute are dropped, and if that leaves more than half, any others too
+// (their unspent tokens are lost: the limit only gets stricter; a forgotten
+// refusal costs one claim, which the shared bucket refuses again). Keys come
+// from unauthenticated callers as well (token requests per client address),
+// so the bound must hold whatever the callers do.
 const maxKeys = 50_000
+
+// purgeEvery is how often a replica deletes the shared buckets that have been
+// full for purgeAfter (a full bucket is the same as no row, so this changes
+// no decision; purgeAfter leaves room for the replicas' clocks to differ).
+// Without it, every address that ever asked for a token would keep a row.
+const (
+	purgeEvery = time.Minute
+	purgeAfter = time.Minute
+)
 
 // Limiter is the per-caller limiter of one replica.
 type Limiter struct {
@@ -74,9 +86,12 @@ type Limiter struct {
 	burst    int
 	batch    int
 	now      func() time.Time // wall clock: limits are about real time, whatever a test clock says
+	maxKeys  int
 
-	mu   sync.Mutex
-	keys map[string]*local
+	mu          sync.Mutex
+	keys        map[string]*local
+	purgeCheck  sync.Mutex // one purge at a time on this replica
+	purgedUntil time.Time  // guarded by purgeCheck: no purge before then
 }
 
 // local is a caller's state on this replica.
@@ -96,7 +111,7 @@ func New(db *gorm.DB, cfg Config, now func() time.Time) *Limiter {
 	}
 	batch := min(max(cfg.Batch, 1), cfg.Burst)
 	return &Limiter{db: db, interval: time.Duration(float64(time.Second) / cfg.RPS), burst: cfg.Burst, batch: batch,
-		now: now, keys: map[string]*local{}}
+		now: now, maxKeys: maxKeys, keys: map[string]*local{}}
 }
 
 func (l *Limiter) entry(key string, now time.Time) *local {
@@ -104,9 +119,20 @@ func (l *Limiter) entry(key string, now time.Time) *local {
 	defer l.mu.Unlock()
 	e, ok := l.keys[key]
 	if !ok {
-		if len(l.keys) >= maxKeys {
+		if len(l.keys) >= l.maxKeys {
 			for k, old := range l.keys {
 				if now.Sub(old.used) > time.Minute && old.mu.TryLock() {
+					delete(l.keys, k)
+					old.mu.Unlock()
+				}
+			}
+			// all busy within the minute (a flood of new keys): forget down
+			// to half, so the next sweep is maxKeys/2 new keys away
+			for k, old := range l.keys {
+				if len(l.keys) < l.maxKeys/2 {
+					break
+				}
+				if old.mu.TryLock() {
 					delete(l.keys, k)
 					old.mu.Unlock()
 				}
@@ -132,6 +158,9 @@ func (l *Limiter) Allow(ctx context.Context, key string) (Decision, error) {
 	case now.Before(e.deniedUntil):
 		return l.refused(e, now), nil
 	default:
+		if err := l.purge(ctx, now); err != nil {
+			return Decision{}, err
+		}
 		granted, tat, err := l.claim(ctx, key, now)
 		if err != nil {
 			return Decision{}, err
@@ -179,6 +208,26 @@ RETURNING granted, tat`
 	var tat time.Time
 	err := database.Row(ctx, l.db, q, key, now, l.interval.Seconds(), l.batch, l.burst).Scan(&granted, &tat)
 	return granted, tat, err
+}
+
+// purge deletes the shared buckets full since purgeAfter, at most once per
+// purgeEvery on this replica (a claim that comes first does it; the others
+// go on). A claim racing the DELETE is safe under READ COMMITTED: a row it
+// moved into the future no longer matches, and one deleted first is
+// inserted again as a full bucket, which it was.
+func (l *Limiter) purge(ctx context.Context, now time.Time) error {
+	if !l.purgeCheck.TryLock() {
+		return nil
+	}
+	defer l.purgeCheck.Unlock()
+	if now.Before(l.purgedUntil) {
+		return nil
+	}
+	if err := l.db.WithContext(ctx).Exec(`DELETE FROM rate_limits WHERE tat < ?`, now.Add(-purgeAfter)).Error; err != nil {
+		return err
+	}
+	l.purgedUntil = now.Add(purgeEvery)
+	return nil
 }
 
 // RetryAfterSeconds rounds a wait up to whole seconds (at least 1), as
