@@ -166,7 +166,7 @@ const tokenFormMax = 8 << 10
 //	@Header			200				{string}	Cache-Control	"no-store"
 //	@Failure		400				{object}	OAuthError	"invalid_request, invalid_scope or unsupported_grant_type"
 //	@Failure		401				{object}	OAuthError	"invalid_client"
-//	@Failure		429				{object}	Problem		"too many token requests from this client address (FIELDOPS_RATE_LIMIT_*)"
+//	@Failure		429				{object}	Problem		"too many token requests from this client address (an IPv6 /64; FIELDOPS_RATE_LIMIT_*)"
 //	@Header			429				{integer}	Retry-After	"seconds"
 //	@Router			/v1/auth/token [post]
 func handleToken(svc *clients.Service, tokens *auth.Issuer) echo.HandlerFunc {

@@ -45,7 +45,7 @@ func rateLimit(l *ratelimit.Limiter) echo.MiddlewareFunc {
 	}
 }
 
-// tokenLimit limits token requests per client address with the same bucket
+// tokenLimit limits token requests per client address (an IPv6 /64) with the same bucket
 // size and rate as callers get (a token request is a secret check and a
 // database read, and comes before any caller is known). A nil limiter
 // limits nothing.
@@ -55,7 +55,7 @@ func tokenLimit(l *ratelimit.Limiter) echo.MiddlewareFunc {
 			return next
 		}
 		return func(c echo.Context) error {
-			d, err := l.Allow(c.Request().Context(), "token:"+c.RealIP())
+			d, err := l.Allow(c.Request().Context(), "token:"+ratelimit.Address(c.RealIP()))
 			if err != nil {
 				return err
 			}

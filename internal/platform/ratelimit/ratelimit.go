@@ -27,6 +27,7 @@ package ratelimit
 import (
 	"context"
 	"math"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -228,6 +229,23 @@ func (l *Limiter) purge(ctx context.Context, now time.Time) error {
 	}
 	l.purgedUntil = now.Add(purgeEvery)
 	return nil
+}
+
+// Address is the key part of a client address for limits per address: an
+// IPv4 address as is, an IPv6 address by its /64 (one subscriber's network,
+// whose host picks any of its 2^64 addresses at will), as the sign-in rules
+// count (identity's clientAddress, docs/SECURITY.md).
+func Address(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
 }
 
 // RetryAfterSeconds rounds a wait up to whole seconds (at least 1), as
