@@ -35,6 +35,12 @@
 //	@tag.description			Per-user inbox
 //	@tag.name					sla
 //	@tag.description			Service-level policies: targets per order type × priority, wall-clock or working hours
+//	@tag.name					regions
+//	@tag.description			Service regions: time zone, working hours and days, holidays (the working calendar of SLA and complaint due times)
+//	@tag.name					complaints
+//	@tag.description			Customer complaints: respond, escalate (levels 0–3), resolve; due times in working days
+//	@tag.name					reports
+//	@tag.description			KPI reports computed from the order event log, each with the counts behind it
 //	@tag.name					dev
 //	@tag.description			Dev mode only (FIELDOPS_DEV=true; absent otherwise): move the server's clock forward and run the periodic jobs now, to check time-driven behaviour from outside
 //	@tag.name					api clients
