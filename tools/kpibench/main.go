@@ -9,6 +9,7 @@
 //     read-only snapshot) -runs times, printing each and the median;
 //   - with -server (a `fieldops serve` on that database), the same report
 //     over HTTP as the demo manager, -runs times;
+//   - with -series day|week, the time series over the same window, once;
 //   - with -explain, EXPLAIN (ANALYZE, BUFFERS) of both statements;
 //   - the CPU time the PostgreSQL backend spent on each service run (from
 //     /proc/<pid>/stat, so the database must run on this host), which on a
@@ -60,6 +61,7 @@ func run(args []string, out io.Writer) error {
 	explain := fs.Bool("explain", false, "print EXPLAIN (ANALYZE, BUFFERS) of both statements")
 	server := fs.String("server", "", "base URL of a fieldops serve on that database (HTTP timings)")
 	serial := fs.Bool("serial", false, "no parallel workers (the backend's CPU time is then the report's)")
+	series := fs.String("series", "", "also time the time series with this bucket (day or week) over the window")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -115,6 +117,15 @@ func run(args []string, out io.Writer) error {
 		k.SLACompliance.Resolution.Numerator, k.SLACompliance.Resolution.Denominator,
 		k.CSATAvg.Denominator, k.ComplaintRate.Numerator, k.RepeatRepairRate.Numerator, k.RepeatRepairRate.Denominator, len(k.FaultRatePer100))
 
+	if *series != "" {
+		c0, start := backendCPU(pid), time.Now()
+		s, err := svc.Series(ctx, p, reports.SeriesQuery{Query: q, Bucket: *series})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "series (%d %s buckets): %s, backend CPU %s\n", len(s.Buckets), *series,
+			time.Since(start).Round(time.Millisecond), (backendCPU(pid) - c0).Round(time.Millisecond))
+	}
 	if *server != "" {
 		took, err := overHTTP(*server, q, *runs)
 		if err != nil {
