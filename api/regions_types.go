@@ -6,8 +6,8 @@ import (
 
 // RegionRequest is a region's whole working calendar; PUT replaces it.
 type RegionRequest struct {
-	Name        string           `json:"name" validate:"max=200" maxLength:"200" example:"North"`
-	TimeZone    string           `json:"time_zone" validate:"required" example:"Asia/Shanghai"` // IANA zone name
+	Name        string           `json:"name,omitempty" validate:"max=200" maxLength:"200" example:"North"` // optional: absent keeps ""
+	TimeZone    string           `json:"time_zone" validate:"required" example:"Asia/Shanghai"`             // IANA zone name
 	WorkStart   string           `json:"work_start" validate:"required" pattern:"^[0-2][0-9]:[0-5][0-9]$" example:"08:00"`
 	WorkEnd     string           `json:"work_end" validate:"required" pattern:"^[0-2][0-9]:[0-5][0-9]$" example:"20:00"`
 	SlotMinutes int              `json:"slot_minutes" validate:"required" minimum:"15" maximum:"720" example:"120"`

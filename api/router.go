@@ -280,7 +280,7 @@ func NewServer(d Deps) *echo.Echo {
 		hooks = webhooks.New(d.DB, d.Orders.Clock(), webhooks.Guard{AllowPrivate: d.Config.Webhooks.AllowPrivate}, d.Config.Webhooks.RetryBase)
 	}
 	manageHooks := allowScope(clients.ScopeWebhooksManage, manager)
-	in.POST("/webhooks", handleCreateWebhook(hooks), manageHooks, idem)
+	in.POST("/webhooks", handleCreateWebhook(hooks), manageHooks, idempotentCredentials(d.Idempotency)) // the secret is never stored with the key
 	in.GET("/webhooks", handleListWebhooks(hooks), manageHooks)
 	in.GET("/webhooks/:id", handleGetWebhook(hooks), manageHooks)
 	in.DELETE("/webhooks/:id", handleDeleteWebhook(hooks), manageHooks)

@@ -437,3 +437,23 @@ func TestPartnerWebhookFollowsItsOrders(t *testing.T) {
 		t.Errorf("provider_id: assigned %v, after unassign %v", got[0].Env.Data["provider_id"], got[2].Env.Data["provider_id"])
 	}
 }
+
+// A retried registration with the same Idempotency-Key is 409, not a replay:
+// the generated secret is never kept with the key (like API clients).
+func TestWebhookCreateRetryKeepsNoSecret(t *testing.T) {
+	env := apitest.New(t, privateHooks)
+	manager := env.Token("manager@fieldops.test")
+	rc := newHookReceiver(t)
+	body := map[string]any{"url": rc.URL + "/retry"}
+	first := mustStatus(t, env.Do(http.MethodPost, "/v1/webhooks", manager, body, "Idempotency-Key", "hook-1"), http.StatusCreated, "create")
+	secret := first.JSON["secret"].(string)
+	again := mustStatus(t, env.Do(http.MethodPost, "/v1/webhooks", manager, body, "Idempotency-Key", "hook-1"), http.StatusConflict, "retry")
+	if strings.Contains(string(again.Raw), secret) || env.Count("webhooks") != 1 {
+		t.Fatalf("retry: %s (%d webhooks)", again.Raw, env.Count("webhooks"))
+	}
+	var leaked int64
+	env.DB.Raw("SELECT count(*) FROM idempotency_records WHERE encode(coalesce(response_body, ''::bytea), 'escape') LIKE ?", "%"+secret+"%").Scan(&leaked)
+	if leaked != 0 {
+		t.Fatal("the secret is stored in idempotency_records")
+	}
+}

@@ -3469,8 +3469,10 @@ type RegionList struct {
 type RegionRequest struct {
 	Holidays []HolidayRequest `json:"holidays"`
 
-	// Name Example: North
-	Name string `json:"name"`
+	// Name optional: absent keeps ""
+	//
+	// Example: North
+	Name *string `json:"name,omitempty"`
 
 	// SlotMinutes Example: 120
 	SlotMinutes int `json:"slot_minutes"`
