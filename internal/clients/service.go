@@ -20,6 +20,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/errs"
 	"github.com/fieldops/fieldops/internal/platform/ids"
 	"github.com/fieldops/fieldops/internal/platform/page"
+	"github.com/fieldops/fieldops/internal/platform/ttlcache"
 )
 
 // secretBytes is the entropy of a client secret: 256 bits, so SHA-256 of it
@@ -31,13 +32,13 @@ const secretBytes = 32
 type Service struct {
 	st    store
 	clock clock.Clock
-	live  *liveCache
+	live  *ttlcache.Cache[uuid.UUID, current]
 }
 
 // New returns the client service; cacheTTL is how long a replica reuses a
 // client's liveness, scopes and binding (0: read on every request).
 func New(db *gorm.DB, clk clock.Clock, cacheTTL time.Duration) *Service {
-	return &Service{st: store{db: db}, clock: clk, live: newLiveCache(cacheTTL)}
+	return &Service{st: store{db: db}, clock: clk, live: ttlcache.New[uuid.UUID, current](cacheTTL, cacheMax)}
 }
 
 // CreateInput is a new client.
@@ -111,7 +112,7 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	s.live.forget(id)
+	s.live.Forget(id)
 	if !ok {
 		return errs.NotFoundf("API client")
 	}
@@ -174,14 +175,14 @@ type current struct {
 // of the token that the client still has; the role is dispatcher of the
 // bound provider (in-house when unbound). Cached briefly (New's cacheTTL).
 func (s *Service) Current(ctx context.Context, p auth.Principal) (auth.Principal, bool, error) {
-	cur, ok, epoch := s.live.get(p.UserID)
+	cur, ok, epoch := s.live.Get(p.UserID)
 	if !ok {
 		sc, prov, live, err := s.st.current(ctx, p.UserID)
 		if err != nil {
 			return auth.Principal{}, false, err
 		}
 		cur = current{scopes: sc, provider: prov, live: live}
-		s.live.put(p.UserID, cur, epoch)
+		s.live.Put(p.UserID, cur, epoch)
 	}
 	if !cur.live {
 		return auth.Principal{}, false, nil

@@ -14,18 +14,18 @@ import (
 // deactivation takes effect on the next request. live is false when the
 // account is gone or deactivated. One indexed read, on the hot path of
 // every authenticated request, so its answer is reused for
-// SessionConfig.PrincipalTTL (principalCache): a change made through this
+// SessionConfig.PrincipalTTL (ttlcache): a change made through this
 // Service applies at once, one made elsewhere (another replica, the CLI)
 // within the TTL.
 func (s *Service) Current(ctx context.Context, id uuid.UUID) (auth.Principal, bool, error) {
-	p, live, ok, epoch := s.principals.get(id)
+	e, ok, epoch := s.principals.Get(id)
 	if ok {
-		return p, live, nil
+		return e.p, e.live, nil
 	}
 	p, live, err := s.st.current(ctx, id)
 	if err != nil {
 		return auth.Principal{}, false, err
 	}
-	s.principals.put(id, p, live, epoch)
+	s.principals.Put(id, cachedPrincipal{p: p, live: live}, epoch)
 	return p, live, nil
 }

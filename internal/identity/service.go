@@ -22,6 +22,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/ids"
 	"github.com/fieldops/fieldops/internal/platform/page"
 	"github.com/fieldops/fieldops/internal/platform/password"
+	"github.com/fieldops/fieldops/internal/platform/ttlcache"
 )
 
 // Service holds the identity rules. Methods return errs kinds: Invalid (with
@@ -36,7 +37,7 @@ type Service struct {
 	sessions SessionConfig
 	// principals caches Current; UpdateUser and ChangePassword forget
 	// the account they change.
-	principals *principalCache
+	principals *ttlcache.Cache[uuid.UUID, cachedPrincipal]
 
 	dummyMu   sync.Mutex
 	dummyHash string
@@ -60,7 +61,7 @@ func (s *Service) hashErr(err error) error {
 // New returns the identity service.
 func New(db *gorm.DB, hasher *password.Hasher, tokens *auth.Issuer, clk clock.Clock, sc SessionConfig) *Service {
 	return &Service{db: db, st: store{db: db}, hasher: hasher, tokens: tokens, clock: clk, sessions: sc,
-		principals: newPrincipalCache(sc.PrincipalTTL)}
+		principals: ttlcache.New[uuid.UUID, cachedPrincipal](sc.PrincipalTTL, principalCacheMax)}
 }
 
 var (
@@ -343,7 +344,7 @@ func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, p UserPatch) (Us
 		out = u
 		return nil
 	})
-	s.principals.forget(id) // after the commit (or the rollback): the next request reads the account again
+	s.principals.Forget(id) // after the commit (or the rollback): the next request reads the account again
 	return out, err
 }
 

@@ -383,7 +383,7 @@ func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, current,
 		sess, err = s.startSession(ctx, st, u, ids.New())
 		return err
 	})
-	s.principals.forget(u.ID) // sessions revoked: the account is read again on its next request
+	s.principals.Forget(u.ID) // sessions revoked: the account is read again on its next request
 	return sess, err
 }
 
