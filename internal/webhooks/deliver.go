@@ -105,9 +105,11 @@ func (s *Service) deliverNext(ctx context.Context) (bool, error) {
 	now := s.clock.Now().UTC()
 	var m claimed
 	res := s.db.WithContext(ctx).Raw(`WITH m AS (`+claimSQL+`)
-		SELECT m.id, m.webhook_id, m.event_id, m.attempts, m.give_up_at, w.url, w.secret, w.deleted_at,
+		SELECT m.id, m.webhook_id, m.event_id, m.attempts, m.give_up_at, w.url, w.secret,
+		       coalesce(w.deleted_at, ac.deleted_at) AS deleted_at,
 		       e.type AS event_type, e.data AS event_data, e.created_at AS event_created_at
-		FROM m JOIN webhooks w ON w.id = m.webhook_id JOIN outbox_events e ON e.id = m.event_id`,
+		FROM m JOIN webhooks w ON w.id = m.webhook_id JOIN outbox_events e ON e.id = m.event_id
+		LEFT JOIN api_clients ac ON ac.id = w.api_client_id`,
 		map[string]any{"now": now, "lease": now.Add(lease)}).Scan(&m)
 	if res.Error != nil {
 		return false, res.Error
@@ -138,7 +140,7 @@ FROM u`
 // 2xx; otherwise another attempt after the back-off, or failed once that
 // would pass the message's retry window.
 func (s *Service) attempt(ctx context.Context, m claimed) error {
-	if m.DeletedAt != nil { // deleted after the relay: nothing to send
+	if m.DeletedAt != nil { // the webhook, or the API client that owns it, deleted after the relay: nothing to send
 		return s.db.WithContext(ctx).Model(&Message{}).Where("id = ? AND status = ?", m.ID, MessagePending).
 			Update("status", MessageCancelled).Error
 	}

@@ -34,6 +34,11 @@ SELECT coalesce(
 	                     AND a.backend_xid::text = (x::text::bigint % 4294967296)::text)),
 	(SELECT pg_snapshot_xmax(s)::text::bigint FROM snap))`
 
+// liveClientSQL keeps the webhooks of API clients that still exist: a
+// deleted (revoked) client's webhooks get nothing more, as its tokens stop.
+const liveClientSQL = `(webhooks.api_client_id IS NULL OR EXISTS (SELECT 1 FROM api_clients c
+	WHERE c.id = webhooks.api_client_id AND c.deleted_at IS NULL))`
+
 // relayed is an outbox event as the relay reads it.
 type relayed struct {
 	Txid       int64
@@ -83,7 +88,7 @@ func (s *Service) relay(ctx context.Context) (int, bool, error) {
 			return nil
 		}
 		var hooks []Webhook
-		if err := tx.Where("deleted_at IS NULL").Find(&hooks).Error; err != nil {
+		if err := tx.Where("deleted_at IS NULL").Where(liveClientSQL).Find(&hooks).Error; err != nil {
 			return err
 		}
 		var msgs []Message
