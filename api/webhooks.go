@@ -30,7 +30,7 @@ func webhookOwner(p auth.Principal) webhooks.Owner {
 // handleCreateWebhook registers a webhook.
 //
 //	@Summary		Register a webhook
-//	@Description	Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookSLABreachedEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
+//	@Description	Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookComplaintEvent, WebhookComplaintEscalatedEvent, WebhookSLABreachedEvent, WebhookStockLowEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
 //	@ID				createWebhook
 //	@Tags			webhooks
 //	@Accept			json
@@ -241,7 +241,8 @@ func handleWebhookEventSamples() echo.HandlerFunc {
 }
 
 // webhookSamples marshals the domain's own event data (orders.OrderEventData,
-// orders.RatingEventData, webhooks.TestData) inside webhooks.Envelope, as
+// orders.RatingEventData, orders.ComplaintData, webhooks.TestData; the
+// escalation and stock.low additions written out) inside webhooks.Envelope, as
 // deliveries do, so the contract check of this response proves the payload
 // schemas describe what receivers get.
 func webhookSamples() map[string]webhooks.Envelope {
@@ -264,6 +265,15 @@ func webhookSamples() map[string]webhooks.Envelope {
 	breach := orders.SLABreachedEventData{OrderID: order, OrderNumber: base.Number, ExternalRef: &ref, ProviderID: &provider,
 		Milestone: orders.MilestoneFirstResponse, DueAt: at.Add(-time.Minute), BreachedAt: at, Priority: "P1", Type: "repair",
 		Region: "north", Status: orders.StatusSubmitted, Visit: 1}
+	complaint := orders.Complaint{ID: uuid.MustParse("0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e05"), CustomerID: customer, OrderID: &order,
+		Source: "rating", Category: "service_quality", Severity: "high", Description: "Late and rude", Status: "open", Region: "north",
+		ReplyDueAt: at.Add(24 * time.Hour), ResolutionDueAt: at.Add(72 * time.Hour), CreatedAt: at, UpdatedAt: at}
+	escalated := complaint
+	escalated.Level = 1
+	escalatedData := orders.ComplaintData(escalated) // with what internal/complaints adds to it
+	escalatedData["from_level"], escalatedData["automatic"] = 0, true
+	stockLow := map[string]any{"part_id": uuid.MustParse("0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e06"), "sku": "DP-800",
+		"location_id": uuid.MustParse("0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0e07"), "on_hand": 4, "reserved": 0, "available": 4, "reorder_point": 5}
 	env := func(id, typ string, data any) webhooks.Envelope {
 		raw, _ := json.Marshal(data)
 		return webhooks.Envelope{ID: uuid.MustParse(id), Type: typ, CreatedAt: at, Data: raw}
@@ -274,7 +284,10 @@ func webhookSamples() map[string]webhooks.Envelope {
 		"order_assigned":       env("0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0f03", outbox.OrderAssigned, assigned),
 		"order_completed":      env("0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0f04", outbox.OrderCompleted, completed),
 		"rating_created":       env("0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0f05", outbox.RatingCreated, rating),
+		"complaint_created":    env("0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0f08", outbox.ComplaintCreated, orders.ComplaintData(complaint)),
+		"complaint_escalated":  env("0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0f09", outbox.ComplaintEscalated, escalatedData),
 		"sla_breached":         env("0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0f07", outbox.SLABreached, breach),
+		"stock_low":            env("0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0f0a", outbox.StockLow, stockLow),
 		"test":                 env("0190f1f4-7c1e-7d3a-9d1e-2f9b5c1a0f06", webhooks.TestEventType, webhooks.TestData{WebhookID: order, Message: "Test event from FieldOps."}),
 	}
 }

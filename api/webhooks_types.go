@@ -153,18 +153,88 @@ type WebhookTestEvent struct {
 	Data      WebhookTestData `json:"data"`
 } // @name WebhookTestEvent
 
+// WebhookComplaintData is the data of complaint.created
+// (internal/orders.ComplaintData: the complaint without staff notes or
+// replies).
+type WebhookComplaintData struct {
+	ID              uuid.UUID  `json:"id" format:"uuid"`
+	CustomerID      uuid.UUID  `json:"customer_id" format:"uuid"`
+	OrderID         *uuid.UUID `json:"order_id" swaggertype:"string" format:"uuid" extensions:"x-nullable"` // null: a complaint about no order
+	Source          string     `json:"source" enums:"rating,customer,staff" example:"customer"`
+	Category        string     `json:"category" enums:"service_quality,timeliness,attitude,billing,damage,parts,other" example:"timeliness"`
+	Severity        string     `json:"severity" enums:"low,medium,high" example:"medium"`
+	Description     string     `json:"description" example:"The technician came two hours late"`
+	Status          string     `json:"status" enums:"open,responded,resolved,closed" example:"open"`
+	Level           int        `json:"level" minimum:"0" maximum:"3" example:"0"` // 0 agent, 1 supervisor, 2 manager, 3 director
+	Region          string     `json:"region" example:"north"`
+	ReplyDueAt      time.Time  `json:"reply_due_at" format:"date-time"`
+	ResolutionDueAt time.Time  `json:"resolution_due_at" format:"date-time"`
+	CreatedAt       time.Time  `json:"created_at" format:"date-time"`
+	UpdatedAt       time.Time  `json:"updated_at" format:"date-time"`
+} // @name WebhookComplaintData
+
+// WebhookComplaintEscalatedData is the data of complaint.escalated: the
+// complaint at its new level, the level it left and whether the sweep
+// escalated it (an unanswered complaint) rather than a person (staff, or the
+// customer rejecting a resolution).
+type WebhookComplaintEscalatedData struct {
+	WebhookComplaintData
+	FromLevel int  `json:"from_level" minimum:"0" maximum:"2" example:"0"`
+	Automatic bool `json:"automatic" example:"true"`
+} // @name WebhookComplaintEscalatedData
+
+// WebhookComplaintEvent is the body of a complaint.created webhook request.
+type WebhookComplaintEvent struct {
+	ID        uuid.UUID            `json:"id" format:"uuid"`
+	Type      string               `json:"type" enums:"complaint.created" example:"complaint.created"`
+	CreatedAt time.Time            `json:"created_at" format:"date-time"`
+	Data      WebhookComplaintData `json:"data"`
+} // @name WebhookComplaintEvent
+
+// WebhookComplaintEscalatedEvent is the body of a complaint.escalated webhook request.
+type WebhookComplaintEscalatedEvent struct {
+	ID        uuid.UUID                     `json:"id" format:"uuid"`
+	Type      string                        `json:"type" enums:"complaint.escalated" example:"complaint.escalated"`
+	CreatedAt time.Time                     `json:"created_at" format:"date-time"`
+	Data      WebhookComplaintEscalatedData `json:"data"`
+} // @name WebhookComplaintEscalatedEvent
+
+// WebhookStockLowData is the data of stock.low: a part's stock at a location
+// fell below its reorder point (once per crossing). Stock events belong to
+// no order and no provider: only webhooks bound to no provider get them.
+type WebhookStockLowData struct {
+	PartID       uuid.UUID `json:"part_id" format:"uuid"`
+	SKU          string    `json:"sku" example:"DP-800"`
+	LocationID   uuid.UUID `json:"location_id" format:"uuid"`
+	OnHand       int       `json:"on_hand" minimum:"0" example:"4"`
+	Reserved     int       `json:"reserved" minimum:"0" example:"0"`
+	Available    int       `json:"available" example:"4"` // on_hand − reserved
+	ReorderPoint int       `json:"reorder_point" minimum:"0" example:"5"`
+} // @name WebhookStockLowData
+
+// WebhookStockLowEvent is the body of a stock.low webhook request.
+type WebhookStockLowEvent struct {
+	ID        uuid.UUID           `json:"id" format:"uuid"`
+	Type      string              `json:"type" enums:"stock.low" example:"stock.low"`
+	CreatedAt time.Time           `json:"created_at" format:"date-time"`
+	Data      WebhookStockLowData `json:"data"`
+} // @name WebhookStockLowEvent
+
 // WebhookEventSamples shows one body of each payload schema, built by the
-// same code that writes the real events (the contract check proves they
-// match their schemas). Complaint and stock events carry their own
-// data objects (see their endpoints' DTOs).
+// same code that writes the real events where it is exported (the contract
+// check proves they match their schemas; api/review2_payloads_test.go checks
+// the complaint and stock bodies the outbox really holds).
 type WebhookEventSamples struct {
-	OrderCreated       WebhookOrderEvent       `json:"order_created"`
-	OrderStatusChanged WebhookOrderEvent       `json:"order_status_changed"`
-	OrderAssigned      WebhookOrderEvent       `json:"order_assigned"`
-	OrderCompleted     WebhookOrderEvent       `json:"order_completed"`
-	RatingCreated      WebhookRatingEvent      `json:"rating_created"`
-	SLABreached        WebhookSLABreachedEvent `json:"sla_breached"`
-	Test               WebhookTestEvent        `json:"test"`
+	OrderCreated       WebhookOrderEvent              `json:"order_created"`
+	OrderStatusChanged WebhookOrderEvent              `json:"order_status_changed"`
+	OrderAssigned      WebhookOrderEvent              `json:"order_assigned"`
+	OrderCompleted     WebhookOrderEvent              `json:"order_completed"`
+	RatingCreated      WebhookRatingEvent             `json:"rating_created"`
+	ComplaintCreated   WebhookComplaintEvent          `json:"complaint_created"`
+	ComplaintEscalated WebhookComplaintEscalatedEvent `json:"complaint_escalated"`
+	SLABreached        WebhookSLABreachedEvent        `json:"sla_breached"`
+	StockLow           WebhookStockLowEvent           `json:"stock_low"`
+	Test               WebhookTestEvent               `json:"test"`
 } // @name WebhookEventSamples
 
 // --- converters ---
