@@ -18,7 +18,8 @@ var ErrBlockedAddress = errors.New("webhooks: target address not allowed")
 // blockedPrefixes are the ranges a webhook may not reach unless private
 // targets are allowed: private, loopback, link-local, unspecified, multicast,
 // CGNAT, and the IPv6 forms that embed an IPv4 address (IPv4-mapped and
-// -compatible, NAT64, 6to4, Teredo) since they could smuggle a private one.
+// -compatible, IPv4-translated, NAT64, 6to4, Teredo) since they could smuggle
+// a private one, and the deprecated site-local range.
 var blockedPrefixes = func() []netip.Prefix {
 	var out []netip.Prefix
 	for _, s := range []string{
@@ -30,6 +31,7 @@ var blockedPrefixes = func() []netip.Prefix {
 		"172.16.0.0/12",   // private
 		"192.0.0.0/24",    // IETF protocol assignments
 		"192.0.2.0/24",    // documentation
+		"192.88.99.0/24",  // 6to4 relay anycast (deprecated)
 		"192.168.0.0/16",  // private
 		"198.18.0.0/15",   // benchmarking
 		"198.51.100.0/24", // documentation
@@ -40,6 +42,7 @@ var blockedPrefixes = func() []netip.Prefix {
 		"::1/128",         // loopback
 		"::/96",           // IPv4-compatible (deprecated)
 		"::ffff:0:0/96",   // IPv4-mapped
+		"::ffff:0:0:0/96", // IPv4-translated (RFC 2765 SIIT)
 		"64:ff9b::/96",    // NAT64
 		"64:ff9b:1::/48",  // local NAT64
 		"100::/64",        // discard
@@ -48,6 +51,7 @@ var blockedPrefixes = func() []netip.Prefix {
 		"2002::/16",       // 6to4
 		"fc00::/7",        // unique local (private)
 		"fe80::/10",       // link-local
+		"fec0::/10",       // site-local (deprecated, still routed inside some networks)
 		"ff00::/8",        // multicast
 	} {
 		out = append(out, netip.MustParsePrefix(s))
