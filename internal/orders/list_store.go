@@ -124,13 +124,18 @@ func (s store) listOrders(ctx context.Context, sc scope, f Filter, at *time.Time
 		return nil, nil, stmt.Error
 	}
 	args := stmt.Vars
-	if narrowed {
+	if narrowed && sc.technician == nil {
 		args = append([]any{pgx.QueryExecModeSimpleProtocol}, args...)
 	}
 	q = stmt.SQL.String()
 	var out []*orderRow
 	var got *time.Time
 	err := database.Native(ctx, s.db, func(conn *pgx.Conn) error {
+		if sc.technician != nil {
+			var err error
+			out, got, err = technicianPage(ctx, conn, q, args)
+			return err
+		}
 		rows, err := conn.Query(ctx, q, args...)
 		if err != nil {
 			return err
