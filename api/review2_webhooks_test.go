@@ -3,9 +3,11 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/fieldops/fieldops/api/apitest"
+	"github.com/fieldops/fieldops/internal/webhooks"
 )
 
 // TestRevokedClientsWebhooksStop: deleting an API client revokes what it
@@ -51,4 +53,30 @@ func TestRevokedClientsWebhooksStop(t *testing.T) {
 	if got := revoked.requests(); len(got) != 0 {
 		t.Fatalf("the deleted client's webhook got %d requests (first: %s)", len(got), got[0].Body)
 	}
+}
+
+// TestClientWebhooksAreBounded: an API client cannot multiply the delivery
+// work of every event without bound: past webhooks.MaxPerClient live
+// webhooks a registration is 409 and nothing is stored; deleting one makes
+// room again.
+func TestClientWebhooksAreBounded(t *testing.T) {
+	env := apitest.New(t, privateHooks)
+	rc := newHookReceiver(t)
+	tok := mustClientToken(t, env, mustAPIClient(t, env, "Greedy CRM", []string{"webhooks:manage"}, ""), "")
+	var first string
+	for i := range webhooks.MaxPerClient {
+		r := mustStatus(t, env.Do(http.MethodPost, "/v1/webhooks", tok, map[string]any{"url": rc.URL}), http.StatusCreated, "webhook")
+		if i == 0 {
+			first = r.JSON["id"].(string)
+		}
+	}
+	before := env.Count("webhooks")
+	p := mustStatus(t, env.Do(http.MethodPost, "/v1/webhooks", tok, map[string]any{"url": rc.URL}), http.StatusConflict, "one too many")
+	if env.Count("webhooks") != before || !strings.Contains(string(p.Raw), "at most") {
+		t.Fatalf("over the limit: %s (%d webhooks, had %d)", p.Raw, env.Count("webhooks"), before)
+	}
+	// managers are not limited by a client's count; a deleted webhook makes room
+	mustStatus(t, env.Do(http.MethodPost, "/v1/webhooks", env.Token("manager@fieldops.test"), map[string]any{"url": rc.URL}), http.StatusCreated, "manager's")
+	mustStatus(t, env.Do(http.MethodDelete, "/v1/webhooks/"+first, tok, nil), http.StatusNoContent, "delete one")
+	mustStatus(t, env.Do(http.MethodPost, "/v1/webhooks", tok, map[string]any{"url": rc.URL}), http.StatusCreated, "room again")
 }

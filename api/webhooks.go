@@ -44,7 +44,7 @@ func webhookOwner(p auth.Principal) webhooks.Owner {
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem	"not a manager, or an API client without webhooks:manage"
-//	@Failure		409				{object}	Problem	"an Idempotency-Key retry of a create that succeeded: the secret is not kept for a replay (GET the webhook, or delete it and register again)"
+//	@Failure		409				{object}	Problem	"an Idempotency-Key retry of a create that succeeded: the secret is not kept for a replay (GET the webhook, or delete it and register again); or an API client that already has 20 live webhooks"
 //	@Failure		422				{object}	Problem	"url (scheme, internal address, unresolvable host), events, secret, description or provider_id"
 //	@Router			/v1/webhooks [post]
 func handleCreateWebhook(svc *webhooks.Service) echo.HandlerFunc {

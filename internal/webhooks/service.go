@@ -76,6 +76,12 @@ type CreateInput struct {
 	ProviderID  *uuid.UUID
 }
 
+// MaxPerClient bounds an API client's live webhooks: each one multiplies the
+// relay's and the senders' work for every event, so a client with
+// webhooks:manage may not register without end (409 past it). Managers are
+// not counted against it.
+const MaxPerClient = 20
+
 // Secret lengths: a given secret must be 16–200 characters; a generated one
 // is 32 random bytes in hex behind "whsec_".
 const (
@@ -134,6 +140,18 @@ func (s *Service) Create(ctx context.Context, o Owner, in CreateInput) (Webhook,
 	w := Webhook{ID: ids.New(), URL: in.URL, Events: events, Description: strings.TrimSpace(in.Description), Secret: secret,
 		ProviderID: provider, APIClientID: o.ClientID, CreatedBy: o.UserID, CreatedAt: s.clock.Now().UTC()}
 	err := database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
+		if o.ClientID != nil { // the client's row lock serialises its registrations, so the count holds
+			var live int64
+			if err := tx.Exec("SELECT 1 FROM api_clients WHERE id = ? FOR UPDATE", *o.ClientID).Error; err != nil {
+				return err
+			}
+			if err := tx.Model(&Webhook{}).Where("api_client_id = ? AND deleted_at IS NULL", *o.ClientID).Count(&live).Error; err != nil {
+				return err
+			}
+			if live >= MaxPerClient {
+				return errs.E(errs.Conflict, "an API client may have at most %d webhooks; delete one first", MaxPerClient)
+			}
+		}
 		// events written before now are not this webhook's
 		if err := tx.Raw("SELECT coalesce(max(seq), 0) FROM outbox_events").Scan(&w.StartSeq).Error; err != nil {
 			return err
