@@ -22,6 +22,16 @@ type listRow struct {
 	orderRow
 	assetID, modelID, technicianID, providerID, intakeProviderID, createdBy, partyModelID pgtype.UUID
 	apiClientID                                                                           pgtype.UUID
+	ids                                                                                   [7]uuid.UUID // what the nullable UUID pointers point to: no allocation each
+}
+
+// idPtr points at ids[i] holding u, or is nil for NULL.
+func (r *listRow) idPtr(i int, u pgtype.UUID) *uuid.UUID {
+	if !u.Valid {
+		return nil
+	}
+	r.ids[i] = u.Bytes
+	return &r.ids[i]
 }
 
 // listField is one selected column and its scan target.
@@ -130,10 +140,10 @@ func scanListRows(rows pgx.Rows) ([]*orderRow, *time.Time, error) {
 		if err := rows.Scan(targets...); err != nil {
 			return nil, bound, err
 		}
-		r.AssetID, r.ProductModelID = uuidPtr(r.assetID), uuidPtr(r.modelID)
-		r.TechnicianID, r.ProviderID, r.CreatedBy = uuidPtr(r.technicianID), uuidPtr(r.providerID), uuidPtr(r.createdBy)
-		r.APIClientID = uuidPtr(r.apiClientID)
-		r.IntakeProviderID = uuidPtr(r.intakeProviderID)
+		r.AssetID, r.ProductModelID = r.idPtr(0, r.assetID), r.idPtr(1, r.modelID)
+		r.TechnicianID, r.ProviderID, r.CreatedBy = r.idPtr(2, r.technicianID), r.idPtr(3, r.providerID), r.idPtr(4, r.createdBy)
+		r.APIClientID = r.idPtr(5, r.apiClientID)
+		r.IntakeProviderID = r.idPtr(6, r.intakeProviderID)
 		r.Joined.ModelID = uuidPtr(r.partyModelID)
 		if r.SLABreached == nil {
 			r.SLABreached = []string{}

@@ -76,7 +76,13 @@ type Windows []Window
 func (w Windows) Value() (driver.Value, error) { return jsonArray(w) }
 
 // Scan implements sql.Scanner.
-func (w *Windows) Scan(v any) error { return scanJSON(v, w) }
+func (w *Windows) Scan(v any) error {
+	if emptyJSONArray(v) { // most orders: no decoding (BenchmarkTechnicianJobList allocations)
+		*w = Windows{}
+		return nil
+	}
+	return scanJSON(v, w)
+}
 
 // QuoteItem is one line of a quote; amounts in minor units.
 type QuoteItem struct {
@@ -96,7 +102,13 @@ type QuoteItems []QuoteItem
 func (q QuoteItems) Value() (driver.Value, error) { return jsonArray(q) }
 
 // Scan implements sql.Scanner.
-func (q *QuoteItems) Scan(v any) error { return scanJSON(v, q) }
+func (q *QuoteItems) Scan(v any) error {
+	if emptyJSONArray(v) {
+		*q = QuoteItems{}
+		return nil
+	}
+	return scanJSON(v, q)
+}
 
 // jsonArray encodes a slice for a JSONB column; nil is stored as [].
 func jsonArray[T any](s []T) (driver.Value, error) {
@@ -104,6 +116,18 @@ func jsonArray[T any](s []T) (driver.Value, error) {
 		return []byte("[]"), nil
 	}
 	return json.Marshal(s)
+}
+
+// emptyJSONArray reports whether a JSON column's value is [], which
+// json.Unmarshal would turn into an empty, non-nil slice.
+func emptyJSONArray(v any) bool {
+	switch b := v.(type) {
+	case []byte:
+		return string(b) == "[]"
+	case string:
+		return b == "[]"
+	}
+	return false
 }
 
 func scanJSON(v any, dst any) error {

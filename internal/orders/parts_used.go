@@ -51,7 +51,13 @@ type PartLines []PartLine
 func (l PartLines) Value() (driver.Value, error) { return jsonArray(l) }
 
 // Scan implements sql.Scanner.
-func (l *PartLines) Scan(v any) error { return scanJSON(v, l) }
+func (l *PartLines) Scan(v any) error {
+	if emptyJSONArray(v) {
+		*l = PartLines{}
+		return nil
+	}
+	return scanJSON(v, l)
+}
 
 // netQty is how many of part are on the order now (issued minus returned).
 func (l PartLines) netQty(part uuid.UUID) int64 {
