@@ -353,6 +353,22 @@ func TestSLAPoliciesReadAndChange(t *testing.T) {
 				t.Errorf("%s = %v, want %v", key, got, want)
 			}
 		}
+
+		// Triage moves it to a region that opens at 12:00: its calendar now
+		// counts the hours (10 minutes on Friday, the rest from Monday 12:00).
+		mustStatus(t, env.Do(http.MethodPut, "/v1/regions/late", env.Token("manager@fieldops.test"), map[string]any{"name": "Late", "time_zone": "Asia/Shanghai",
+			"work_start": "12:00", "work_end": "20:00", "slot_minutes": 120, "working_days": []string{"mon", "tue", "wed", "thu", "fri"},
+			"holidays": []any{}}), http.StatusOK, "late region")
+		mustStatus(t, env.Do(http.MethodPost, "/v1/orders/"+id+"/triage", env.Token("dispatcher@fieldops.test"), map[string]any{"region": "late"}),
+			http.StatusOK, "move to late")
+		sla = slaOf(t, env, id)
+		noon := monday.Add(4 * time.Hour) // 12:00 in Shanghai
+		for key, want := range map[string]time.Time{"first_response_due": noon.Add(20 * time.Minute),
+			"on_site_due": noon.Add(230 * time.Minute), "resolution_due": noon.Add(24*time.Hour + 110*time.Minute)} {
+			if got := dueTime(t, sla, key); !got.Equal(want) {
+				t.Errorf("after the move, %s = %v, want %v", key, got, want)
+			}
+		}
 	})
 }
 

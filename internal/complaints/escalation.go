@@ -175,5 +175,5 @@ func (s *Service) RunDue(ctx context.Context) (int, error) {
 // leader enqueues it once across processes, and the sweep is safe to run
 // twice at once anyway).
 func (s *Service) RegisterJobs(reg *jobs.Registry) {
-	reg.AddPeriodic(jobs.Periodic{Name: "complaints.due", Interval: time.Minute, Run: s.RunDue})
+	reg.AddPeriodic(jobs.Periodic{Name: "complaints.due", Interval: time.Minute, RecoverAfter: 5 * time.Minute, Run: s.RunDue}) // a run killed mid-way delays the next by at most 5 minutes, not River's 1 h rescue
 }

@@ -130,7 +130,9 @@ type TriageInput struct {
 }
 
 // Triage acknowledges and classifies a request (first response). A changed
-// type or priority recomputes the SLA due times from the creation time.
+// type or priority recomputes the SLA due times from the creation time, and
+// so does a move to another region under a working-hours policy (its
+// calendar counts the hours).
 func (s *Service) Triage(ctx context.Context, p auth.Principal, id uuid.UUID, in TriageInput) (Order, error) {
 	var fe []errs.FieldError
 	if in.Priority != "" && !slices.Contains(Priorities, in.Priority) {
@@ -154,19 +156,24 @@ func (s *Service) Triage(ctx context.Context, p auth.Principal, id uuid.UUID, in
 		if in.Type != "" {
 			o.Type = in.Type
 		}
+		moved := false // another region: another working calendar
 		if r := strings.TrimSpace(in.Region); r != "" {
+			moved = r != o.Region
 			o.Region = r
 		}
-		if reprice {
+		if reprice || moved {
 			pol, err := c.st.policy(c.ctx, o.Type, o.Priority)
 			if err != nil {
 				return err
 			}
-			cal, err := policyCalendar(c.ctx, c.st.db, pol, o.Region)
-			if err != nil {
-				return err
+			// a move alone changes nothing on the wall clock
+			if reprice || pol.Clock == SLAClockWorking {
+				cal, err := policyCalendar(c.ctx, c.st.db, pol, o.Region)
+				if err != nil {
+					return err
+				}
+				applySLA(o, pol, cal)
 			}
-			applySLA(o, pol, cal)
 		}
 		c.payload = JSON{"priority": o.Priority, "type": o.Type, "region": o.Region, "notes": strings.TrimSpace(in.Notes)}
 		return nil
