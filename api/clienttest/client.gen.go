@@ -1271,6 +1271,234 @@ func (e TokenResponseTokenType) Valid() bool {
 	}
 }
 
+// Defines values for WebhookComplaintDataCategory.
+const (
+	WebhookComplaintDataCategoryAttitude       WebhookComplaintDataCategory = "attitude"
+	WebhookComplaintDataCategoryBilling        WebhookComplaintDataCategory = "billing"
+	WebhookComplaintDataCategoryDamage         WebhookComplaintDataCategory = "damage"
+	WebhookComplaintDataCategoryOther          WebhookComplaintDataCategory = "other"
+	WebhookComplaintDataCategoryParts          WebhookComplaintDataCategory = "parts"
+	WebhookComplaintDataCategoryServiceQuality WebhookComplaintDataCategory = "service_quality"
+	WebhookComplaintDataCategoryTimeliness     WebhookComplaintDataCategory = "timeliness"
+)
+
+// Valid indicates whether the value is a known member of the WebhookComplaintDataCategory enum.
+func (e WebhookComplaintDataCategory) Valid() bool {
+	switch e {
+	case WebhookComplaintDataCategoryAttitude:
+		return true
+	case WebhookComplaintDataCategoryBilling:
+		return true
+	case WebhookComplaintDataCategoryDamage:
+		return true
+	case WebhookComplaintDataCategoryOther:
+		return true
+	case WebhookComplaintDataCategoryParts:
+		return true
+	case WebhookComplaintDataCategoryServiceQuality:
+		return true
+	case WebhookComplaintDataCategoryTimeliness:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookComplaintDataSeverity.
+const (
+	WebhookComplaintDataSeverityHigh   WebhookComplaintDataSeverity = "high"
+	WebhookComplaintDataSeverityLow    WebhookComplaintDataSeverity = "low"
+	WebhookComplaintDataSeverityMedium WebhookComplaintDataSeverity = "medium"
+)
+
+// Valid indicates whether the value is a known member of the WebhookComplaintDataSeverity enum.
+func (e WebhookComplaintDataSeverity) Valid() bool {
+	switch e {
+	case WebhookComplaintDataSeverityHigh:
+		return true
+	case WebhookComplaintDataSeverityLow:
+		return true
+	case WebhookComplaintDataSeverityMedium:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookComplaintDataSource.
+const (
+	WebhookComplaintDataSourceCustomer WebhookComplaintDataSource = "customer"
+	WebhookComplaintDataSourceRating   WebhookComplaintDataSource = "rating"
+	WebhookComplaintDataSourceStaff    WebhookComplaintDataSource = "staff"
+)
+
+// Valid indicates whether the value is a known member of the WebhookComplaintDataSource enum.
+func (e WebhookComplaintDataSource) Valid() bool {
+	switch e {
+	case WebhookComplaintDataSourceCustomer:
+		return true
+	case WebhookComplaintDataSourceRating:
+		return true
+	case WebhookComplaintDataSourceStaff:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookComplaintDataStatus.
+const (
+	WebhookComplaintDataStatusClosed    WebhookComplaintDataStatus = "closed"
+	WebhookComplaintDataStatusOpen      WebhookComplaintDataStatus = "open"
+	WebhookComplaintDataStatusResolved  WebhookComplaintDataStatus = "resolved"
+	WebhookComplaintDataStatusResponded WebhookComplaintDataStatus = "responded"
+)
+
+// Valid indicates whether the value is a known member of the WebhookComplaintDataStatus enum.
+func (e WebhookComplaintDataStatus) Valid() bool {
+	switch e {
+	case WebhookComplaintDataStatusClosed:
+		return true
+	case WebhookComplaintDataStatusOpen:
+		return true
+	case WebhookComplaintDataStatusResolved:
+		return true
+	case WebhookComplaintDataStatusResponded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookComplaintEscalatedDataCategory.
+const (
+	WebhookComplaintEscalatedDataCategoryAttitude       WebhookComplaintEscalatedDataCategory = "attitude"
+	WebhookComplaintEscalatedDataCategoryBilling        WebhookComplaintEscalatedDataCategory = "billing"
+	WebhookComplaintEscalatedDataCategoryDamage         WebhookComplaintEscalatedDataCategory = "damage"
+	WebhookComplaintEscalatedDataCategoryOther          WebhookComplaintEscalatedDataCategory = "other"
+	WebhookComplaintEscalatedDataCategoryParts          WebhookComplaintEscalatedDataCategory = "parts"
+	WebhookComplaintEscalatedDataCategoryServiceQuality WebhookComplaintEscalatedDataCategory = "service_quality"
+	WebhookComplaintEscalatedDataCategoryTimeliness     WebhookComplaintEscalatedDataCategory = "timeliness"
+)
+
+// Valid indicates whether the value is a known member of the WebhookComplaintEscalatedDataCategory enum.
+func (e WebhookComplaintEscalatedDataCategory) Valid() bool {
+	switch e {
+	case WebhookComplaintEscalatedDataCategoryAttitude:
+		return true
+	case WebhookComplaintEscalatedDataCategoryBilling:
+		return true
+	case WebhookComplaintEscalatedDataCategoryDamage:
+		return true
+	case WebhookComplaintEscalatedDataCategoryOther:
+		return true
+	case WebhookComplaintEscalatedDataCategoryParts:
+		return true
+	case WebhookComplaintEscalatedDataCategoryServiceQuality:
+		return true
+	case WebhookComplaintEscalatedDataCategoryTimeliness:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookComplaintEscalatedDataSeverity.
+const (
+	WebhookComplaintEscalatedDataSeverityHigh   WebhookComplaintEscalatedDataSeverity = "high"
+	WebhookComplaintEscalatedDataSeverityLow    WebhookComplaintEscalatedDataSeverity = "low"
+	WebhookComplaintEscalatedDataSeverityMedium WebhookComplaintEscalatedDataSeverity = "medium"
+)
+
+// Valid indicates whether the value is a known member of the WebhookComplaintEscalatedDataSeverity enum.
+func (e WebhookComplaintEscalatedDataSeverity) Valid() bool {
+	switch e {
+	case WebhookComplaintEscalatedDataSeverityHigh:
+		return true
+	case WebhookComplaintEscalatedDataSeverityLow:
+		return true
+	case WebhookComplaintEscalatedDataSeverityMedium:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookComplaintEscalatedDataSource.
+const (
+	WebhookComplaintEscalatedDataSourceCustomer WebhookComplaintEscalatedDataSource = "customer"
+	WebhookComplaintEscalatedDataSourceRating   WebhookComplaintEscalatedDataSource = "rating"
+	WebhookComplaintEscalatedDataSourceStaff    WebhookComplaintEscalatedDataSource = "staff"
+)
+
+// Valid indicates whether the value is a known member of the WebhookComplaintEscalatedDataSource enum.
+func (e WebhookComplaintEscalatedDataSource) Valid() bool {
+	switch e {
+	case WebhookComplaintEscalatedDataSourceCustomer:
+		return true
+	case WebhookComplaintEscalatedDataSourceRating:
+		return true
+	case WebhookComplaintEscalatedDataSourceStaff:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookComplaintEscalatedDataStatus.
+const (
+	WebhookComplaintEscalatedDataStatusClosed    WebhookComplaintEscalatedDataStatus = "closed"
+	WebhookComplaintEscalatedDataStatusOpen      WebhookComplaintEscalatedDataStatus = "open"
+	WebhookComplaintEscalatedDataStatusResolved  WebhookComplaintEscalatedDataStatus = "resolved"
+	WebhookComplaintEscalatedDataStatusResponded WebhookComplaintEscalatedDataStatus = "responded"
+)
+
+// Valid indicates whether the value is a known member of the WebhookComplaintEscalatedDataStatus enum.
+func (e WebhookComplaintEscalatedDataStatus) Valid() bool {
+	switch e {
+	case WebhookComplaintEscalatedDataStatusClosed:
+		return true
+	case WebhookComplaintEscalatedDataStatusOpen:
+		return true
+	case WebhookComplaintEscalatedDataStatusResolved:
+		return true
+	case WebhookComplaintEscalatedDataStatusResponded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookComplaintEscalatedEventType.
+const (
+	WebhookComplaintEscalatedEventTypeComplaintEscalated WebhookComplaintEscalatedEventType = "complaint.escalated"
+)
+
+// Valid indicates whether the value is a known member of the WebhookComplaintEscalatedEventType enum.
+func (e WebhookComplaintEscalatedEventType) Valid() bool {
+	switch e {
+	case WebhookComplaintEscalatedEventTypeComplaintEscalated:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookComplaintEventType.
+const (
+	WebhookComplaintEventTypeComplaintCreated WebhookComplaintEventType = "complaint.created"
+)
+
+// Valid indicates whether the value is a known member of the WebhookComplaintEventType enum.
+func (e WebhookComplaintEventType) Valid() bool {
+	switch e {
+	case WebhookComplaintEventTypeComplaintCreated:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for WebhookDeliveryEventType.
 const (
 	WebhookDeliveryEventTypeComplaintCreated   WebhookDeliveryEventType = "complaint.created"
@@ -1487,6 +1715,21 @@ const (
 func (e WebhookSLABreachedEventType) Valid() bool {
 	switch e {
 	case WebhookSLABreachedEventTypeSlaBreached:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookStockLowEventType.
+const (
+	WebhookStockLowEventTypeStockLow WebhookStockLowEventType = "stock.low"
+)
+
+// Valid indicates whether the value is a known member of the WebhookStockLowEventType enum.
+func (e WebhookStockLowEventType) Valid() bool {
+	switch e {
+	case WebhookStockLowEventTypeStockLow:
 		return true
 	default:
 		return false
@@ -4237,6 +4480,132 @@ type Webhook struct {
 	Url string `json:"url"`
 }
 
+// WebhookComplaintData defines model for WebhookComplaintData.
+type WebhookComplaintData struct {
+	// Category Example: timeliness
+	Category   WebhookComplaintDataCategory `json:"category"`
+	CreatedAt  time.Time                    `json:"created_at"`
+	CustomerId openapi_types.UUID           `json:"customer_id"`
+
+	// Description Example: The technician came two hours late
+	Description string             `json:"description"`
+	Id          openapi_types.UUID `json:"id"`
+
+	// Level 0 agent, 1 supervisor, 2 manager, 3 director
+	//
+	// Example: 0
+	Level int `json:"level"`
+
+	// OrderId null: a complaint about no order
+	OrderId *openapi_types.UUID `json:"order_id"`
+
+	// Region Example: north
+	Region          string    `json:"region"`
+	ReplyDueAt      time.Time `json:"reply_due_at"`
+	ResolutionDueAt time.Time `json:"resolution_due_at"`
+
+	// Severity Example: medium
+	Severity WebhookComplaintDataSeverity `json:"severity"`
+
+	// Source Example: customer
+	Source WebhookComplaintDataSource `json:"source"`
+
+	// Status Example: open
+	Status    WebhookComplaintDataStatus `json:"status"`
+	UpdatedAt time.Time                  `json:"updated_at"`
+}
+
+// WebhookComplaintDataCategory Example: timeliness
+type WebhookComplaintDataCategory string
+
+// WebhookComplaintDataSeverity Example: medium
+type WebhookComplaintDataSeverity string
+
+// WebhookComplaintDataSource Example: customer
+type WebhookComplaintDataSource string
+
+// WebhookComplaintDataStatus Example: open
+type WebhookComplaintDataStatus string
+
+// WebhookComplaintEscalatedData defines model for WebhookComplaintEscalatedData.
+type WebhookComplaintEscalatedData struct {
+	// Automatic Example: true
+	Automatic bool `json:"automatic"`
+
+	// Category Example: timeliness
+	Category   WebhookComplaintEscalatedDataCategory `json:"category"`
+	CreatedAt  time.Time                             `json:"created_at"`
+	CustomerId openapi_types.UUID                    `json:"customer_id"`
+
+	// Description Example: The technician came two hours late
+	Description string `json:"description"`
+
+	// FromLevel Example: 0
+	FromLevel int                `json:"from_level"`
+	Id        openapi_types.UUID `json:"id"`
+
+	// Level 0 agent, 1 supervisor, 2 manager, 3 director
+	//
+	// Example: 0
+	Level int `json:"level"`
+
+	// OrderId null: a complaint about no order
+	OrderId *openapi_types.UUID `json:"order_id"`
+
+	// Region Example: north
+	Region          string    `json:"region"`
+	ReplyDueAt      time.Time `json:"reply_due_at"`
+	ResolutionDueAt time.Time `json:"resolution_due_at"`
+
+	// Severity Example: medium
+	Severity WebhookComplaintEscalatedDataSeverity `json:"severity"`
+
+	// Source Example: customer
+	Source WebhookComplaintEscalatedDataSource `json:"source"`
+
+	// Status Example: open
+	Status    WebhookComplaintEscalatedDataStatus `json:"status"`
+	UpdatedAt time.Time                           `json:"updated_at"`
+}
+
+// WebhookComplaintEscalatedDataCategory Example: timeliness
+type WebhookComplaintEscalatedDataCategory string
+
+// WebhookComplaintEscalatedDataSeverity Example: medium
+type WebhookComplaintEscalatedDataSeverity string
+
+// WebhookComplaintEscalatedDataSource Example: customer
+type WebhookComplaintEscalatedDataSource string
+
+// WebhookComplaintEscalatedDataStatus Example: open
+type WebhookComplaintEscalatedDataStatus string
+
+// WebhookComplaintEscalatedEvent defines model for WebhookComplaintEscalatedEvent.
+type WebhookComplaintEscalatedEvent struct {
+	CreatedAt time.Time                     `json:"created_at"`
+	Data      WebhookComplaintEscalatedData `json:"data"`
+	Id        openapi_types.UUID            `json:"id"`
+
+	// Type Example: complaint.escalated
+	Type WebhookComplaintEscalatedEventType `json:"type"`
+}
+
+// WebhookComplaintEscalatedEventType Example: complaint.escalated
+type WebhookComplaintEscalatedEventType string
+
+// WebhookComplaintEvent defines model for WebhookComplaintEvent.
+type WebhookComplaintEvent struct {
+	CreatedAt time.Time            `json:"created_at"`
+	Data      WebhookComplaintData `json:"data"`
+	Id        openapi_types.UUID   `json:"id"`
+
+	// Type Example: complaint.created
+	Type WebhookComplaintEventType `json:"type"`
+}
+
+// WebhookComplaintEventType Example: complaint.created
+type WebhookComplaintEventType string
+
 // WebhookCreated defines model for WebhookCreated.
 type WebhookCreated struct {
 	// ApiClientId the API client that registered it; null: a manager
@@ -4317,13 +4686,16 @@ type WebhookDeliveryList struct {
 
 // WebhookEventSamples defines model for WebhookEventSamples.
 type WebhookEventSamples struct {
-	OrderAssigned      WebhookOrderEvent       `json:"order_assigned"`
-	OrderCompleted     WebhookOrderEvent       `json:"order_completed"`
-	OrderCreated       WebhookOrderEvent       `json:"order_created"`
-	OrderStatusChanged WebhookOrderEvent       `json:"order_status_changed"`
-	RatingCreated      WebhookRatingEvent      `json:"rating_created"`
-	SlaBreached        WebhookSLABreachedEvent `json:"sla_breached"`
-	Test               WebhookTestEvent        `json:"test"`
+	ComplaintCreated   WebhookComplaintEvent          `json:"complaint_created"`
+	ComplaintEscalated WebhookComplaintEscalatedEvent `json:"complaint_escalated"`
+	OrderAssigned      WebhookOrderEvent              `json:"order_assigned"`
+	OrderCompleted     WebhookOrderEvent              `json:"order_completed"`
+	OrderCreated       WebhookOrderEvent              `json:"order_created"`
+	OrderStatusChanged WebhookOrderEvent              `json:"order_status_changed"`
+	RatingCreated      WebhookRatingEvent             `json:"rating_created"`
+	SlaBreached        WebhookSLABreachedEvent        `json:"sla_breached"`
+	StockLow           WebhookStockLowEvent           `json:"stock_low"`
+	Test               WebhookTestEvent               `json:"test"`
 }
 
 // WebhookEventType defines model for WebhookEventType.
@@ -4548,6 +4920,41 @@ type WebhookSLABreachedEvent struct {
 
 // WebhookSLABreachedEventType Example: sla.breached
 type WebhookSLABreachedEventType string
+
+// WebhookStockLowData defines model for WebhookStockLowData.
+type WebhookStockLowData struct {
+	// Available on_hand − reserved
+	//
+	// Example: 4
+	Available  int                `json:"available"`
+	LocationId openapi_types.UUID `json:"location_id"`
+
+	// OnHand Example: 4
+	OnHand int                `json:"on_hand"`
+	PartId openapi_types.UUID `json:"part_id"`
+
+	// ReorderPoint Example: 5
+	ReorderPoint int `json:"reorder_point"`
+
+	// Reserved Example: 0
+	Reserved int `json:"reserved"`
+
+	// Sku Example: DP-800
+	Sku string `json:"sku"`
+}
+
+// WebhookStockLowEvent defines model for WebhookStockLowEvent.
+type WebhookStockLowEvent struct {
+	CreatedAt time.Time           `json:"created_at"`
+	Data      WebhookStockLowData `json:"data"`
+	Id        openapi_types.UUID  `json:"id"`
+
+	// Type Example: stock.low
+	Type WebhookStockLowEventType `json:"type"`
+}
+
+// WebhookStockLowEventType Example: stock.low
+type WebhookStockLowEventType string
 
 // WebhookTestData defines model for WebhookTestData.
 type WebhookTestData struct {
@@ -6732,7 +7139,7 @@ type ClientInterface interface {
 
 	// CreateWebhookWithBody Register a webhook
 	//
-	// Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookSLABreachedEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
+	// Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookComplaintEvent, WebhookComplaintEscalatedEvent, WebhookSLABreachedEvent, WebhookStockLowEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6741,7 +7148,7 @@ type ClientInterface interface {
 
 	// CreateWebhook Register a webhook
 	//
-	// Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookSLABreachedEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
+	// Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookComplaintEvent, WebhookComplaintEscalatedEvent, WebhookSLABreachedEvent, WebhookStockLowEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -9460,7 +9867,7 @@ func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, r
 
 // CreateWebhookWithBody Register a webhook
 //
-// Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookSLABreachedEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
+// Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookComplaintEvent, WebhookComplaintEscalatedEvent, WebhookSLABreachedEvent, WebhookStockLowEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9479,7 +9886,7 @@ func (c *Client) CreateWebhookWithBody(ctx context.Context, params *CreateWebhoo
 
 // CreateWebhook Register a webhook
 //
-// Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookSLABreachedEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
+// Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookComplaintEvent, WebhookComplaintEscalatedEvent, WebhookSLABreachedEvent, WebhookStockLowEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -16920,7 +17327,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateWebhookWithBodyWithResponse Register a webhook
 	//
-	// Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookSLABreachedEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
+	// Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookComplaintEvent, WebhookComplaintEscalatedEvent, WebhookSLABreachedEvent, WebhookStockLowEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16929,7 +17336,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateWebhookWithResponse Register a webhook
 	//
-	// Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookSLABreachedEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
+	// Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookComplaintEvent, WebhookComplaintEscalatedEvent, WebhookSLABreachedEvent, WebhookStockLowEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -38457,7 +38864,7 @@ func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, para
 
 // CreateWebhookWithBodyWithResponse Register a webhook
 //
-// Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookSLABreachedEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
+// Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookComplaintEvent, WebhookComplaintEscalatedEvent, WebhookSLABreachedEvent, WebhookStockLowEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38472,7 +38879,7 @@ func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Cont
 
 // CreateWebhookWithResponse Register a webhook
 //
-// Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookSLABreachedEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
+// Managers, and API clients with webhooks:manage (their webhooks get only their provider's events when the client is bound to one). FieldOps POSTs each subscribed event to `url` as JSON `{id, type, created_at, data}` (schemas: WebhookOrderEvent, WebhookRatingEvent, WebhookComplaintEvent, WebhookComplaintEscalatedEvent, WebhookSLABreachedEvent, WebhookStockLowEvent, WebhookTestEvent; samples at GET /v1/webhook-event-samples) with headers `X-FieldOps-Event-Id` (the event id, the same on every retry), `X-FieldOps-Event-Type` and `X-FieldOps-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret's UTF-8 bytes>`. Events are written in the transaction of the change (outbox) and delivered at least once, in order per order, within 10 s per attempt; a non-2xx answer is retried after FIELDOPS_WEBHOOK_RETRY_BASE (30 s), doubling, for 24 h. Only events written after registration are sent. `events` empty or omitted: every type. `provider_id`: only that provider's orders' events. The `url` must be https and must not be, or resolve to, a private, loopback, link-local, CGNAT, multicast or IPv4-mapped address (checked again when connecting) unless the operator allows private targets. The secret is returned once.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
