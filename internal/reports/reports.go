@@ -129,11 +129,20 @@ type Service struct {
 	st     store
 	people People
 	clock  clock.Clock
+	lanes  lanes
 }
 
 // New returns the reports service.
 func New(db *gorm.DB, people People, clk clock.Clock) *Service {
-	return &Service{db: db, st: store{db: db}, people: people, clock: clk}
+	return &Service{db: db, st: store{db: db}, people: people, clock: clk, lanes: newLanes(db, DefaultConnections)}
+}
+
+// WithConnections sets how many pooled connections this process's reports
+// may hold at once (config reports.connections; at most half the pool): 1
+// runs a report's statements one after the other on one connection.
+func (s *Service) WithConnections(n int) *Service {
+	s.lanes = newLanes(s.db, n)
+	return s
 }
 
 // check validates the window: Invalid naming from/to.
@@ -195,11 +204,15 @@ func (s *Service) KPIs(ctx context.Context, p auth.Principal, q Query) (Report, 
 	q.Filters = f
 	now := s.clock.Now()
 	var k KPIs
-	err = s.st.readOnly(ctx, func(st store) error {
-		var err error
-		k, err = st.kpis(ctx, q, now)
-		return err
-	})
+	if s.lanes.n > 1 {
+		k, err = s.concurrently(ctx, q, now)
+	} else {
+		err = s.st.readOnly(ctx, func(st store) error {
+			var err error
+			k, err = st.kpis(ctx, q, now)
+			return err
+		})
+	}
 	if err != nil {
 		return Report{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"reflect"
 	"strings"
 	"time"
 
@@ -26,14 +27,17 @@ type store struct{ db *gorm.DB }
 // report (docs/PERFORMANCE.md, "KPI report").
 func (s store) readOnly(ctx context.Context, fn func(st store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// work_mem: the window's materialised rows (about 15 MB each at 250k
-		// orders) stay in memory instead of temporary files
-		if err := tx.Exec("SET LOCAL jit = off; SET LOCAL work_mem = '32MB'").Error; err != nil {
+		if err := tx.Exec(sessionSettings).Error; err != nil {
 			return err
 		}
 		return fn(store{db: tx})
 	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 }
+
+// sessionSettings are set in every report transaction. work_mem: the
+// window's materialised rows (about 15 MB each at 250k orders) stay in
+// memory instead of temporary files.
+const sessionSettings = "SET LOCAL jit = off; SET LOCAL work_mem = '32MB'"
 
 // regionZone is the IANA zone of a region (the default zone for a region
 // without a row, as orders.DefaultRegion).
@@ -95,14 +99,18 @@ type kpiRow struct {
 	PartsUsed          int64   `gorm:"column:parts_used"`
 }
 
-// The statement. Completions are the events that complete a visit
+// The statements, one per KPI family, so that a report can run them on
+// several connections at once in one snapshot (concurrent.go). Each sums
+// into kpiRow's columns; a family leaves the others out.
+//
+// completionsSQL: completions are the events that complete a visit
 // (complete, or quote/reject: completed, not fixed); a reopen is any event
 // from completed/closed back to triaged (reopen, or a follow-up "not
 // resolved"); a visit has at most one completion, and a reopen starts the
 // next visit, so "before" and "after" a completion are told by the visit
 // number (the clock may give two events the same instant). Each CTE reads
 // its window through an index range.
-const kpiSQL = `
+const completionsSQL = `
 WITH comp AS (
     SELECT e.order_id, e.visit, e.created_at, o.type, o.asset_id,
            (e.action = 'complete' AND coalesce((e.payload->>'fixed')::boolean, false)) AS fixed
@@ -128,7 +136,18 @@ WITH comp AS (
                SELECT 1 FROM orders n WHERE n.asset_id = comp_x.asset_id AND n.id <> comp_x.order_id AND n.type = 'repair'
                AND n.created_at > comp_x.created_at AND n.created_at <= comp_x.created_at + interval '30 days'))) AS repeat_num
     FROM comp_x
-), arr AS MATERIALIZED (
+), parts_agg AS ( -- the net parts issued to the orders completed in the window
+    SELECT coalesce(sum(CASE m.kind WHEN 'issue' THEN m.qty ELSE -m.qty END), 0) AS parts_used
+    FROM stock_movements m
+    WHERE m.kind IN ('issue', 'return') AND m.order_id IN (SELECT c.order_id FROM comp_x c)
+)
+SELECT ftf_num, ftf_den, fixed_num, completed_den, completed_orders AS completed_orders_den, repeat_num, repeat_den, parts_used
+FROM comp_agg, parts_agg`
+
+// arrivalsSQL: the arrivals against their appointment windows, the ratings
+// and the complaints (each small but the arrivals).
+const arrivalsSQL = `
+WITH arr AS MATERIALIZED (
     SELECT e.created_at,
            (SELECT upper(a.during) FROM appointments a WHERE a.order_id = e.order_id AND a.created_at <= e.created_at
             ORDER BY a.created_at DESC LIMIT 1) AS window_end
@@ -138,7 +157,23 @@ WITH comp AS (
     SELECT count(*) FILTER (WHERE window_end IS NOT NULL) AS on_time_den,
            count(*) FILTER (WHERE created_at <= window_end) AS on_time_num
     FROM arr
-), cohort AS MATERIALIZED ( -- one walk of each order's timeline
+), rating_agg AS (
+    SELECT count(*) AS ratings, coalesce(sum(r.score), 0) AS score_sum, count(*) FILTER (WHERE r.score >= 4) AS satisfied
+    FROM ratings r {{rating_join}}
+    WHERE r.created_at >= @from AND r.created_at < @to {{rating}}
+), complaint_agg AS (
+    SELECT count(*) AS complaints
+    FROM complaints k {{complaint_join}}
+    WHERE k.created_at >= @from AND k.created_at < @to {{complaint}}
+)
+SELECT on_time_num, on_time_den, score_sum AS csat_sum, ratings AS ratings_den, satisfied AS csi_num,
+       complaints AS complaints_num
+FROM arr_agg, rating_agg, complaint_agg`
+
+// cohortSQL: the SLA milestones of the orders created in the window (one
+// walk of each order's timeline).
+const cohortSQL = `
+WITH cohort AS MATERIALIZED ( -- one walk of each order's timeline
     SELECT o.created_at, o.first_response_due, o.on_site_due, o.resolution_due, m.*
     FROM orders o
     CROSS JOIN LATERAL (
@@ -161,25 +196,10 @@ WITH comp AS (
            count(*) FILTER (WHERE resolved_at IS NOT NULL OR (resolution_due <= @now
                AND (cancelled_at IS NULL OR cancelled_at > resolution_due))) AS sla_res_den
     FROM cohort
-), rating_agg AS (
-    SELECT count(*) AS ratings, coalesce(sum(r.score), 0) AS score_sum, count(*) FILTER (WHERE r.score >= 4) AS satisfied
-    FROM ratings r {{rating_join}}
-    WHERE r.created_at >= @from AND r.created_at < @to {{rating}}
-), parts_agg AS ( -- the net parts issued to the orders completed in the window
-    SELECT coalesce(sum(CASE m.kind WHEN 'issue' THEN m.qty ELSE -m.qty END), 0) AS parts_used
-    FROM stock_movements m
-    WHERE m.kind IN ('issue', 'return') AND m.order_id IN (SELECT c.order_id FROM comp_x c)
-), complaint_agg AS (
-    SELECT count(*) AS complaints
-    FROM complaints k {{complaint_join}}
-    WHERE k.created_at >= @from AND k.created_at < @to {{complaint}}
 )
-SELECT ftf_num, ftf_den, resp_minutes AS first_resp_minutes, resp_den AS first_resp_den,
-       on_time_num, on_time_den, sla_first_num, sla_first_den, sla_onsite_num AS sla_on_site_num,
-       sla_onsite_den AS sla_on_site_den, sla_res_num, sla_res_den, fixed_num, completed_den,
-       score_sum AS csat_sum, ratings AS ratings_den, satisfied AS csi_num,
-       complaints AS complaints_num, completed_orders AS completed_orders_den, repeat_num, repeat_den, parts_used
-FROM comp_agg, arr_agg, cohort_agg, rating_agg, complaint_agg, parts_agg`
+SELECT resp_minutes AS first_resp_minutes, resp_den AS first_resp_den, sla_first_num, sla_first_den,
+       sla_onsite_num AS sla_on_site_num, sla_onsite_den AS sla_on_site_den, sla_res_num, sla_res_den
+FROM cohort_agg`
 
 // faultSQL counts repair orders created in the window per product model
 // (filtered like the cohort) against the model's assets registered before
@@ -203,9 +223,11 @@ LEFT JOIN registered g ON g.id = m.id
 WHERE (r.n IS NOT NULL OR g.n IS NOT NULL) {{models}}
 ORDER BY m.code, m.id`
 
-// render fills the statement's filter slots; each KPI family applies the
-// technician filter to its own column (see the OpenAPI description).
-func render(q Query, now time.Time) (kpi, fault string, args map[string]any) {
+// render fills the statements' filter slots; each KPI family applies the
+// technician filter to its own column (see the OpenAPI description). The
+// KPI statements come longest first (cohort, completions, arrivals: their
+// order on a single connection does not matter, on several it balances).
+func render(q Query, now time.Time) (kpi []string, fault string, args map[string]any) {
 	args = map[string]any{"from": q.From, "to": q.To, "now": now}
 	f := q.Filters
 	unlinked := f.Region == "" && f.ProviderID == nil && f.ProductModelID == nil && f.TechnicianID == nil
@@ -222,7 +244,7 @@ func render(q Query, now time.Time) (kpi, fault string, args map[string]any) {
 	if unlinked {
 		ratingJoin = ""
 	}
-	kpi = strings.NewReplacer(
+	fill := strings.NewReplacer(
 		"{{comp}}", filterSQL(f, "e.technician_id", args),
 		"{{arr_join}}", arrJoin,
 		"{{arr}}", filterSQL(f, "e.technician_id", args),
@@ -231,7 +253,8 @@ func render(q Query, now time.Time) (kpi, fault string, args map[string]any) {
 		"{{rating}}", filterSQL(f, "coalesce(cp.technician_id, o.technician_id)", args),
 		"{{complaint_join}}", complaintJoin,
 		"{{complaint}}", complaint,
-	).Replace(kpiSQL)
+	)
+	kpi = []string{fill.Replace(cohortSQL), fill.Replace(completionsSQL), fill.Replace(arrivalsSQL)}
 	assets, models := "", ""
 	if f.Region != "" {
 		assets = " AND a.address_region = @region"
@@ -244,21 +267,46 @@ func render(q Query, now time.Time) (kpi, fault string, args map[string]any) {
 	return kpi, fault, args
 }
 
-// kpis runs both statements for q.
+// modelRow is a row of the fault-rate statement.
+type modelRow struct {
+	ID              uuid.UUID
+	Code, Name      string
+	Repairs, Assets int64
+}
+
+// add sums another family's columns into r (each column comes from one family).
+func (r *kpiRow) add(o kpiRow) {
+	a, b := reflect.ValueOf(r).Elem(), reflect.ValueOf(o)
+	for i := range a.NumField() {
+		switch f := a.Field(i); f.Kind() {
+		case reflect.Int64:
+			f.SetInt(f.Int() + b.Field(i).Int())
+		case reflect.Float64:
+			f.SetFloat(f.Float() + b.Field(i).Float())
+		}
+	}
+}
+
+// kpis runs the statements for q one after the other on s (one connection).
 func (s store) kpis(ctx context.Context, q Query, now time.Time) (KPIs, error) {
 	kpi, fault, args := render(q, now)
 	var r kpiRow
-	if err := s.db.WithContext(ctx).Raw(kpi, args).Scan(&r).Error; err != nil {
-		return KPIs{}, err
+	for _, stmt := range kpi {
+		var part kpiRow
+		if err := s.db.WithContext(ctx).Raw(stmt, args).Scan(&part).Error; err != nil {
+			return KPIs{}, err
+		}
+		r.add(part)
 	}
-	var models []struct {
-		ID              uuid.UUID
-		Code, Name      string
-		Repairs, Assets int64
-	}
+	var models []modelRow
 	if err := s.db.WithContext(ctx).Raw(fault, args).Scan(&models).Error; err != nil {
 		return KPIs{}, err
 	}
+	return toKPIs(r, models), nil
+}
+
+// toKPIs turns the statements' rows into the report's figures.
+func toKPIs(r kpiRow, models []modelRow) KPIs {
 	k := KPIs{
 		FirstTimeFixRate:        ratio(float64(r.FTFNum), r.FTFDen, 1),
 		AvgFirstResponseMinutes: ratio(r.FirstRespMinutes, r.FirstRespDen, 1),
@@ -280,5 +328,5 @@ func (s store) kpis(ctx context.Context, q Query, now time.Time) (KPIs, error) {
 		k.FaultRatePer100 = append(k.FaultRatePer100, ModelFaultRate{ProductModelID: m.ID, Code: m.Code, Name: m.Name,
 			KPI: ratio(float64(m.Repairs), m.Assets, 100)})
 	}
-	return k, nil
+	return k
 }

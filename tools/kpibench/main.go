@@ -11,15 +11,18 @@
 //     over HTTP as the demo manager, -runs times;
 //   - with -series day|week, the time series over the same window, once;
 //   - with -explain, EXPLAIN (ANALYZE, BUFFERS) of both statements;
-//   - the CPU time the PostgreSQL backend spent on each service run (from
-//     /proc/<pid>/stat, so the database must run on this host), which on a
-//     shared machine says more than the wall time: parallel workers are
-//     extra processes, so -serial (max_parallel_workers_per_gather = 0)
-//     gives the whole report's CPU in the one backend.
+//   - the CPU time the PostgreSQL backends of the pool spent on each
+//     service run (from /proc/<pid>/stat, so the database must run on this
+//     host), which on a shared machine says more than the wall time:
+//     parallel workers are extra processes, so -serial
+//     (max_parallel_workers_per_gather = 0) gives the whole report's CPU in
+//     the backends;
+//   - -conns: the connections a report runs its statement families on at
+//     once (reports.connections; 1 = one after the other, the old way).
 //
 // Usage:
 //
-//	go run ./tools/kpibench -db "$URL" [-days 90] [-runs 5] [-explain] [-server http://127.0.0.1:8080]
+//	go run ./tools/kpibench -db "$URL" [-days 90] [-runs 5] [-conns 3] [-serial] [-explain] [-server http://127.0.0.1:8080]
 package main
 
 import (
@@ -62,11 +65,17 @@ func run(args []string, out io.Writer) error {
 	server := fs.String("server", "", "base URL of a fieldops serve on that database (HTTP timings)")
 	serial := fs.Bool("serial", false, "no parallel workers (the backend's CPU time is then the report's)")
 	series := fs.String("series", "", "also time the time series with this bucket (day or week) over the window")
+	conns := fs.Int("conns", reports.DefaultConnections, "connections a report runs its statements on (1: one after the other)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	ctx := context.Background()
-	db, err := database.Open(*dbURL, database.Options{MaxOpenConns: 1}) // one backend: its CPU time is read from /proc
+	if *serial { // every connection's setting, as a startup parameter
+		*dbURL += map[bool]string{true: "&", false: "?"}[strings.Contains(*dbURL, "?")] + "max_parallel_workers_per_gather=0"
+	}
+	// the pool holds the report's connections (twice: reports take at most
+	// half the pool); their backends' CPU time is read from /proc
+	db, err := database.Open(*dbURL, database.Options{MaxOpenConns: 2 * *conns})
 	if err != nil {
 		return err
 	}
@@ -78,23 +87,21 @@ func run(args []string, out io.Writer) error {
 	}
 	now = now.UTC().Truncate(time.Hour).Add(time.Hour)
 	q := reports.Query{From: now.AddDate(0, 0, -*days), To: now}
-	svc := reports.New(db, managerOnly{}, clock.NewFixed(now))
+	svc := reports.New(db, managerOnly{}, clock.NewFixed(now)).WithConnections(*conns)
 	p := auth.Principal{Role: auth.RoleManager}
 	fmt.Fprintf(out, "%d orders; window %s – %s (%d days)\n", orders, q.From.Format(time.RFC3339), q.To.Format(time.RFC3339), *days)
 
-	if *serial {
-		if err := db.Exec("SET max_parallel_workers_per_gather = 0").Error; err != nil {
-			return err
-		}
-	}
-	var pid int
-	if err := db.Raw("SELECT pg_backend_pid()").Row().Scan(&pid); err != nil {
-		return err
-	}
 	var took, cpu []time.Duration
 	var last reports.Report
+	var pids []int // the pool's backends, known after the warm-up run
 	for i := 0; i <= *runs; i++ {
-		c0 := backendCPU(pid)
+		if i == 1 {
+			if err := db.Raw(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'`).
+				Scan(&pids).Error; err != nil {
+				return err
+			}
+		}
+		c0 := backendCPU(pids...)
 		start := time.Now()
 		r, err := svc.KPIs(ctx, p, q)
 		if err != nil {
@@ -102,12 +109,12 @@ func run(args []string, out io.Writer) error {
 		}
 		if i > 0 { // the first run warms the cache
 			took = append(took, time.Since(start))
-			cpu = append(cpu, backendCPU(pid)-c0)
+			cpu = append(cpu, backendCPU(pids...)-c0)
 		}
 		last = r
 	}
 	fmt.Fprintf(out, "service: %s (median %s)\n", durations(took), median(took))
-	fmt.Fprintf(out, "backend CPU: %s (median %s; serial %v)\n", durations(cpu), median(cpu), *serial)
+	fmt.Fprintf(out, "backend CPU (%d backends): %s (median %s; serial %v, conns %d)\n", len(pids), durations(cpu), median(cpu), *serial, *conns)
 	k := last.KPIs
 	fmt.Fprintf(out, "  first_time_fix %v/%d, first_response %v/%d, on_time %v/%d, sla %v/%d %v/%d %v/%d, ratings %d, complaints %v, repeat %v/%d, models %d\n",
 		k.FirstTimeFixRate.Numerator, k.FirstTimeFixRate.Denominator, k.AvgFirstResponseMinutes.Numerator, k.AvgFirstResponseMinutes.Denominator,
@@ -118,13 +125,13 @@ func run(args []string, out io.Writer) error {
 		k.CSATAvg.Denominator, k.ComplaintRate.Numerator, k.RepeatRepairRate.Numerator, k.RepeatRepairRate.Denominator, len(k.FaultRatePer100))
 
 	if *series != "" {
-		c0, start := backendCPU(pid), time.Now()
+		c0, start := backendCPU(pids...), time.Now()
 		s, err := svc.Series(ctx, p, reports.SeriesQuery{Query: q, Bucket: *series})
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "series (%d %s buckets): %s, backend CPU %s\n", len(s.Buckets), *series,
-			time.Since(start).Round(time.Millisecond), (backendCPU(pid) - c0).Round(time.Millisecond))
+			time.Since(start).Round(time.Millisecond), (backendCPU(pids...) - c0).Round(time.Millisecond))
 	}
 	if *server != "" {
 		took, err := overHTTP(*server, q, *runs)
@@ -182,9 +189,19 @@ func overHTTP(base string, q reports.Query, runs int) ([]time.Duration, error) {
 	return took, nil
 }
 
-// backendCPU is the user+system CPU time of a local process (PostgreSQL
-// backend) from /proc/<pid>/stat, in clock ticks of 10 ms; 0 when unreadable.
-func backendCPU(pid int) time.Duration {
+// backendCPU is the user+system CPU time of local processes (PostgreSQL
+// backends), summed.
+func backendCPU(pids ...int) time.Duration {
+	var d time.Duration
+	for _, pid := range pids {
+		d += processCPU(pid)
+	}
+	return d
+}
+
+// processCPU is the user+system CPU time of a local process from
+// /proc/<pid>/stat, in clock ticks of 10 ms; 0 when unreadable.
+func processCPU(pid int) time.Duration {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
