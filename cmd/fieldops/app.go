@@ -136,7 +136,7 @@ func openBlobs(ctx context.Context, cfg config.Storage) (blob.Store, error) {
 
 func (a *app) deps() api.Deps {
 	return api.Deps{Config: a.cfg, Log: a.log, DB: a.db, Tokens: a.tokens, Identity: a.identity, Catalog: a.catalog, Clients: a.clients,
-		Orders: a.orders, Parts: a.parts, Blobs: a.blobs, Idempotency: a.idem, Reports: reports.New(a.db, a.identity, a.clock),
+		Orders: a.orders, Parts: a.parts, Blobs: a.blobs, Idempotency: a.idem, Reports: reports.New(a.db, a.identity, a.clock).WithConnections(a.cfg.Reports.Connections),
 		Jobs: a.jobs, DevClock: a.devClock, Webhooks: a.webhooks}
 }
 

@@ -36,6 +36,7 @@ type Config struct {
 	Appointments Appointments `yaml:"appointments"`
 	Jobs         Jobs         `yaml:"jobs"`
 	Webhooks     Webhooks     `yaml:"webhooks"`
+	Reports      Reports      `yaml:"reports"`
 	Log          Log          `yaml:"log"`
 	RateLimit    RateLimit    `yaml:"rate_limit"`
 
@@ -51,6 +52,15 @@ type Webhooks struct {
 	// RetryBase is the delay before the second attempt; it doubles per
 	// failed attempt, for 24 h.
 	RetryBase time.Duration `yaml:"retry_base" env:"FIELDOPS_WEBHOOK_RETRY_BASE"`
+}
+
+// Reports configures the KPI reports (internal/reports).
+type Reports struct {
+	// Connections is how many pooled connections the reports of one process
+	// may hold at once: a report runs its statement families on up to that
+	// many side by side, in one snapshot (1: one after the other). At most
+	// half of database.max_open_conns is used.
+	Connections int `yaml:"connections" env:"FIELDOPS_REPORTS_CONNECTIONS"`
 }
 
 // Jobs configures the background workers (internal/platform/jobs).
@@ -343,6 +353,9 @@ func (c *Config) finish() error {
 	}
 	if c.Dev {
 		c.Webhooks.AllowPrivate = true // dev mode: receivers on this machine
+	}
+	if c.Reports.Connections < 1 {
+		problems = append(problems, "FIELDOPS_REPORTS_CONNECTIONS must be at least 1")
 	}
 	if c.Jobs.MaxWorkers < 1 || c.Jobs.PollInterval < 10*time.Millisecond {
 		problems = append(problems, "FIELDOPS_JOBS_MAX_WORKERS must be at least 1 and FIELDOPS_JOBS_POLL_INTERVAL at least 10ms")
