@@ -151,8 +151,10 @@ WITH arr AS MATERIALIZED (
     SELECT e.created_at,
            (SELECT upper(a.during) FROM appointments a WHERE a.order_id = e.order_id AND a.created_at <= e.created_at
             ORDER BY a.created_at DESC LIMIT 1) AS window_end
-    FROM order_events e {{arr_join}}
-    WHERE e.action = 'arrive' AND e.created_at >= @from AND e.created_at < @to {{arr}}
+    FROM (SELECT e.order_id, e.created_at
+          FROM order_events e {{arr_join}}
+          WHERE e.action = 'arrive' AND e.created_at >= @from AND e.created_at < @to {{arr}}
+          ORDER BY e.order_id) e -- probes in index order, as the cohort's
 ), arr_agg AS (
     SELECT count(*) FILTER (WHERE window_end IS NOT NULL) AS on_time_den,
            count(*) FILTER (WHERE created_at <= window_end) AS on_time_num
@@ -175,14 +177,16 @@ FROM arr_agg, rating_agg, complaint_agg`
 const cohortSQL = `
 WITH cohort AS MATERIALIZED ( -- one walk of each order's timeline
     SELECT o.created_at, o.first_response_due, o.on_site_due, o.resolution_due, m.*
-    FROM orders o
+    FROM (SELECT o.id, o.created_at, o.first_response_due, o.on_site_due, o.resolution_due
+          FROM orders o
+          WHERE o.created_at >= @from AND o.created_at < @to {{cohort}}
+          ORDER BY o.id) o -- probes in index order: neighbours share leaf pages
     CROSS JOIN LATERAL (
         SELECT min(x.created_at) FILTER (WHERE x.action <> 'create' AND x.actor_role IN ('dispatcher', 'manager', 'technician')) AS responded_at,
                min(x.created_at) FILTER (WHERE x.action = 'arrive') AS arrived_at,
                min(x.created_at) FILTER (WHERE x.action = 'complete') AS resolved_at,
                min(x.created_at) FILTER (WHERE x.action = 'cancel') AS cancelled_at
         FROM order_events x WHERE x.order_id = o.id) m
-    WHERE o.created_at >= @from AND o.created_at < @to {{cohort}}
 ), cohort_agg AS (
     SELECT coalesce(sum(extract(epoch FROM responded_at - created_at)) FILTER (WHERE responded_at IS NOT NULL), 0) / 60 AS resp_minutes,
            count(*) FILTER (WHERE responded_at IS NOT NULL) AS resp_den,
