@@ -48,6 +48,13 @@ func newLanes(db *gorm.DB, want int) lanes {
 	return lanes{sem: semaphore.NewWeighted(n), n: n}
 }
 
+// laneSettings: no parallel workers beside the lanes. The lanes already
+// keep the cores busy, and workers only compete with them: on the 2-core
+// machine 3 lanes took 1.81-1.90 s with workers, 1.46-1.57 s without
+// (docs/PERFORMANCE.md); the expensive part (the ordered index probes) does
+// not go parallel anyway.
+const laneSettings = "SET LOCAL max_parallel_workers_per_gather = 0"
+
 // snapshotID is what pg_export_snapshot returns (e.g. 00000003-0000001B-1);
 // checked before it is spliced into SET TRANSACTION SNAPSHOT, which takes
 // no parameters.
@@ -106,7 +113,7 @@ func (s *Service) concurrently(ctx context.Context, q Query, now time.Time) (KPI
 		} else if err := tx.Exec("SET TRANSACTION SNAPSHOT '" + snapshot + "'").Error; err != nil {
 			return KPIs{}, err
 		}
-		if err := tx.Exec(sessionSettings).Error; err != nil {
+		if err := tx.Exec(sessionSettings + "; " + laneSettings).Error; err != nil {
 			return KPIs{}, err
 		}
 	}
