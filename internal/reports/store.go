@@ -175,7 +175,7 @@ FROM arr_agg, rating_agg, complaint_agg`
 // cohortSQL: the SLA milestones of the orders created in the window (one
 // walk of each order's timeline).
 const cohortSQL = `
-WITH cohort AS MATERIALIZED ( -- one walk of each order's timeline
+WITH cohort AS ( -- one walk of each order's timeline (inlined: read once, no tuplestore)
     SELECT o.created_at, o.first_response_due, o.on_site_due, o.resolution_due, m.*
     FROM (SELECT o.id, o.created_at, o.first_response_due, o.on_site_due, o.resolution_due
           FROM orders o
