@@ -42,6 +42,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"refresh ttl", cfg.Auth.RefreshTTL, 720 * time.Hour},
 		{"shutdown timeout", cfg.HTTP.ShutdownTimeout, 25 * time.Second},
 		{"log level", cfg.Log.Level, "info"},
+		{"report connections", cfg.Reports.Connections, 3},
 		{"storage", cfg.Storage.Kind, "local"},
 		{"dev mode off", cfg.Dev, false},
 		{"no database url", cfg.Database.URL, ""},
@@ -74,6 +75,8 @@ func TestLoadEnvironmentOverrides(t *testing.T) {
 			func(c config.Config) (any, any) { return c.Database.URL, "postgres://u:p@db:5432/x?sslmode=disable" }},
 		{"FIELDOPS_LOG_LEVEL sets the level", "FIELDOPS_LOG_LEVEL=debug",
 			func(c config.Config) (any, any) { return c.Log.Level, "debug" }},
+		{"FIELDOPS_REPORTS_CONNECTIONS sets a report's connections", "FIELDOPS_REPORTS_CONNECTIONS=1",
+			func(c config.Config) (any, any) { return c.Reports.Connections, 1 }},
 		{"FIELDOPS_HTTP_CORS_ORIGINS is a comma list", "FIELDOPS_HTTP_CORS_ORIGINS=https://a.example,https://b.example",
 			func(c config.Config) (any, any) {
 				return strings.Join(c.HTTP.CORSOrigins, " "), "https://a.example https://b.example"
@@ -160,6 +163,9 @@ func TestLoadErrors(t *testing.T) {
 		{"a missing file is an error", func(t *testing.T) []string {
 			return []string{"FIELDOPS_CONFIG=" + filepath.Join(t.TempDir(), "absent.yaml")}
 		}, []string{"absent.yaml"}},
+		{"no report connections is an error", func(*testing.T) []string {
+			return []string{"FIELDOPS_REPORTS_CONNECTIONS=0"}
+		}, []string{"FIELDOPS_REPORTS_CONNECTIONS"}},
 		{"a bad log level is an error", func(*testing.T) []string {
 			return []string{"FIELDOPS_LOG_LEVEL=chatty"}
 		}, []string{"FIELDOPS_LOG_LEVEL", "chatty"}},
