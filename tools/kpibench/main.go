@@ -5,12 +5,12 @@
 // 1000000 --technicians 200 --customers 20000`), takes the newest order's
 // creation as "now" and reports on the -days before it:
 //
-//   - the service call (reports.Service.KPIs, both statements in one
+//   - the service call (reports.Service.KPIs, all its statements in one
 //     read-only snapshot) -runs times, printing each and the median;
 //   - with -server (a `fieldops serve` on that database), the same report
 //     over HTTP as the demo manager, -runs times;
 //   - with -series day|week, the time series over the same window, once;
-//   - with -explain, EXPLAIN (ANALYZE, BUFFERS) of both statements;
+//   - with -explain, EXPLAIN (ANALYZE, BUFFERS) of every statement (on one connection);
 //   - the CPU time the PostgreSQL backends of the pool spent on each
 //     service run (from /proc/<pid>/stat, so the database must run on this
 //     host), which on a shared machine says more than the wall time:
@@ -61,7 +61,7 @@ func run(args []string, out io.Writer) error {
 	dbURL := fs.String("db", os.Getenv("DATABASE_URL"), "the seeded database")
 	days := fs.Int("days", 90, "window length in days, ending at the newest order")
 	runs := fs.Int("runs", 5, "measured runs (after one warm-up)")
-	explain := fs.Bool("explain", false, "print EXPLAIN (ANALYZE, BUFFERS) of both statements")
+	explain := fs.Bool("explain", false, "print EXPLAIN (ANALYZE, BUFFERS) of every statement")
 	server := fs.String("server", "", "base URL of a fieldops serve on that database (HTTP timings)")
 	serial := fs.Bool("serial", false, "no parallel workers (the backend's CPU time is then the report's)")
 	series := fs.String("series", "", "also time the time series with this bucket (day or week) over the window")
