@@ -314,7 +314,17 @@ WHERE active AND technician_id IN ? AND during && tstzrange(?, ?, '[)')`, techs,
 // began is visible here. Read-only transactions do not hold the bound back.
 // Lists compute it in their own statement (listOrders), so a page is one
 // round trip.
-const syncBoundSQL = `SELECT LEAST(statement_timestamp(), COALESCE((SELECT min(xact_start) FROM pg_stat_activity
+//
+// "Now" is transaction_timestamp(), never statement_timestamp(): over the
+// extended protocol the statement's snapshot is taken at Bind while
+// statement_timestamp() is reset at Execute, so a writer could take its id,
+// stamp and commit between the two (the backend descheduled on a busy
+// machine) — after the snapshot, gone before pg_stat_activity is read, yet
+// stamped before statement_timestamp(): its row would be behind the bound
+// and missed for good. The transaction's start precedes its snapshot in
+// every protocol (TestOrdersDeltaSyncUnderConcurrentChanges caught it about
+// once in 40 runs).
+const syncBoundSQL = `SELECT LEAST(transaction_timestamp(), COALESCE((SELECT min(xact_start) FROM pg_stat_activity
 WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL AND backend_type = 'client backend'), 'infinity'))`
 
 // The party joins: an order row aliased o joined to its customer, technician,
