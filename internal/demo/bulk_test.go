@@ -4,27 +4,17 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/fieldops/fieldops/internal/catalog"
 	"github.com/fieldops/fieldops/internal/demo"
 	"github.com/fieldops/fieldops/internal/identity"
 	"github.com/fieldops/fieldops/internal/orders"
 	"github.com/fieldops/fieldops/internal/platform/auth"
-	"github.com/fieldops/fieldops/internal/platform/clock"
-	"github.com/fieldops/fieldops/internal/platform/database/dbtest"
-	"github.com/fieldops/fieldops/internal/platform/password"
 )
 
 // The bulk seed makes valid rows the services read like any others, once.
 func TestSeedBulk(t *testing.T) {
-	db, _ := dbtest.New(t)
-	clk := clock.NewFixed(time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC))
-	tokens := auth.NewIssuer("0123456789abcdef0123456789abcdef", "fieldops", "fieldops-api", 15*time.Minute, clk.Now)
-	people := identity.New(db, password.NewHasher(password.Params{MemoryKiB: 64, Time: 1}), tokens, clk,
-		identity.SessionConfig{RefreshTTL: time.Hour, MaxFailures: 10, MaxIPFailures: 50, Window: time.Minute, Lockout: time.Minute})
-	cat := catalog.New(db, people, clk)
-	ord := orders.New(db, cat, people, clk, orders.Media{})
+	s := newServices(t)
+	db, clk, people, cat, ord := s.db, s.clk, s.people, s.cat, s.ord
 	ctx := context.Background()
 	if err := demo.Seed(ctx, people, cat, clk.Now()); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/fieldops/fieldops/internal/catalog"
 	"github.com/fieldops/fieldops/internal/demo"
 	"github.com/fieldops/fieldops/internal/identity"
@@ -15,14 +17,30 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/password"
 )
 
-func TestSeedIsIdempotentAndCoversTheOrderStates(t *testing.T) {
+// services is a fresh database with the services the seeds write through,
+// on a fixed clock.
+type services struct {
+	db     *gorm.DB
+	clk    *clock.Fixed
+	people *identity.Service
+	cat    *catalog.Service
+	ord    *orders.Service
+}
+
+func newServices(t *testing.T) services {
+	t.Helper()
 	db, _ := dbtest.New(t)
 	clk := clock.NewFixed(time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC))
 	tokens := auth.NewIssuer("0123456789abcdef0123456789abcdef", "fieldops", "fieldops-api", 15*time.Minute, clk.Now)
 	people := identity.New(db, password.NewHasher(password.Params{MemoryKiB: 64, Time: 1}), tokens, clk,
 		identity.SessionConfig{RefreshTTL: time.Hour, MaxFailures: 10, MaxIPFailures: 50, Window: time.Minute, Lockout: time.Minute})
 	cat := catalog.New(db, people, clk)
-	ord := orders.New(db, cat, people, clk, orders.Media{})
+	return services{db: db, clk: clk, people: people, cat: cat, ord: orders.New(db, cat, people, clk, orders.Media{})}
+}
+
+func TestSeedIsIdempotentAndCoversTheOrderStates(t *testing.T) {
+	s := newServices(t)
+	db, clk, people, cat, ord := s.db, s.clk, s.people, s.cat, s.ord
 	ctx := context.Background()
 
 	counts := func() map[string]int64 {
