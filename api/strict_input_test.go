@@ -163,10 +163,7 @@ func TestForgedCursorsAndOversizedFiltersAre422(t *testing.T) {
 	env := apitest.New(t)
 	manager := env.Token("manager@fieldops.test")
 	alice := env.Token("alice@example.com")
-	order := mustStatus(t, env.Do(http.MethodPost, "/v1/orders", alice, map[string]any{
-		"type": "repair", "description": "AC drips water", "asset_id": aliceAsset(t, env, alice),
-		"address": map[string]any{"line1": "12 Harbour Road", "city": "Northport", "region": "north"},
-	}), http.StatusCreated, "create").JSON["id"].(string)
+	order := cmpOrder(t, env)
 
 	b64 := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 	const year10000 = "253402300800000000" // 10000-01-01T00:00:00Z in Unix microseconds
@@ -290,10 +287,7 @@ func TestRequestIDIsKeptOnlyWhenShortAndPlain(t *testing.T) {
 func TestHEADWorksWhereverGETDoes(t *testing.T) {
 	env := apitest.New(t)
 	alice := env.Token("alice@example.com")
-	order := mustStatus(t, env.Do(http.MethodPost, "/v1/orders", alice, map[string]any{
-		"type": "repair", "description": "AC drips water", "asset_id": aliceAsset(t, env, alice),
-		"address": map[string]any{"line1": "12 Harbour Road", "city": "Northport", "region": "north"},
-	}), http.StatusCreated, "create").JSON["id"].(string)
+	order := cmpOrder(t, env)
 	get := env.Do(http.MethodGet, "/v1/orders/"+order, alice, nil)
 
 	cases := []struct {
@@ -330,10 +324,7 @@ func TestHEADWorksWhereverGETDoes(t *testing.T) {
 func TestPathIDsAreCanonicalUUIDs(t *testing.T) {
 	env := apitest.New(t)
 	alice := env.Token("alice@example.com")
-	order := mustStatus(t, env.Do(http.MethodPost, "/v1/orders", alice, map[string]any{
-		"type": "repair", "description": "AC drips water", "asset_id": aliceAsset(t, env, alice),
-		"address": map[string]any{"line1": "12 Harbour Road", "city": "Northport", "region": "north"},
-	}), http.StatusCreated, "create").JSON["id"].(string)
+	order := cmpOrder(t, env)
 	hex32 := strings.ReplaceAll(order, "-", "")
 	cases := []struct {
 		name, id string
@@ -365,12 +356,8 @@ func TestPathIDsAreCanonicalUUIDs(t *testing.T) {
 
 func TestAQueryCutByADatabaseShutdownIs503(t *testing.T) {
 	env := apitest.New(t)
-	alice := env.Token("alice@example.com")
 	disp := env.Token("dispatcher@fieldops.test")
-	order := mustStatus(t, env.Do(http.MethodPost, "/v1/orders", alice, map[string]any{
-		"type": "repair", "description": "AC drips water", "asset_id": aliceAsset(t, env, alice),
-		"address": map[string]any{"line1": "12 Harbour Road", "city": "Northport", "region": "north"},
-	}), http.StatusCreated, "create").JSON["id"].(string)
+	order := cmpOrder(t, env)
 
 	// hold the order's row so the triage below waits on it, in flight
 	ctx := context.Background()
