@@ -144,41 +144,38 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 // is checked against the document's Notification schema.
 func (s *Stream) Next(wait time.Duration) Event {
 	s.t.Helper()
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
-	for {
-		select {
-		case ev, ok := <-s.events:
-			if !ok {
-				s.t.Fatalf("stream %s ended while waiting for an event", s.req.URL.RequestURI())
-			}
-			if ev.Comment != "" {
-				continue
-			}
-			s.checkData(&ev)
-			return ev
-		case <-deadline.C:
-			s.t.Fatalf("stream %s: no event within %s", s.req.URL.RequestURI(), wait)
-		}
-	}
+	ev := s.next(wait, false)
+	s.checkData(&ev)
+	return ev
 }
 
 // NextComment returns the next comment line, skipping events.
 func (s *Stream) NextComment(wait time.Duration) string {
 	s.t.Helper()
+	return s.next(wait, true).Comment
+}
+
+// next returns the next comment (comment) or event (!comment), skipping the
+// other kind, failing the test if none comes within wait or the stream ends.
+func (s *Stream) next(wait time.Duration, comment bool) Event {
+	s.t.Helper()
+	a, what := "an", "event"
+	if comment {
+		a, what = "a", "comment"
+	}
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
 		select {
 		case ev, ok := <-s.events:
 			if !ok {
-				s.t.Fatalf("stream %s ended while waiting for a comment", s.req.URL.RequestURI())
+				s.t.Fatalf("stream %s ended while waiting for %s %s", s.req.URL.RequestURI(), a, what)
 			}
-			if ev.Comment != "" {
-				return ev.Comment
+			if (ev.Comment != "") == comment {
+				return ev
 			}
 		case <-deadline.C:
-			s.t.Fatalf("stream %s: no comment within %s", s.req.URL.RequestURI(), wait)
+			s.t.Fatalf("stream %s: no %s within %s", s.req.URL.RequestURI(), what, wait)
 		}
 	}
 }

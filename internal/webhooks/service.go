@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -105,7 +107,7 @@ func (s *Service) Create(ctx context.Context, o Owner, in CreateInput) (Webhook,
 	events := []string{}
 	for i, e := range in.Events {
 		if !slices.Contains(outbox.Types, e) {
-			fe = append(fe, errs.FieldError{Field: "events[" + itoa(i) + "]", Message: "must be one of " + strings.Join(outbox.Types, ", ")})
+			fe = append(fe, errs.FieldError{Field: "events[" + strconv.Itoa(i) + "]", Message: "must be one of " + strings.Join(outbox.Types, ", ")})
 			continue
 		}
 		if !seen[e] {
@@ -249,12 +251,12 @@ func (s *Service) Test(ctx context.Context, o Owner, id uuid.UUID) (Delivery, er
 		return Delivery{}, err
 	}
 	now := s.clock.Now().UTC()
-	data, err := marshalObject(TestData{WebhookID: w.ID, Message: "Test event from FieldOps: the signature verifies with your secret."})
+	data, err := json.Marshal(TestData{WebhookID: w.ID, Message: "Test event from FieldOps: the signature verifies with your secret."})
 	if err != nil {
 		return Delivery{}, err
 	}
 	env := Envelope{ID: ids.New(), Type: TestEventType, CreatedAt: now, Data: data}
-	body, err := marshalObject(env)
+	body, err := json.Marshal(env)
 	if err != nil {
 		return Delivery{}, err
 	}
