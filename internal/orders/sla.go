@@ -137,8 +137,8 @@ func (s *Service) SLAPolicies(ctx context.Context, p auth.Principal) ([]SLAPolic
 	if p.Role != auth.RoleManager {
 		return nil, errs.E(errs.Forbidden, "only managers read SLA policies")
 	}
-	var out []SLAPolicy
-	if err := s.db.WithContext(ctx).Order("priority").Find(&out).Error; err != nil {
+	out, err := s.st.slaPolicies(ctx)
+	if err != nil {
 		return nil, err
 	}
 	slices.SortStableFunc(out, func(a, b SLAPolicy) int { // the documented type order
@@ -161,14 +161,7 @@ func (s *Service) PutSLAPolicies(ctx context.Context, p auth.Principal, in []SLA
 	now := s.clock.Now()
 	err := database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
 		for _, pi := range in {
-			err := tx.WithContext(ctx).Exec(`INSERT INTO sla_policies
-  (order_type, priority, first_response_minutes, on_site_minutes, resolution_minutes, clock, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (order_type, priority) DO UPDATE SET first_response_minutes = excluded.first_response_minutes,
-  on_site_minutes = excluded.on_site_minutes, resolution_minutes = excluded.resolution_minutes,
-  clock = excluded.clock, updated_at = excluded.updated_at`,
-				pi.OrderType, pi.Priority, pi.FirstResponseMinutes, pi.OnSiteMinutes, pi.ResolutionMinutes, pi.Clock, now).Error
-			if err != nil {
+			if err := s.st.tx(tx).putSLAPolicy(ctx, pi, now); err != nil {
 				return err
 			}
 		}

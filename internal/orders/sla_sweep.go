@@ -115,9 +115,8 @@ func (s *Service) SweepSLA(ctx context.Context) (int, error) {
 	marked := 0
 	for _, m := range milestoneSweeps {
 		for {
-			var due []uuid.UUID
-			if err := s.db.WithContext(ctx).Raw(`SELECT o.id FROM orders o WHERE `+m.open+` AND o.`+m.due+` <= ?
-  AND NOT `+m.met+` ORDER BY o.`+m.due+` LIMIT ?`, now, SweepBatch).Scan(&due).Error; err != nil {
+			due, err := s.st.dueBreaches(ctx, m, now, SweepBatch)
+			if err != nil {
 				return marked, err
 			}
 			for _, id := range due {
@@ -142,20 +141,12 @@ func (s *Service) SweepSLA(ctx context.Context) (int, error) {
 func (s *Service) markBreach(ctx context.Context, m milestoneSweep, id uuid.UUID, now time.Time) (bool, error) {
 	var done bool
 	err := database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
-		var rows []breachRow
-		if err := tx.WithContext(ctx).Raw(`UPDATE orders o SET sla_breached = array_append(o.sla_breached, ?), version = o.version + 1
-WHERE o.id = ? AND `+m.open+` AND o.`+m.due+` <= ? AND NOT `+m.met+`
-RETURNING o.id, o.number, o.provider_id, o.visit_count, o.`+m.due+` AS due_at, o.priority, o.type, o.region, o.status,
-  o.technician_id, o.external_ref`,
-			m.name, id, now).Scan(&rows).Error; err != nil {
+		st := s.st.tx(tx)
+		b, ok, err := st.markBreached(ctx, m, id, now)
+		if err != nil || !ok {
 			return err
 		}
-		if len(rows) == 0 {
-			return nil
-		}
-		b := rows[0]
 		due := b.DueAt.UTC()
-		st := s.st.tx(tx)
 		if err := st.addEvent(ctx, &Event{ID: ids.New(), OrderID: b.ID, Action: EventSLABreached, ActorRole: "system",
 			FromStatus: b.Status, ToStatus: b.Status, Payload: JSON{"milestone": m.name, "due_at": due}, CreatedAt: now, Audience: audienceOf(EventSLABreached),
 			Visit: b.VisitCount}); err != nil {
@@ -187,10 +178,8 @@ var milestoneWords = map[string]string{MilestoneFirstResponse: "first response",
 // sees the order: the in-house team's, and the partner's when a partner
 // holds the order (providerID).
 func (s *Service) notifyDispatchers(ctx context.Context, st store, order uuid.UUID, providerID *uuid.UUID, kind string, now time.Time, title, body string) error {
-	var users []uuid.UUID
-	if err := st.db.WithContext(ctx).Raw(`SELECT u.id FROM users u JOIN providers p ON p.id = u.provider_id
-WHERE u.role = 'dispatcher' AND u.active AND (p.kind = 'in_house' OR u.provider_id = ?) ORDER BY u.id`, providerID).
-		Scan(&users).Error; err != nil {
+	users, err := st.dispatchersOf(ctx, providerID)
+	if err != nil {
 		return err
 	}
 	for _, u := range users {
@@ -210,25 +199,20 @@ func (s *Service) SweepFollowUps(ctx context.Context) (int, error) {
 	now := s.clock.Now()
 	n := 0
 	for {
-		var due []uuid.UUID
-		if err := s.db.WithContext(ctx).Raw(`SELECT o.id FROM orders o WHERE o.status = 'completed'
-  AND o.follow_up_notified_at IS NULL AND o.follow_up_due_at IS NOT NULL AND o.follow_up_due_at <= ?
-  AND o.follow_up_due_at > ? ORDER BY o.follow_up_due_at LIMIT ?`, now, now.Add(-FollowUpLookback), SweepBatch).Scan(&due).Error; err != nil {
+		due, err := s.st.dueFollowUps(ctx, now, now.Add(-FollowUpLookback), SweepBatch)
+		if err != nil {
 			return n, err
 		}
 		for _, id := range due {
 			reminded := false
 			err := database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
-				var rows []breachRow
-				if err := tx.WithContext(ctx).Raw(`UPDATE orders o SET follow_up_notified_at = ?
-WHERE o.id = ? AND o.status = 'completed' AND o.follow_up_notified_at IS NULL AND o.follow_up_due_at IS NOT NULL
-  AND o.follow_up_due_at <= ?
-RETURNING o.id, o.number, o.provider_id, o.follow_up_due_at AS due_at`, now, id, now).Scan(&rows).Error; err != nil || len(rows) == 0 {
+				st := s.st.tx(tx)
+				b, ok, err := st.markFollowUpNotified(ctx, id, now)
+				if err != nil || !ok {
 					return err
 				}
-				b := rows[0]
 				reminded = true
-				return s.notifyDispatchers(ctx, s.st.tx(tx), b.ID, b.ProviderID, NotifyFollowUpDue, now,
+				return s.notifyDispatchers(ctx, st, b.ID, b.ProviderID, NotifyFollowUpDue, now,
 					"Follow-up call due: "+b.Number, "The follow-up call for "+b.Number+" is due; record it with POST /v1/orders/{id}/follow-ups.")
 			})
 			if err != nil {

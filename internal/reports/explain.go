@@ -2,7 +2,6 @@ package reports
 
 import (
 	"context"
-	"strings"
 	"time"
 )
 
@@ -23,21 +22,4 @@ func (s *Service) Explain(ctx context.Context, q Query, now time.Time) ([]string
 		return nil
 	})
 	return plans, err
-}
-
-func (s store) explain(ctx context.Context, stmt string, args map[string]any) (string, error) {
-	rows, err := s.db.WithContext(ctx).Raw("EXPLAIN (ANALYZE, BUFFERS) "+stmt, args).Rows()
-	if err != nil {
-		return "", err
-	}
-	defer rows.Close()
-	var lines []string
-	for rows.Next() {
-		var l string
-		if err := rows.Scan(&l); err != nil {
-			return "", err
-		}
-		lines = append(lines, l)
-	}
-	return strings.Join(lines, "\n"), rows.Err()
 }

@@ -334,3 +334,21 @@ func toKPIs(r kpiRow, models []modelRow) KPIs {
 	}
 	return k
 }
+
+// explain runs stmt under EXPLAIN (ANALYZE, BUFFERS) and returns its plan.
+func (s store) explain(ctx context.Context, stmt string, args map[string]any) (string, error) {
+	rows, err := s.db.WithContext(ctx).Raw("EXPLAIN (ANALYZE, BUFFERS) "+stmt, args).Rows()
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			return "", err
+		}
+		lines = append(lines, l)
+	}
+	return strings.Join(lines, "\n"), rows.Err()
+}
