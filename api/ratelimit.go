@@ -37,8 +37,7 @@ func rateLimit(l *ratelimit.Limiter) echo.MiddlewareFunc {
 			h.Set("RateLimit-Remaining", strconv.Itoa(d.Remaining))
 			h.Set("RateLimit-Reset", strconv.Itoa(seconds(d.Reset)))
 			if !d.Allowed {
-				return &errs.Error{Kind: errs.TooMany, Message: "too many requests; retry after Retry-After seconds",
-					RetryAfter: time.Duration(ratelimit.RetryAfterSeconds(d.RetryAfter)) * time.Second}
+				return tooMany("too many requests; retry after Retry-After seconds", d)
 			}
 			return next(c)
 		}
@@ -60,12 +59,17 @@ func tokenLimit(l *ratelimit.Limiter) echo.MiddlewareFunc {
 				return err
 			}
 			if !d.Allowed {
-				return &errs.Error{Kind: errs.TooMany, Message: "too many token requests from this address; retry after Retry-After seconds",
-					RetryAfter: time.Duration(ratelimit.RetryAfterSeconds(d.RetryAfter)) * time.Second}
+				return tooMany("too many token requests from this address; retry after Retry-After seconds", d)
 			}
 			return next(c)
 		}
 	}
+}
+
+// tooMany is the 429 of a refused decision: Retry-After in whole seconds, at least 1.
+func tooMany(msg string, d ratelimit.Decision) error {
+	return &errs.Error{Kind: errs.TooMany, Message: msg,
+		RetryAfter: time.Duration(ratelimit.RetryAfterSeconds(d.RetryAfter)) * time.Second}
 }
 
 // seconds rounds up to whole seconds (0 stays 0).

@@ -62,7 +62,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 	var scopes []string
 	for i, sc := range in.Scopes {
 		if !slices.Contains(Scopes, sc) {
-			fe = append(fe, errs.FieldError{Field: "scopes[" + itoa(i) + "]", Message: "must be one of " + strings.Join(Scopes, ", ")})
+			fe = append(fe, errs.FieldError{Field: "scopes[" + strconv.Itoa(i) + "]", Message: "must be one of " + strings.Join(Scopes, ", ")})
 		} else if !slices.Contains(scopes, sc) {
 			scopes = append(scopes, sc)
 		}
@@ -196,5 +196,3 @@ func (s *Service) Current(ctx context.Context, p auth.Principal) (auth.Principal
 	return auth.Principal{UserID: p.UserID, Role: auth.RoleDispatcher, ProviderID: cur.provider, Client: true,
 		Scope: strings.Join(kept, " ")}, true, nil
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }

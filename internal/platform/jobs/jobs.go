@@ -222,9 +222,6 @@ func (c *Client) RunNow(ctx context.Context, name string) error {
 	return nil
 }
 
-// River is the underlying River client (subscriptions in tests, job lists).
-func (c *Client) River() *river.Client[*sql.Tx] { return c.rc }
-
 // insertOnly inserts jobs inside callers' transactions; it needs no pool.
 var insertOnly = sync.OnceValues(func() (*river.Client[*sql.Tx], error) {
 	return river.NewClient(riverdatabasesql.New(nil), &river.Config{})
