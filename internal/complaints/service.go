@@ -230,7 +230,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 	if err != nil {
 		return View{}, err
 	}
-	return s.Get(ctx, p, c.ID)
+	return s.get(ctx, sc, p, c.ID)
 }
 
 // Get returns a complaint p may see (NotFound otherwise) with its timeline.
@@ -239,6 +239,11 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (View
 	if err != nil {
 		return View{}, err
 	}
+	return s.get(ctx, sc, p, id)
+}
+
+// get is Get with p's scope already known.
+func (s *Service) get(ctx context.Context, sc scope, p auth.Principal, id uuid.UUID) (View, error) {
 	var cs []orders.Complaint
 	if err := sc.where(s.db.WithContext(ctx).Table("complaints c").Select("c.*").Where("c.id = ?", id)).Find(&cs).Error; err != nil {
 		return View{}, err
@@ -507,8 +512,7 @@ func (s *Service) RejectResolution(ctx context.Context, p auth.Principal, id uui
 			c.Level++
 		}
 		c.Status, c.ResolvedAt, c.CloseDueAt = StatusOpen, nil, nil
-		c.ReplyDueAt = cal.AddWorkingDays(st.now, orders.ComplaintReplyDays).UTC()
-		c.ResolutionDueAt = cal.AddWorkingDays(st.now, orders.ComplaintResolutionDays).UTC()
+		c.SetDueTimes(cal, st.now)
 		if c.Level < MaxLevel {
 			due := c.ReplyDueAt
 			c.EscalationDueAt = &due

@@ -11,6 +11,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/clock"
 	"github.com/fieldops/fieldops/internal/platform/ids"
 	"github.com/fieldops/fieldops/internal/platform/outbox"
+	"github.com/fieldops/fieldops/internal/platform/workcal"
 )
 
 // Complaints open here, whoever opens them (a low rating below, or
@@ -47,6 +48,14 @@ const (
 	ComplaintResolutionDays = 3
 )
 
+// SetDueTimes sets c's reply and resolution due times, counted in working
+// days of cal from t (when the complaint opens, or reopens on a rejected
+// resolution).
+func (c *Complaint) SetDueTimes(cal workcal.Calendar, t time.Time) {
+	c.ReplyDueAt = cal.AddWorkingDays(t, ComplaintReplyDays).UTC()
+	c.ResolutionDueAt = cal.AddWorkingDays(t, ComplaintResolutionDays).UTC()
+}
+
 // ComplaintRegion is the region whose calendar counts a complaint's working
 // days: its order's region, or DefaultRegionCode without an order.
 func ComplaintRegion(ctx context.Context, tx *gorm.DB, order *uuid.UUID) (region string, provider *uuid.UUID, err error) {
@@ -81,8 +90,7 @@ func OpenComplaint(ctx context.Context, tx *gorm.DB, c *Complaint, by auth.Princ
 		return err
 	}
 	c.Region, c.Status, c.Level, c.UpdatedAt = region, "open", 0, c.CreatedAt
-	c.ReplyDueAt = cal.AddWorkingDays(c.CreatedAt, ComplaintReplyDays).UTC()
-	c.ResolutionDueAt = cal.AddWorkingDays(c.CreatedAt, ComplaintResolutionDays).UTC()
+	c.SetDueTimes(cal, c.CreatedAt)
 	due := c.ReplyDueAt
 	c.EscalationDueAt = &due
 	if err := tx.WithContext(ctx).Create(c).Error; err != nil {

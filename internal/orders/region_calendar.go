@@ -129,7 +129,9 @@ type HolidayInput struct{ Date, Name string }
 // maxHolidays bounds one region's holiday list (several years of them).
 const maxHolidays = 500
 
-func (in RegionInput) check(code string) (workcal.Calendar, []workcal.Date, error) {
+// check validates in as the region named code and returns its holidays as
+// dates (the calendar they make is built once to be sure it is valid).
+func (in RegionInput) check(code string) ([]workcal.Date, error) {
 	var fe []errs.FieldError
 	bad := func(f, m string) { fe = append(fe, errs.FieldError{Field: f, Message: m}) }
 	if code == "" || utf8.RuneCountInString(code) > 64 || strings.TrimSpace(code) != code {
@@ -187,11 +189,13 @@ func (in RegionInput) check(code string) (workcal.Calendar, []workcal.Date, erro
 		dates = append(dates, d)
 	}
 	if err := errs.Fields(fe); err != nil {
-		return workcal.Calendar{}, nil, err
+		return nil, err
 	}
 	r := Region{Code: code, TimeZone: in.TimeZone, WorkStart: in.WorkStart, WorkEnd: in.WorkEnd, SlotMinutes: in.SlotMinutes, WorkingDays: in.WorkingDays}
-	c, err := r.Calendar(dates)
-	return c, dates, err
+	if _, err := r.Calendar(dates); err != nil {
+		return nil, err
+	}
+	return dates, nil
 }
 
 // PutRegion creates or replaces the region named code with its holidays, in
@@ -202,7 +206,7 @@ func (s *Service) PutRegion(ctx context.Context, p auth.Principal, code string, 
 		return RegionCalendar{}, errs.E(errs.Forbidden, "only managers configure regions")
 	}
 	in.Name = strings.TrimSpace(in.Name)
-	_, dates, err := in.check(code)
+	dates, err := in.check(code)
 	if err != nil {
 		return RegionCalendar{}, err
 	}
