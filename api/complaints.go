@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/fieldops/fieldops/internal/complaints"
@@ -15,17 +14,6 @@ import (
 
 // Complaints (SPEC §5): open → responded → resolved → closed, escalation
 // levels 0–3, due times in working days of the region's calendar.
-
-func optionalUUID(s, field string) (*uuid.UUID, error) {
-	if s == "" {
-		return nil, nil
-	}
-	id, ok := canonicalUUID(s)
-	if !ok {
-		return nil, errs.Field(field, "must be a UUID")
-	}
-	return &id, nil
-}
 
 func complaintOut(c echo.Context, status int, v complaints.View) error {
 	return c.JSON(status, toComplaintDetail(v, principal(c).Role == auth.RoleCustomer))
@@ -56,11 +44,11 @@ func handleCreateComplaint(svc *complaints.Service) echo.HandlerFunc {
 		if err := bindJSON(c, &r); err != nil {
 			return err
 		}
-		cust, err := optionalUUID(r.CustomerID, "customer_id")
+		cust, err := optIDOf("customer_id", nonEmpty(r.CustomerID))
 		if err != nil {
 			return err
 		}
-		order, err := optionalUUID(r.OrderID, "order_id")
+		order, err := optIDOf("order_id", nonEmpty(r.OrderID))
 		if err != nil {
 			return err
 		}

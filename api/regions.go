@@ -61,15 +61,7 @@ func handlePutRegion(svc *orders.Service) echo.HandlerFunc {
 		if err := bindJSON(c, &r); err != nil {
 			return err
 		}
-		in := orders.RegionInput{Name: r.Name, TimeZone: r.TimeZone, WorkStart: r.WorkStart, WorkEnd: r.WorkEnd,
-			SlotMinutes: r.SlotMinutes, WorkingDays: make([]string, len(r.WorkingDays)), Holidays: make([]orders.HolidayInput, len(r.Holidays))}
-		for i, d := range r.WorkingDays {
-			in.WorkingDays[i] = string(d)
-		}
-		for i, h := range r.Holidays {
-			in.Holidays[i] = orders.HolidayInput{Date: h.Date, Name: h.Name}
-		}
-		rc, err := svc.PutRegion(c.Request().Context(), principal(c), c.Param("code"), in)
+		rc, err := svc.PutRegion(c.Request().Context(), principal(c), c.Param("code"), fromRegionRequest(r))
 		if err != nil {
 			return err
 		}

@@ -65,12 +65,18 @@ type RegionList struct {
 func toRegionResponse(rc orders.RegionCalendar) RegionResponse {
 	r := rc.Region
 	out := RegionResponse{Code: r.Code, Name: r.Name, TimeZone: r.TimeZone, WorkStart: r.WorkStart, WorkEnd: r.WorkEnd,
-		SlotMinutes: r.SlotMinutes, WorkingDays: make([]Weekday, len(r.WorkingDays)), Holidays: make([]HolidayResponse, len(rc.Holidays))}
-	for i, d := range r.WorkingDays {
-		out.WorkingDays[i] = Weekday(d)
-	}
+		SlotMinutes: r.SlotMinutes, WorkingDays: enumsOf[Weekday](r.WorkingDays), Holidays: make([]HolidayResponse, len(rc.Holidays))}
 	for i, h := range rc.Holidays {
 		out.Holidays[i] = HolidayResponse{Date: h.Day.Format("2006-01-02"), Name: h.Name}
 	}
 	return out
+}
+
+func fromRegionRequest(r RegionRequest) orders.RegionInput {
+	in := orders.RegionInput{Name: r.Name, TimeZone: r.TimeZone, WorkStart: r.WorkStart, WorkEnd: r.WorkEnd,
+		SlotMinutes: r.SlotMinutes, WorkingDays: enumsOf[string](r.WorkingDays), Holidays: make([]orders.HolidayInput, len(r.Holidays))}
+	for i, h := range r.Holidays {
+		in.Holidays[i] = orders.HolidayInput{Date: h.Date, Name: h.Name}
+	}
+	return in
 }
