@@ -153,8 +153,8 @@ func lastEventID(c echo.Context) (id uuid.UUID, resume bool, err error) {
 	if v == "" {
 		return uuid.Nil, false, nil
 	}
-	id, err = uuid.Parse(v)
-	if err != nil || len(v) != 36 {
+	id, ok := canonicalUUID(v)
+	if !ok {
 		return uuid.Nil, false, errs.Field(field, "must be the id of an event of this stream (a UUID)")
 	}
 	return id, true, nil
