@@ -7,7 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -49,13 +49,12 @@ type Event struct {
 // TableName is outbox_events.
 func (Event) TableName() string { return "outbox_events" }
 
-var typeName = regexp.MustCompile(`^[a-z_]+\.[a-z_]+$`)
-
 // Write adds one event in tx, which must be the transaction of the change
-// (database.WithTx). data must marshal to a JSON object. It returns the row.
+// (database.WithTx). typ is one of Types; data must marshal to a JSON object.
+// It returns the row.
 func Write(ctx context.Context, tx *gorm.DB, typ string, orderID, providerID *uuid.UUID, at time.Time, data any) (*Event, error) {
-	if !typeName.MatchString(typ) {
-		return nil, fmt.Errorf("outbox: bad event type %q", typ)
+	if !slices.Contains(Types, typ) {
+		return nil, fmt.Errorf("outbox: event type %q is not one of Types", typ)
 	}
 	raw, err := json.Marshal(data)
 	if err != nil {
