@@ -69,14 +69,6 @@ func handlePutSLAPolicies(svc *orders.Service) echo.HandlerFunc {
 	}
 }
 
-func toSLAPolicyList(ps []orders.SLAPolicy) SLAPolicyList {
-	out := SLAPolicyList{Items: make([]SLAPolicyResponse, len(ps))}
-	for i, p := range ps {
-		out.Items[i] = toSLAPolicyResponse(p)
-	}
-	return out
-}
-
 // handleSetDevClock moves the dev-mode clock forward.
 //
 //	@Summary		Move the test clock (dev mode)

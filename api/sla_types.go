@@ -86,6 +86,14 @@ type DevJobsRunResponse struct {
 	Jobs []DevJobResult `json:"jobs"`
 } // @name DevJobsRunResponse
 
+func toSLAPolicyList(ps []orders.SLAPolicy) SLAPolicyList {
+	out := SLAPolicyList{Items: make([]SLAPolicyResponse, len(ps))}
+	for i, p := range ps {
+		out.Items[i] = toSLAPolicyResponse(p)
+	}
+	return out
+}
+
 func toSLAPolicyResponse(p orders.SLAPolicy) SLAPolicyResponse {
 	return SLAPolicyResponse{OrderType: OrderType(p.OrderType), Priority: Priority(p.Priority), FirstResponseMinutes: p.FirstResponseMinutes,
 		OnSiteMinutes: p.OnSiteMinutes, ResolutionMinutes: p.ResolutionMinutes, Clock: SLAClock(p.Clock), UpdatedAt: p.UpdatedAt.UTC()}
