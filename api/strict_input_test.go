@@ -25,20 +25,6 @@ import (
 // UTF-8), forged cursors, oversized filters, odd request ids and id
 // spellings are refused as 4xx naming what was wrong; never a 500.
 
-// rawJSON sends body as application/json, byte for byte.
-func rawJSON(t *testing.T, env *apitest.Env, method, path, token string, body []byte) apitest.Response {
-	t.Helper()
-	req, err := http.NewRequest(method, env.URL+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	return platSend(t, http.DefaultClient, req, body)
-}
-
 // throttles is the login_throttles table as key → failures: login and
 // sign-up attempts that reach the service leave their mark there.
 func throttles(t *testing.T, env *apitest.Env) map[string]int {
@@ -94,7 +80,7 @@ func TestNULAndInvalidUTF8AreRefusedBeforeAnyWork(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := rawJSON(t, env, http.MethodPost, tc.path, "", tc.body)
+			r := env.Do(http.MethodPost, tc.path, "", tc.body)
 			expectProblem(t, r, http.StatusUnprocessableEntity, tc.field)
 		})
 	}
@@ -106,7 +92,7 @@ func TestNULAndInvalidUTF8AreRefusedBeforeAnyWork(t *testing.T) {
 			t.Errorf("users: %d, want %d", n, users)
 		}
 		// the observation works: a wrong password that does reach the service is counted
-		rawJSON(t, env, http.MethodPost, "/v1/auth/login", "", with(login, "password", "wrong-but-text"))
+		env.Do(http.MethodPost, "/v1/auth/login", "", with(login, "password", "wrong-but-text"))
 		if after := throttles(t, env); reflect.DeepEqual(after, before) {
 			t.Errorf("a wrong password left login_throttles unchanged: the check above proves nothing")
 		}
@@ -116,10 +102,10 @@ func TestNULAndInvalidUTF8AreRefusedBeforeAnyWork(t *testing.T) {
 	t.Run("a nested field is named by its path", func(t *testing.T) {
 		body := []byte(`{"type":"repair","description":"drips","asset_id":"` + aliceAsset(t, env, alice) +
 			`","address":{"line1":"12 Harbour ` + "\xe2\x82" + ` Road","city":"Northport","region":"north"}}`)
-		expectProblem(t, rawJSON(t, env, http.MethodPost, "/v1/orders", alice, body), http.StatusUnprocessableEntity, "address.line1")
+		expectProblem(t, env.Do(http.MethodPost, "/v1/orders", alice, body), http.StatusUnprocessableEntity, "address.line1")
 	})
 	t.Run("invalid UTF-8 outside a string is malformed JSON", func(t *testing.T) {
-		expectProblem(t, rawJSON(t, env, http.MethodPost, "/v1/auth/login", "", []byte("{\xff}")), http.StatusBadRequest)
+		expectProblem(t, env.Do(http.MethodPost, "/v1/auth/login", "", []byte("{\xff}")), http.StatusBadRequest)
 	})
 
 	manager := env.Token("manager@fieldops.test")
