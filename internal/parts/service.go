@@ -104,17 +104,17 @@ func (s *Service) CreatePart(ctx context.Context, in PartInput) (Part, error) {
 		return Part{}, err
 	}
 	err := database.Write(ctx, s.db, func(db *gorm.DB) error {
+		st := store{db: db}
 		if len(p.CompatibleModelIDs) > 0 {
-			var n int64
-			if err := db.WithContext(ctx).Raw(`SELECT count(*) FROM product_models WHERE id = ANY(?::uuid[])`, p.CompatibleModelIDs).
-				Scan(&n).Error; err != nil {
+			n, err := st.countModels(ctx, p.CompatibleModelIDs)
+			if err != nil {
 				return err
 			}
 			if n != int64(len(p.CompatibleModelIDs)) {
 				return errs.Field("compatible_model_ids", "names a product model that does not exist")
 			}
 		}
-		return store{db: db}.createPart(ctx, &p)
+		return st.createPart(ctx, &p)
 	})
 	return p, err
 }

@@ -31,6 +31,13 @@ func (s store) createPart(ctx context.Context, p *Part) error {
 	return database.Constraint(s.db.WithContext(ctx).Create(p).Error, partConstraints)
 }
 
+// countModels counts the product models among ids (distinct id strings).
+func (s store) countModels(ctx context.Context, ids []string) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Raw(`SELECT count(*) FROM product_models WHERE id = ANY(?::uuid[])`, pq.StringArray(ids)).Scan(&n).Error
+	return n, err
+}
+
 func (s store) part(ctx context.Context, id uuid.UUID) (Part, error) {
 	var p Part
 	err := s.db.WithContext(ctx).Take(&p, "id = ?", id).Error
