@@ -166,9 +166,8 @@ func (q Query) check() error {
 // and the report's filters say so. Other callers are Forbidden (the router
 // lets only staff in).
 //
-// API clients with the reports:read scope are not let in yet: when the
-// API-clients work wires that scope on the route (api/router.go), a client
-// principal gets its case here (reporting on everything, like a manager).
+// API clients with the reports:read scope come in as their provider's
+// dispatcher (unbound: the in-house team's; api/router.go) and get that case.
 func (s *Service) scoped(ctx context.Context, p auth.Principal, f Filters) (Filters, error) {
 	switch p.Role {
 	case auth.RoleManager:
