@@ -56,14 +56,18 @@ type RatingEventData struct {
 }
 
 func orderEventData(o Order, action string, from *Status, at time.Time) OrderEventData {
-	d := OrderEventData{ID: o.ID, Number: o.Number, Type: o.Type, Channel: o.Channel, Priority: o.Priority, Status: o.Status,
+	return OrderEventData{ID: o.ID, Number: o.Number, Type: o.Type, Channel: o.Channel, Priority: o.Priority, Status: o.Status,
 		PreviousStatus: from, Action: action, CustomerID: o.CustomerID, TechnicianID: o.TechnicianID, ProviderID: o.ProviderID,
-		Region: o.Region, VisitCount: o.VisitCount, Version: o.Version, OccurredAt: at.UTC()}
-	if o.ExternalRef != "" {
-		ref := o.ExternalRef
-		d.ExternalRef = &ref
+		ExternalRef: externalRef(o), Region: o.Region, VisitCount: o.VisitCount, Version: o.Version, OccurredAt: at.UTC()}
+}
+
+// externalRef is o's external reference for an event's data: null when it has none.
+func externalRef(o Order) *string {
+	if o.ExternalRef == "" {
+		return nil
 	}
-	return d
+	ref := o.ExternalRef
+	return &ref
 }
 
 // createdOutboxEvent is the order.created row of an intake, inserted by the
@@ -122,11 +126,7 @@ func (c *change) writeOutbox(action string, fromTech, fromProvider *uuid.UUID) e
 		}
 		d := RatingEventData{OrderID: o.ID, OrderNumber: o.Number, TechnicianID: o.TechnicianID, ProviderID: o.ProviderID,
 			Visit: r.Visit, Score: r.Score, Timeliness: r.Timeliness, Attitude: r.Attitude, Quality: r.Quality, Comment: r.Comment,
-			CreatedAt: r.CreatedAt.UTC()}
-		if o.ExternalRef != "" {
-			ref := o.ExternalRef
-			d.ExternalRef = &ref
-		}
+			ExternalRef: externalRef(o), CreatedAt: r.CreatedAt.UTC()}
 		if id, ok := c.payload["complaint_id"].(uuid.UUID); ok {
 			d.ComplaintID = &id
 		}
