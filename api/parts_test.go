@@ -95,9 +95,10 @@ WHERE coalesce(l.qty, 0) <> coalesce(b.on_hand, 0)`).Scan(&bad).Error
 	}
 }
 
+// invField is the first field a problem names ("" for none).
 func invField(r apitest.Response) string {
-	if errs, ok := r.JSON["errors"].([]any); ok && len(errs) > 0 {
-		return errs[0].(map[string]any)["field"].(string)
+	if fs := fieldsOf(r); len(fs) > 0 {
+		return fs[0]
 	}
 	return ""
 }
