@@ -44,7 +44,6 @@ func (r Result) OK() bool { return r.Err == "" && r.StatusCode >= 200 && r.Statu
 // is a failed attempt), uses no proxy from the environment (a proxy would
 // connect for us, past the guard), and dials through Guard.Control.
 type Sender struct {
-	guard  Guard
 	client *http.Client
 }
 
@@ -82,7 +81,7 @@ func NewSender(g Guard) *Sender {
 		MaxIdleConnsPerHost:   4,
 		IdleConnTimeout:       90 * time.Second,
 	}
-	return &Sender{guard: g, client: &http.Client{Transport: tr, Timeout: AttemptTimeout,
+	return &Sender{client: &http.Client{Transport: tr, Timeout: AttemptTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
