@@ -14,17 +14,24 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/database/dbtest"
 )
 
+// buildBinary builds this command into a temporary directory and returns its path.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "fieldops")
+	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
 // Two `fieldops serve` processes of the built binary on one database (issue
 // 12): a notification created by a request on one reaches an SSE client
 // connected to the other; SIGTERM ends the process promptly and cleanly
 // although that stream is open.
 func TestTwoServeProcessesShareNotifications(t *testing.T) {
 	_, dbURL := dbtest.New(t)
-	bin := filepath.Join(t.TempDir(), "fieldops")
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	env := append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "DATABASE_URL=" + dbURL, "FIELDOPS_DEV=true",
 		"FIELDOPS_JWT_SECRET=" + apitest.Secret, "FIELDOPS_STREAM_HEARTBEAT=100ms",
 		"FIELDOPS_STORAGE_DIR=" + t.TempDir(), "FIELDOPS_UPLOAD_DIR=" + t.TempDir()}, cheapArgon2...)

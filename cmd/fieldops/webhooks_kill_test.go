@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -94,12 +93,7 @@ func TestWebhooksSurviveSIGKILL(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	gdb, dbURL := dbtest.New(t)
-	bin := filepath.Join(t.TempDir(), "fieldops")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		t.Fatalf("go build: %v", err)
-	}
+	bin := buildBinary(t)
 
 	var failing atomic.Bool
 	failing.Store(true)
