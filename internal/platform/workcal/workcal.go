@@ -109,16 +109,6 @@ func (c Calendar) hours(d Date) (from, to time.Time) {
 		time.Date(d.Year, d.Month, d.Day, 0, c.end, 0, 0, c.loc)
 }
 
-// InHours reports whether t is working time: a working day, start <= local time < end.
-func (c Calendar) InHours(t time.Time) bool {
-	d := DateOf(t, c.loc)
-	if !c.IsWorkingDay(d) {
-		return false
-	}
-	from, to := c.hours(d)
-	return !t.Before(from) && t.Before(to)
-}
-
 // NextOpen is t when t is working time, otherwise the start of the next
 // working period (the next working day's start, or today's start when t is
 // before the hours of a working day).
