@@ -240,33 +240,17 @@ type WebhookEventSamples struct {
 // --- converters ---
 
 func fromWebhookRequest(r WebhookRequest) webhooks.CreateInput {
-	in := webhooks.CreateInput{URL: r.URL, Secret: r.Secret, Description: r.Description, ProviderID: r.ProviderID,
-		Events: make([]string, 0, len(r.Events))}
-	for _, e := range r.Events {
-		in.Events = append(in.Events, string(e))
-	}
-	return in
+	return webhooks.CreateInput{URL: r.URL, Secret: r.Secret, Description: r.Description, ProviderID: r.ProviderID,
+		Events: enumsOf[string](r.Events)}
 }
 
 func toWebhookResponse(w webhooks.Webhook) WebhookResponse {
-	out := WebhookResponse{ID: w.ID, URL: w.URL, Events: make([]WebhookEventType, 0, len(w.Events)), Description: w.Description,
+	return WebhookResponse{ID: w.ID, URL: w.URL, Events: enumsOf[WebhookEventType](w.Events), Description: w.Description,
 		ProviderID: w.ProviderID, APIClientID: w.APIClientID, CreatedAt: w.CreatedAt.UTC()}
-	for _, e := range w.Events {
-		out.Events = append(out.Events, WebhookEventType(e))
-	}
-	return out
 }
 
 func toWebhookDeliveryResponse(d webhooks.Delivery) WebhookDeliveryResponse {
-	out := WebhookDeliveryResponse{ID: d.ID, EventID: d.EventID, EventType: d.EventType, Attempt: d.Attempt, StatusCode: d.StatusCode,
-		DurationMS: d.DurationMS, Succeeded: d.Succeeded(), Test: d.MessageID == nil, CreatedAt: d.CreatedAt.UTC()}
-	if d.Error != "" {
-		e := d.Error
-		out.Error = &e
-	}
-	if d.NextRetryAt != nil {
-		t := d.NextRetryAt.UTC()
-		out.NextRetryAt = &t
-	}
-	return out
+	return WebhookDeliveryResponse{ID: d.ID, EventID: d.EventID, EventType: d.EventType, Attempt: d.Attempt, StatusCode: d.StatusCode,
+		Error: nonEmpty(d.Error), DurationMS: d.DurationMS, Succeeded: d.Succeeded(), Test: d.MessageID == nil,
+		NextRetryAt: utcPtr(d.NextRetryAt), CreatedAt: d.CreatedAt.UTC()}
 }
