@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"math"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/fieldops/fieldops/internal/platform/database"
 	"github.com/fieldops/fieldops/internal/platform/errs"
 	"github.com/fieldops/fieldops/internal/platform/ids"
+	"github.com/fieldops/fieldops/internal/platform/ratelimit"
 )
 
 // SessionConfig configures refresh tokens and throttling (docs/SECURITY.md).
@@ -92,7 +92,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (Session, erro
 		return Session{}, err
 	}
 	now := s.clock.Now()
-	addr := clientAddress(in.ClientIP)
+	addr := ratelimit.Address(in.ClientIP)
 	_, locked, err := s.st.attempt(ctx, "signup:"+addr, now, s.sessions.SignupWindow, s.sessions.SignupWindow, s.sessions.SignupIPMax)
 	if err != nil {
 		return Session{}, err
@@ -131,7 +131,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (Session, erro
 // counter, valid or not; past it TooMany with RetryAfter.
 func (s *Service) AdmitSignupKey(ctx context.Context, clientIP string) error {
 	now := s.clock.Now()
-	_, locked, err := s.st.attempt(ctx, "signup-key:"+clientAddress(clientIP), now, s.sessions.SignupWindow, s.sessions.SignupWindow,
+	_, locked, err := s.st.attempt(ctx, "signup-key:"+ratelimit.Address(clientIP), now, s.sessions.SignupWindow, s.sessions.SignupWindow,
 		s.sessions.SignupIPMax)
 	if err != nil {
 		return err
@@ -148,25 +148,9 @@ func (s *Service) AdmitSignupKey(ctx context.Context, clientIP string) error {
 type loginKeys struct{ pair, account, address, known, hash, knownHash string }
 
 func keysOf(login, clientIP string) loginKeys {
-	addr := clientAddress(clientIP)
+	addr := ratelimit.Address(clientIP)
 	return loginKeys{pair: "pair:" + login + "|" + addr, account: "account:" + login, address: "ip:" + addr,
 		known: "known:" + login + "|" + addr, hash: "hash:" + addr, knownHash: "hash:" + login + "|" + addr}
-}
-
-// clientAddress is the client address the per-address rules count on: an
-// IPv4 address as is, an IPv6 address by its /64 (one subscriber's
-// network: a host picks any of its 2^64 addresses at will).
-func clientAddress(ip string) string {
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		return ip
-	}
-	a = a.Unmap().WithZone("")
-	if a.Is4() {
-		return a.String()
-	}
-	p, _ := a.Prefix(64)
-	return p.String()
 }
 
 // admitHash counts one password hash on key (a client address, or an

@@ -233,8 +233,8 @@ func (l *Limiter) purge(ctx context.Context, now time.Time) error {
 
 // Address is the key part of a client address for limits per address: an
 // IPv4 address as is, an IPv6 address by its /64 (one subscriber's network,
-// whose host picks any of its 2^64 addresses at will), as the sign-in rules
-// count (identity's clientAddress, docs/SECURITY.md).
+// whose host picks any of its 2^64 addresses at will). The sign-in rules
+// (identity) count addresses by it too (docs/SECURITY.md).
 func Address(ip string) string {
 	a, err := netip.ParseAddr(ip)
 	if err != nil {

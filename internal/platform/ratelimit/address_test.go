@@ -1,9 +1,9 @@
-package identity
+package ratelimit
 
 import "testing"
 
 // The per-address rules count an IPv6 client by its /64 (one subscriber).
-func TestClientAddress(t *testing.T) {
+func TestAddress(t *testing.T) {
 	for in, want := range map[string]string{
 		"203.0.113.7":                    "203.0.113.7",
 		"::ffff:203.0.113.7":             "203.0.113.7",
@@ -14,8 +14,8 @@ func TestClientAddress(t *testing.T) {
 		"not an address":                 "not an address",
 		"":                               "",
 	} {
-		if got := clientAddress(in); got != want {
-			t.Errorf("clientAddress(%q) = %q, want %q", in, got, want)
+		if got := Address(in); got != want {
+			t.Errorf("Address(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
