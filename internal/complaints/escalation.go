@@ -120,16 +120,14 @@ func (s *Service) escalateOne(ctx context.Context, d due, cal workcal.Calendar, 
 	}
 	done := false
 	err := database.WithTx(ctx, s.db, func(tx *gorm.DB) error {
-		res := tx.WithContext(ctx).Exec(`UPDATE complaints SET level = level + 1, escalation_due_at = ?, updated_at = ?
-WHERE id = ? AND status = 'open' AND level = ? AND escalation_due_at = ?`, next, now, d.ID, d.Level, d.EscalationDueAt)
-		if res.Error != nil || res.RowsAffected == 0 {
-			return res.Error
-		}
-		done = true
-		var c orders.Complaint
-		if err := tx.WithContext(ctx).Where("id = ?", d.ID).Take(&c).Error; err != nil {
+		var cs []orders.Complaint // the escalated row, read back by RETURNING (no second query)
+		if err := tx.WithContext(ctx).Raw(`UPDATE complaints SET level = level + 1, escalation_due_at = ?, updated_at = ?
+WHERE id = ? AND status = 'open' AND level = ? AND escalation_due_at = ? RETURNING *`, next, now, d.ID, d.Level, d.EscalationDueAt).
+			Scan(&cs).Error; err != nil || len(cs) == 0 {
 			return err
 		}
+		done = true
+		c := cs[0]
 		from, status := d.Level, c.Status
 		ev := orders.ComplaintEvent{ID: ids.New(), ComplaintID: c.ID, Action: ActAutoEscalate, ActorRole: "system",
 			FromStatus: &status, ToStatus: status, FromLevel: &from, ToLevel: c.Level, Internal: true, CreatedAt: now,
