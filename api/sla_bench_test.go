@@ -9,8 +9,9 @@ import (
 	"github.com/fieldops/fieldops/internal/demo"
 )
 
-// BenchmarkSLASweep measures the breach sweep on 50,000 bulk orders (about
-// 1 % open, as in the load-test data). The first sweep marks every overdue
+// BenchmarkSLASweep measures the breach sweep on 50,000 bulk orders (500
+// open, 25 per technician, as in the load-test data). The first sweep, 30
+// days on, marks every overdue
 // open milestone (one transaction each; logged); "steady" is a sweep with
 // nothing new due, the cost every minute pays — it
 // reads only the partial indexes of migration 000015, so it does not grow

@@ -28,7 +28,11 @@ func TestSeedBulk(t *testing.T) {
 	count := func(q string) int64 {
 		t.Helper()
 		var n int64
-		if err := db.Raw(q).Scan(&n).Error; err != nil {
+		var args []any
+		if strings.Contains(q, "@now") {
+			args = append(args, map[string]any{"now": clk.Now()})
+		}
+		if err := db.Raw(q, args...).Scan(&n).Error; err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -38,10 +42,18 @@ func TestSeedBulk(t *testing.T) {
 		"SELECT count(*) FROM users WHERE email LIKE 'bulk-tech-%'":                            10,
 		"SELECT count(*) FROM users WHERE email LIKE 'bulk-customer-%'":                        200,
 		"SELECT count(*) FROM assets WHERE serial_number LIKE 'BULK%'":                         200,
-		"SELECT count(*) FROM orders WHERE status NOT IN ('completed', 'closed', 'cancelled')": 20, // 1 %
-		"SELECT count(DISTINCT order_id) FROM order_events WHERE action = 'create'":            2000,
+		"SELECT count(*) FROM orders WHERE status NOT IN ('completed', 'closed', 'cancelled')": 250, // 25 per technician
+		// the newest 250, a quarter in each open status
+		"SELECT count(*) FROM orders WHERE status = 'accepted'": 63,
+		// no backlog for the periodic jobs: every reminder due is sent, every missed milestone marked
+		"SELECT count(*) FROM orders WHERE status = 'completed' AND follow_up_notified_at IS NULL AND follow_up_due_at <= @now":                                                          0,
+		"SELECT count(*) FROM orders WHERE status = 'submitted' AND NOT ('first_response' = ANY (sla_breached)) AND first_response_due <= @now":                                          0,
+		"SELECT count(*) FROM orders WHERE status NOT IN ('completed', 'closed', 'cancelled') AND NOT ('on_site' = ANY (sla_breached)) AND on_site_due <= @now":                          0,
+		"SELECT count(*) FROM orders WHERE status IN ('triaged', 'assigned', 'accepted') AND 'first_response' = ANY (sla_breached)":                                                      0,
+		"SELECT count(*) FROM orders WHERE status = 'submitted' AND 'first_response' = ANY (sla_breached)":                                                                               60, // created 2 h or more before
+		"SELECT count(DISTINCT order_id) FROM order_events WHERE action = 'create'":                                                                                                      2000,
 		"SELECT count(*) FROM orders o WHERE technician_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM order_assignments a WHERE a.order_id = o.id AND a.technician_id = o.technician_id)": 0,
-		"SELECT count(*) FROM order_assignments a JOIN orders o ON o.id = a.order_id WHERE o.technician_id <> a.technician_id AND a.accepted_at IS NOT NULL":                             2000 / 25, // tombstones: every 25th (all dispatched)
+		"SELECT count(*) FROM order_assignments a JOIN orders o ON o.id = a.order_id WHERE o.technician_id <> a.technician_id AND a.accepted_at IS NOT NULL":                             75, // tombstones: every 25th dispatched one (80, less 5 still submitted or triaged)
 	} {
 		if got := count(q); got != want {
 			t.Errorf("%s = %d, want %d", q, got, want)
