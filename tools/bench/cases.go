@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -23,6 +24,7 @@ type benchCase struct {
 	name    string
 	request string // what the report says was sent
 	want    int    // expected status
+	raw     bool   // also measured against the raw baseline server (-raw)
 	prepare func(ctx context.Context, t *target) ([]request, error)
 }
 
@@ -41,8 +43,11 @@ const (
 	syncMaxPages = 20
 )
 
+// rawCaseNames are the cases the raw baseline server serves (raw_server.go).
+var rawCaseNames = []string{"get", "intake"}
+
 func allCases() []benchCase {
-	return []benchCase{
+	cases := []benchCase{
 		{name: "job_list", want: http.StatusOK,
 			request: "technician `GET " + jobList + "` (up to 32 technicians in turn)",
 			prepare: prepareJobList},
@@ -59,6 +64,10 @@ func allCases() []benchCase {
 			request: "in-house dispatcher `POST /v1/orders/{id}/triage` on submitted/triaged orders (triage may repeat: triaged → triaged)",
 			prepare: prepareTriage},
 	}
+	for i := range cases {
+		cases[i].raw = slices.Contains(rawCaseNames, cases[i].name)
+	}
+	return cases
 }
 
 func caseNames() []string {
@@ -77,13 +86,18 @@ type orderPage struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
-// call sends r once (outside the measurement) and decodes a JSON answer.
+// call sends r once to t's FieldOps (outside the measurement) and decodes a JSON answer.
 func call(ctx context.Context, t *target, r request, want int, into any) error {
+	return callAt(ctx, t.srv.base, r, want, into)
+}
+
+// callAt is call to the server at base.
+func callAt(ctx context.Context, base string, r request, want int, into any) error {
 	var body io.Reader
 	if r.body != nil {
 		body = bytes.NewReader(r.body)
 	}
-	req, err := http.NewRequestWithContext(ctx, r.method, t.srv.base+r.path, body)
+	req, err := http.NewRequestWithContext(ctx, r.method, base+r.path, body)
 	if err != nil {
 		return err
 	}

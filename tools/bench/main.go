@@ -12,6 +12,11 @@
 // and client count), so a noisy neighbour on the shared machine moves both
 // sides of a ratio alike.
 //
+// With -raw (the default), the get and intake cases also run against a raw
+// baseline server (raw_server.go: net/http + pgx, the same SQL, the same
+// JSON) on the same database copy, back to back with FieldOps at each client
+// count, and the report adds FieldOps / raw throughput (issue 8's "≥ 0.7×").
+//
 // Usage (from the repository root; `make bench` builds bin/fieldops first):
 //
 //	DATABASE_URL=$(scripts/devdb.sh start) go run ./tools/bench -fieldops bin/fieldops -sizes 10k,1m
@@ -25,6 +30,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -32,6 +38,9 @@ import (
 )
 
 func main() {
+	if os.Getenv(rawChildEnv) != "" { // the raw baseline server, started by a bench run
+		os.Exit(rawChildMain())
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
@@ -55,11 +64,13 @@ type options struct {
 	customers   int
 	reseed      bool
 	keepRun     bool
+	raw         bool
 	only        map[string]bool
+	dbPrefix    string // of the seeded databases' names
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
-	var o options
+	o := options{dbPrefix: "fieldops_bench_"}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.fieldops, "fieldops", "bin/fieldops", "the fieldops binary (seed and serve)")
@@ -72,6 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.customers, "customers", 20000, "fieldops seed --customers")
 	fs.BoolVar(&o.reseed, "reseed", false, "seed again even when a cached database matches")
 	fs.BoolVar(&o.keepRun, "keep", false, "keep the per-run copies of the databases (for EXPLAIN afterwards)")
+	fs.BoolVar(&o.raw, "raw", true, "also run the "+strings.Join(rawCaseNames, " and ")+" cases against the raw net/http + pgx baseline server on the same database, back to back, and report FieldOps / raw")
 	cases := fs.String("cases", "", "only these cases, comma-separated ("+strings.Join(caseNames(), ", ")+")")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -170,6 +182,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("%s orders: %w", sizeName(n), err)
 		}
 	}
+	if o.raw && slices.ContainsFunc(rawCaseNames, func(n string) bool { return o.only == nil || o.only[n] }) {
+		for _, t := range targets {
+			if t.raw, err = startRawServer(ctx, t.runURL, secret, t.name, logf); err != nil {
+				return fmt.Errorf("%s orders: %w", t.name, err)
+			}
+		}
+	}
 	logf("setup took %s; measuring", time.Since(started).Round(time.Second))
 
 	rep := newReport(o, targets)
@@ -183,18 +202,39 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 				return fmt.Errorf("%s on %s: %w", c.name, t.name, err)
 			}
 			t.reqs[c.name] = reqs
+			if c.raw && t.raw != nil {
+				if err := callAt(ctx, t.raw.base, reqs[0], c.want, nil); err != nil {
+					return fmt.Errorf("%s on %s, raw server: %w", c.name, t.name, err)
+				}
+			}
 		}
 		for i, clients := range o.clients {
 			for _, t := range targets {
-				if i == 0 && o.warmup > 0 {
-					attack(ctx, t, c, o.clients[len(o.clients)-1], o.warmup, o.limit)
+				// FieldOps and the raw server back to back on the same
+				// copy; who goes first alternates with the client count
+				sides := []*server{t.srv}
+				if c.raw && t.raw != nil {
+					sides = append(sides, t.raw)
+					if i%2 == 1 {
+						sides[0], sides[1] = sides[1], sides[0]
+					}
 				}
-				m := attack(ctx, t, c, clients, o.duration, o.limit)
-				rep.add(c, clients, t, m)
-				logf("%-11s %2d clients %-4s p50 %8s  p99 %8s  %7.1f req/s", c.name, clients, t.name,
-					fmtDur(m.p50), fmtDur(m.p99), m.throughput)
-				if err := ctx.Err(); err != nil {
-					return err
+				for _, s := range sides {
+					isRaw := s == t.raw
+					if i == 0 && o.warmup > 0 {
+						attack(ctx, s.base, t.reqs[c.name], c, o.clients[len(o.clients)-1], o.warmup, o.limit)
+					}
+					m := attack(ctx, s.base, t.reqs[c.name], c, clients, o.duration, o.limit)
+					rep.add(c, clients, isRaw, m)
+					name := t.name
+					if isRaw {
+						name += " raw"
+					}
+					logf("%-11s %2d clients %-8s p50 %8s  p99 %8s  %7.1f req/s", c.name, clients, name,
+						fmtDur(m.p50), fmtDur(m.p99), m.throughput)
+					if err := ctx.Err(); err != nil {
+						return err
+					}
 				}
 			}
 		}

@@ -25,9 +25,10 @@ type measurement struct {
 	bytesIn       float64
 }
 
-// attack runs c against t with a closed loop of clients (each sends its next
-// request when the previous one is answered) for d.
-func attack(ctx context.Context, t *target, c benchCase, clients int, d, limit time.Duration) measurement {
+// attack runs c's requests reqs against the server at base with a closed
+// loop of clients (each sends its next request when the previous one is
+// answered) for d.
+func attack(ctx context.Context, base string, reqs []request, c benchCase, clients int, d, limit time.Duration) measurement {
 	a := vegeta.NewAttacker(
 		vegeta.Workers(uint64(clients)), vegeta.MaxWorkers(uint64(clients)),
 		vegeta.Connections(clients), vegeta.MaxConnections(clients),
@@ -40,7 +41,7 @@ func attack(ctx context.Context, t *target, c benchCase, clients int, d, limit t
 	var first, last time.Time
 	var bytesIn uint64
 	// A zero rate with workers = max workers is vegeta's closed loop.
-	for r := range a.Attack(targeter(t.srv.base, t.reqs[c.name]), vegeta.Rate{}, d, c.name) {
+	for r := range a.Attack(targeter(base, reqs), vegeta.Rate{}, d, c.name) {
 		if first.IsZero() || r.Timestamp.Before(first) {
 			first = r.Timestamp
 		}
@@ -86,6 +87,7 @@ type row struct {
 	c       benchCase
 	clients int
 	per     []measurement // by target
+	raw     []measurement // by target: the raw baseline server's (-raw), else empty
 }
 
 type report struct {
@@ -96,7 +98,8 @@ type report struct {
 
 func newReport(o options, targets []*target) *report { return &report{o: o, targets: targets} }
 
-func (r *report) add(c benchCase, clients int, t *target, m measurement) {
+// add records m (the raw server's when raw) after those of the targets before.
+func (r *report) add(c benchCase, clients int, raw bool, m measurement) {
 	var cur *row
 	for _, x := range r.rows {
 		if x.c.name == c.name && x.clients == clients {
@@ -107,12 +110,16 @@ func (r *report) add(c benchCase, clients int, t *target, m measurement) {
 		cur = &row{c: c, clients: clients}
 		r.rows = append(r.rows, cur)
 	}
-	cur.per = append(cur.per, m)
+	if raw {
+		cur.raw = append(cur.raw, m)
+	} else {
+		cur.per = append(cur.per, m)
+	}
 }
 
 func (r *report) failed() bool {
 	for _, x := range r.rows {
-		for _, m := range x.per {
+		for _, m := range append(slices.Clip(x.per), x.raw...) {
 			if m.wrong > 0 || m.slow > 0 || m.requests == 0 {
 				return true
 			}
@@ -195,11 +202,24 @@ func (r *report) print(w io.Writer, took time.Duration) {
 	}
 	fmt.Fprintln(w)
 
+	r.printRaw(w, names)
+
 	// Failures: any request over the limit, any unexpected status.
 	fails := 0
 	for _, x := range r.rows {
+		type side struct {
+			where string
+			m     measurement
+		}
+		var sides []side
 		for i, m := range x.per {
-			where := fmt.Sprintf("%s, %d clients, %s", x.c.name, x.clients, r.targets[i].name)
+			sides = append(sides, side{fmt.Sprintf("%s, %d clients, %s", x.c.name, x.clients, names[i]), m})
+		}
+		for i, m := range x.raw {
+			sides = append(sides, side{fmt.Sprintf("%s, %d clients, %s, raw server", x.c.name, x.clients, names[i]), m})
+		}
+		for _, sd := range sides {
+			where, m := sd.where, sd.m
 			if m.requests == 0 {
 				fmt.Fprintf(w, "FAIL %s: no request completed\n", where)
 				fails++
@@ -239,4 +259,33 @@ func codes(m map[int]int) string {
 		parts[i] = fmt.Sprintf("%d×%d", m[k], k)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// printRaw writes the FieldOps / raw table: each case the raw server serves,
+// per size and client count, FieldOps and the raw server measured back to
+// back on the same database copy.
+func (r *report) printRaw(w io.Writer, names []string) {
+	has := false
+	for _, x := range r.rows {
+		has = has || len(x.raw) > 0
+	}
+	if !has {
+		return
+	}
+	fmt.Fprintln(w, "FieldOps against the raw net/http + pgx server (tools/bench/raw_server.go: the same SQL and JSON, "+
+		"the active check per request), back to back on the same database copy in this run:")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| case | clients | size | FieldOps req/s | raw req/s | **FieldOps / raw req/s** | FieldOps p50 | raw p50 | FieldOps p99 | raw p99 |")
+	fmt.Fprintln(w, "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, x := range r.rows {
+		for i, raw := range x.raw {
+			if i >= len(x.per) {
+				break
+			}
+			f := x.per[i]
+			fmt.Fprintf(w, "| %s | %d | %s | %.0f | %.0f | **%s** | %s | %s | %s | %s |\n", x.c.name, x.clients, names[i],
+				f.throughput, raw.throughput, ratio(f.throughput, raw.throughput), fmtDur(f.p50), fmtDur(raw.p50), fmtDur(f.p99), fmtDur(raw.p99))
+		}
+	}
+	fmt.Fprintln(w)
 }

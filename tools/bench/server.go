@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// server is a `fieldops serve` child process on a loopback port.
+// server is a `fieldops serve` (or raw server) child process on a loopback port.
 type server struct {
 	cmd  *exec.Cmd
 	base string // http://127.0.0.1:port
@@ -26,11 +26,6 @@ type server struct {
 // port, read back from what the server prints) and waits until /healthz
 // answers. Its log goes to a file in the temporary directory.
 func startServer(ctx context.Context, bin, dbURL, secret, name string, logf func(string, ...any)) (*server, error) {
-	logPath := filepath.Join(os.TempDir(), "fieldops-bench-"+name+".log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(),
 		"DATABASE_URL="+dbURL,
@@ -40,6 +35,17 @@ func startServer(ctx context.Context, bin, dbURL, secret, name string, logf func
 		"FIELDOPS_METRICS_ADDR=localhost:0", // loopback too; the config refuses the API's own address string
 		"FIELDOPS_RATE_LIMIT_RPS=0",         // the load comes from a few accounts: measure the API, not the limiter
 	)
+	return launch(ctx, cmd, "fieldops serve", "FieldOps API", name, logf)
+}
+
+// launch starts cmd (what, for messages), reads its base URL from the stdout
+// line starting with banner and waits until /healthz answers.
+func launch(ctx context.Context, cmd *exec.Cmd, what, banner, name string, logf func(string, ...any)) (*server, error) {
+	logPath := filepath.Join(os.TempDir(), "fieldops-bench-"+name+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
 	cmd.Stderr = logFile
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -58,7 +64,7 @@ func startServer(ctx context.Context, bin, dbURL, secret, name string, logf func
 		for sc.Scan() {
 			line := sc.Text()
 			fmt.Fprintln(logFile, line)
-			if rest, ok := strings.CutPrefix(line, "FieldOps API"); ok && !sent {
+			if rest, ok := strings.CutPrefix(line, banner); ok && !sent {
 				baseCh <- strings.TrimSuffix(strings.TrimSpace(rest), "/v1")
 				sent = true
 			}
@@ -71,10 +77,10 @@ func startServer(ctx context.Context, bin, dbURL, secret, name string, logf func
 	select {
 	case s.base = <-baseCh:
 	case err := <-s.done:
-		return nil, fmt.Errorf("fieldops serve exited (%v); see %s", err, logPath)
+		return nil, fmt.Errorf("%s exited (%v); see %s", what, err, logPath)
 	case <-deadline.C:
 		s.stop()
-		return nil, fmt.Errorf("fieldops serve did not start listening; see %s", logPath)
+		return nil, fmt.Errorf("%s did not start listening; see %s", what, logPath)
 	case <-ctx.Done():
 		s.stop()
 		return nil, ctx.Err()
@@ -86,17 +92,17 @@ func startServer(ctx context.Context, bin, dbURL, secret, name string, logf func
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				logf("%s: fieldops serve (pid %d) ready on %s, log %s", name, cmd.Process.Pid, s.base, logPath)
+				logf("%s: %s (pid %d) ready on %s, log %s", name, what, cmd.Process.Pid, s.base, logPath)
 				return s, nil
 			}
 		}
 		select {
 		case <-tick.C:
 		case err := <-s.done:
-			return nil, fmt.Errorf("fieldops serve exited (%v); see %s", err, logPath)
+			return nil, fmt.Errorf("%s exited (%v); see %s", what, err, logPath)
 		case <-deadline.C:
 			s.stop()
-			return nil, errors.New("fieldops serve: /healthz never answered 200; see " + logPath)
+			return nil, errors.New(what + ": /healthz never answered 200; see " + logPath)
 		}
 	}
 }

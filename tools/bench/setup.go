@@ -28,8 +28,10 @@ type target struct {
 	orders int
 	admin  string // URL of the maintenance database (DATABASE_URL)
 	runDB  string // the copy this run writes to
+	runURL string // its URL
 	db     *pgx.Conn
 	srv    *server
+	raw    *server // the raw baseline server on the same copy (-raw), else nil
 	fx     fixtures
 
 	reqs      map[string][]request // per case, built by its prepare
@@ -105,7 +107,7 @@ func withDatabase(base, name string) (string, error) {
 // this run and starts a server on the copy.
 func prepare(ctx context.Context, o options, adminURL string, n int, secret string, logf func(string, ...any)) (*target, error) {
 	t := &target{name: sizeName(n), orders: n, admin: adminURL, reqs: map[string][]request{}}
-	tmpl := "fieldops_bench_" + t.name
+	tmpl := o.dbPrefix + t.name
 	t.runDB = tmpl + "_run"
 	admin, err := pgx.Connect(ctx, adminURL)
 	if err != nil {
@@ -139,14 +141,13 @@ func prepare(ctx context.Context, o options, adminURL string, n int, secret stri
 	}
 	logf("%s: copied %s to %s in %s", t.name, tmpl, t.runDB, time.Since(start).Round(time.Millisecond))
 
-	runURL, err := withDatabase(adminURL, t.runDB)
-	if err != nil {
+	if t.runURL, err = withDatabase(adminURL, t.runDB); err != nil {
 		return t, err
 	}
-	if t.db, err = pgx.Connect(ctx, runURL); err != nil {
+	if t.db, err = pgx.Connect(ctx, t.runURL); err != nil {
 		return t, err
 	}
-	if t.srv, err = startServer(ctx, o.fieldops, runURL, secret, t.name, logf); err != nil {
+	if t.srv, err = startServer(ctx, o.fieldops, t.runURL, secret, t.name, logf); err != nil {
 		return t, err
 	}
 	if t.fx, err = loadFixtures(ctx, t.db, secret); err != nil {
@@ -198,10 +199,13 @@ func seed(ctx context.Context, o options, admin *pgx.Conn, adminURL, tmpl string
 
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-// close stops the server and drops this run's copy (unless keep).
+// close stops the servers and drops this run's copy (unless keep).
 func (t *target) close(logf func(string, ...any), keep bool) {
 	if t.srv != nil {
 		t.srv.stop()
+	}
+	if t.raw != nil {
+		t.raw.stop()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
