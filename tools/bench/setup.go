@@ -108,7 +108,13 @@ func withDatabase(base, name string) (string, error) {
 func prepare(ctx context.Context, o options, adminURL string, n int, secret string, logf func(string, ...any)) (*target, error) {
 	t := &target{name: sizeName(n), orders: n, admin: adminURL, reqs: map[string][]request{}}
 	tmpl := o.dbPrefix + t.name
-	t.runDB = tmpl + "_run"
+	// a name of its own per run: two runs at once (other sessions share the
+	// dev cluster) must not drop each other's copy
+	suffix, err := randomHex(4)
+	if err != nil {
+		return nil, err
+	}
+	t.runDB = tmpl + "_run_" + suffix
 	admin, err := pgx.Connect(ctx, adminURL)
 	if err != nil {
 		return nil, err
