@@ -178,7 +178,8 @@ FROM orders o WHERE o.id = $1`,
 				`SELECT jsonb_build_object('rows', jsonb_agg((to_jsonb(e) - '{id,order_id,created_at,payload}'::text[]) || jsonb_build_object('payload', e.payload - 'number',
     'at_creation', e.created_at = o.created_at, 'number_is_the_orders', e.payload->>'number' = o.number)))
 FROM order_events e JOIN orders o ON o.id = e.order_id WHERE e.order_id = $1`,
-				`SELECT jsonb_build_object('rows', jsonb_agg((to_jsonb(b) - '{id,seq,order_id,created_at,data}'::text[]) || jsonb_build_object('data', b.data - '{id,number,occurred_at}'::text[],
+				`SELECT jsonb_build_object('rows', jsonb_agg((to_jsonb(b) - '{id,seq,txid,order_id,created_at,data}'::text[]) || jsonb_build_object('data', b.data - '{id,number,occurred_at}'::text[],
+    'txid_set', coalesce(to_jsonb(b)->'txid', 'null') <> 'null', -- the writing transaction's id, when the table has the column
     'at_creation', b.created_at = o.created_at, 'id_and_number_are_the_orders', b.data->>'id' = o.id::text AND b.data->>'number' = o.number)))
 FROM outbox_events b JOIN orders o ON o.id = b.order_id WHERE b.order_id = $1`,
 			} {
