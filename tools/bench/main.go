@@ -65,6 +65,7 @@ type options struct {
 	reseed      bool
 	keepRun     bool
 	raw         bool
+	rawTTL      time.Duration // the raw server's principal cache (0: none)
 	only        map[string]bool
 	dbPrefix    string // of the seeded databases' names
 }
@@ -84,6 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.reseed, "reseed", false, "seed again even when a cached database matches")
 	fs.BoolVar(&o.keepRun, "keep", false, "keep the per-run copies of the databases (for EXPLAIN afterwards)")
 	fs.BoolVar(&o.raw, "raw", true, "also run the "+strings.Join(rawCaseNames, " and ")+" cases against the raw net/http + pgx baseline server on the same database, back to back, and report FieldOps / raw")
+	fs.DurationVar(&o.rawTTL, "raw-principal-ttl", 0, "the raw server caches the active check this long (0: one query per request, as the issue's raw server; FieldOps caches for 2s)")
 	cases := fs.String("cases", "", "only these cases, comma-separated ("+strings.Join(caseNames(), ", ")+")")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -184,7 +186,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if o.raw && slices.ContainsFunc(rawCaseNames, func(n string) bool { return o.only == nil || o.only[n] }) {
 		for _, t := range targets {
-			if t.raw, err = startRawServer(ctx, t.runURL, secret, t.name, logf); err != nil {
+			if t.raw, err = startRawServer(ctx, t.runURL, secret, o.rawTTL, t.name, logf); err != nil {
 				return fmt.Errorf("%s orders: %w", t.name, err)
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -54,6 +55,7 @@ const (
 	rawEnvAudience    = "FIELDOPS_BENCH_RAW_JWT_AUDIENCE"
 	rawEnvMaxConns    = "FIELDOPS_BENCH_RAW_MAX_CONNS"
 	rawEnvMaxLifetime = "FIELDOPS_BENCH_RAW_CONN_MAX_LIFETIME"
+	rawEnvPrincipal   = "FIELDOPS_BENCH_RAW_PRINCIPAL_TTL"
 	rawBanner         = "FieldOps raw API"
 )
 
@@ -61,6 +63,7 @@ type rawConfig struct {
 	dbURL, secret, issuer, audience string
 	maxConns                        int32
 	maxLifetime                     time.Duration
+	principalTTL                    time.Duration // 0: the active check on every request
 }
 
 // rawChildMain serves until SIGTERM or SIGINT; it returns the exit code.
@@ -77,6 +80,10 @@ func rawChildMain() int {
 	cfg.maxConns = int32(n)
 	if cfg.maxLifetime, err = time.ParseDuration(os.Getenv(rawEnvMaxLifetime)); err != nil {
 		fmt.Fprintln(os.Stderr, "raw server: bad", rawEnvMaxLifetime)
+		return 2
+	}
+	if cfg.principalTTL, err = time.ParseDuration(os.Getenv(rawEnvPrincipal)); err != nil {
+		fmt.Fprintln(os.Stderr, "raw server: bad", rawEnvPrincipal)
 		return 2
 	}
 	if err := serveRaw(ctx, cfg, os.Stdout); err != nil {
@@ -133,11 +140,21 @@ type rawServer struct {
 	getPlan   scanPlan[rawOrderRow] // rawSQLGet's columns
 	insPlan   scanPlan[rawOrderRow] // rawSQLIntake's (RETURNING *)
 	factsPlan scanPlan[rawFacts]    // rawSQLIntakeFacts's
+
+	// with -raw-principal-ttl, the active check's answers (uuid.UUID →
+	// rawCached; no bound: the bench has 64 callers)
+	ttl        time.Duration
+	principals sync.Map
+}
+
+type rawCached struct {
+	role  string
+	until time.Time
 }
 
 // newRawServer reads the column plans of its statements (without running them).
 func newRawServer(ctx context.Context, pool *pgxpool.Pool, cfg rawConfig) (*rawServer, error) {
-	s := &rawServer{pool: pool, key: []byte(cfg.secret), parser: jwt.NewParser(
+	s := &rawServer{pool: pool, key: []byte(cfg.secret), ttl: cfg.principalTTL, parser: jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithIssuer(cfg.issuer),
 		jwt.WithAudience(cfg.audience), jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(30*time.Second))}
 	conn, err := pool.Acquire(ctx)
@@ -213,9 +230,10 @@ type rawClaims struct {
 	ClientID string `json:"client_id,omitempty"`
 }
 
-// principal verifies the bearer token and checks, per request, that its user
-// is active, reading the role now (as FieldOps's authenticate middleware;
-// FieldOps caches the answer for 2 s). ok false: the error is written.
+// principal verifies the bearer token and checks that its user is active,
+// reading the role now (as FieldOps's authenticate middleware), on every
+// request unless -raw-principal-ttl (FieldOps caches the answer for 2 s).
+// ok false: the error is written.
 func (s *rawServer) principal(w http.ResponseWriter, r *http.Request) (user uuid.UUID, role string, ok bool) {
 	scheme, tok, found := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !found || !strings.EqualFold(scheme, "Bearer") || tok == "" {
@@ -232,6 +250,11 @@ func (s *rawServer) principal(w http.ResponseWriter, r *http.Request) (user uuid
 		rawProblem(w, http.StatusUnauthorized, "the access token is invalid or expired")
 		return user, "", false
 	}
+	if s.ttl > 0 {
+		if v, ok := s.principals.Load(user); ok && time.Now().Before(v.(rawCached).until) {
+			return user, v.(rawCached).role, true
+		}
+	}
 	var provider *uuid.UUID
 	err = s.pool.QueryRow(r.Context(), rawSQLActive, user).Scan(&role, &provider)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -241,6 +264,9 @@ func (s *rawServer) principal(w http.ResponseWriter, r *http.Request) (user uuid
 	if err != nil {
 		rawProblem(w, http.StatusInternalServerError, err.Error())
 		return user, "", false
+	}
+	if s.ttl > 0 {
+		s.principals.Store(user, rawCached{role: role, until: time.Now().Add(s.ttl)})
 	}
 	return user, role, true
 }
@@ -513,7 +539,8 @@ func rawDate(t time.Time) time.Time {
 // issuer, audience) and pool size (FIELDOPS_DB_MAX_OPEN_CONNS, and
 // conn_max_lifetime) as `fieldops serve` reads them from the same
 // environment and its embedded defaults.
-func startRawServer(ctx context.Context, dbURL, secret, name string, logf func(string, ...any)) (*server, error) {
+// principalTTL is -raw-principal-ttl.
+func startRawServer(ctx context.Context, dbURL, secret string, principalTTL time.Duration, name string, logf func(string, ...any)) (*server, error) {
 	cfg, err := config.Load(os.Environ())
 	if err != nil {
 		return nil, err
@@ -529,6 +556,7 @@ func startRawServer(ctx context.Context, dbURL, secret, name string, logf func(s
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), rawChildEnv+"=1", rawEnvDB+"="+dbURL, rawEnvSecret+"="+secret,
 		rawEnvIssuer+"="+cfg.Auth.Issuer, rawEnvAudience+"="+cfg.Auth.Audience,
-		rawEnvMaxConns+"="+strconv.Itoa(conns), rawEnvMaxLifetime+"="+cfg.Database.ConnMaxLifetime.String())
+		rawEnvMaxConns+"="+strconv.Itoa(conns), rawEnvMaxLifetime+"="+cfg.Database.ConnMaxLifetime.String(),
+		rawEnvPrincipal+"="+principalTTL.String())
 	return launch(ctx, cmd, "raw server", rawBanner, name+"-raw", logf)
 }

@@ -64,7 +64,7 @@ func TestRawServerMatchesFieldOps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tg.raw, err = startRawServer(ctx, tg.runURL, secret, tg.name, t.Logf); err != nil {
+	if tg.raw, err = startRawServer(ctx, tg.runURL, secret, 0, tg.name, t.Logf); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := config.Load(os.Environ())
