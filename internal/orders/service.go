@@ -164,7 +164,24 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 	}
 	fe = append(fe, checkAddress(o.Address)...)
 	fe = append(fe, checkWindows("preferred_windows", in.PreferredWindows, now)...)
-	if o.AssetID != nil && o.CustomerID != uuid.Nil {
+	var facts *intakeRow
+	if o.AssetID != nil && o.CustomerID != uuid.Nil && o.CustomerID == p.UserID && len(fe) == 0 && o.Type != "return_exchange" {
+		// the common case, a customer's request for their own product: the
+		// asset and its model come with the policy and the number, in one
+		// statement (intakeFactsSQL); GetAsset below would return the same
+		// asset, since its owner may always see it. Anything else (not
+		// theirs, absent, a return) takes the path below, as before.
+		f, err := s.st.readIntakeFacts(ctx, o, &p.UserID, now.Year())
+		if err != nil {
+			return Order{}, err
+		}
+		if f.numbered && f.asset != nil {
+			facts = &f
+			w := catalog.WarrantyOn(f.asset.Model, f.asset.PurchaseDate, now)
+			o.InWarranty, o.WarrantyEndsAt, o.ProductModelID = w.InWarranty, &w.EndsAt, &f.asset.ProductModelID
+		}
+	}
+	if facts == nil && o.AssetID != nil && o.CustomerID != uuid.Nil {
 		// the asset as the caller may see it (GET /v1/assets/{id}): an asset
 		// outside their view is refused exactly like an absent one, so intake
 		// tells nobody (e.g. a partner dispatcher, who sees no assets) which
@@ -184,7 +201,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 					Extra:  map[string]any{"return_until": w.ReturnUntil.Format("2006-01-02")}}
 			}
 		}
-	} else if o.ProductModelID != nil {
+	} else if facts == nil && o.ProductModelID != nil {
 		if _, err := s.catalog.GetModel(ctx, *o.ProductModelID); errs.Is(err, errs.NotFound) {
 			fe = append(fe, errs.FieldError{Field: "product_model_id", Message: "does not name a product model"})
 		} else if err != nil {
@@ -200,10 +217,18 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 	// the facts are read outside the write: they change nothing but the
 	// number sequence, whose gaps are allowed (as after a rollback), and the
 	// order and its event are one statement, so intake is two round trips
-	// after the asset (three more, BEGIN, the key and COMMIT, with an
+	// (facts with the asset, the write) for a customer's own product, three
+	// otherwise (three more, BEGIN, the key and COMMIT, with an
 	// Idempotency-Key, whose mark must commit with the order)
-	pol, number, joined, err := s.st.intakeFacts(ctx, o, now.Year())
-	if err != nil {
+	var (
+		pol    SLAPolicy
+		number string
+		joined partyRow
+		err    error
+	)
+	if facts != nil {
+		pol, number, joined = facts.pol, facts.number, facts.joined
+	} else if pol, number, joined, err = s.st.intakeFacts(ctx, o, now.Year()); err != nil {
 		return Order{}, err
 	}
 	o.CreatedAt, o.Number = now, number
