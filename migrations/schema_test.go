@@ -112,7 +112,7 @@ func TestModelsAgreeWithMigratedSchema(t *testing.T) {
 		&orders.Notification{}, &idempotency.Record{},
 		&orders.Photo{}, &orders.PhotoVariant{}, &orders.Completion{}, &orders.Rating{}, &orders.Complaint{}, &orders.FollowUp{},
 		&orders.Region{}, &outbox.Event{},
-		&webhooks.Webhook{}, &webhooks.Message{}, &webhooks.Delivery{}, &webhooks.RelayCursor{}, &webhooks.EventTxid{},
+		&webhooks.Webhook{}, &webhooks.Message{}, &webhooks.Delivery{}, &webhooks.RelayCursor{},
 		&orders.RegionHoliday{}, &orders.ComplaintEvent{},
 		&parts.Part{}, &parts.Location{}, &parts.Movement{}, &parts.Balance{}, &parts.Serial{},
 	}

@@ -179,7 +179,7 @@ func TestMigrateUpStatusDownUp(t *testing.T) {
 	env := []string{"DATABASE_URL=" + dbURL}
 	names := migrationNames(t)
 	wantTables := []string{"appointments", "asset_claims", "assets", "complaint_events", "complaints", "completions", "follow_ups", "idempotency_records", "login_throttles",
-		"notifications", "order_assignments", "order_events", "orders", "outbox_event_txids", "outbox_events", "parts", "photo_variants", "photos", "product_models", "providers", "ratings",
+		"notifications", "order_assignments", "order_events", "orders", "outbox_events", "parts", "photo_variants", "photos", "product_models", "providers", "ratings",
 		"refresh_tokens", "region_holidays", "regions", "river_job", "river_leader", "river_migration", "river_notification", "river_queue", "schema_migrations", "sla_policies", "stock_balances", "stock_locations", "stock_movements", "stock_serials", "users", "webhook_deliveries", "webhook_messages", "webhook_relay", "webhooks"}
 
 	wantTables = append(wantTables, "api_clients", "rate_limits") // issue 12, migration 000018

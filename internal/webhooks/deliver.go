@@ -29,10 +29,9 @@ WHERE m.id = (
 	                  WHERE p.webhook_id = c.webhook_id AND p.order_id = c.order_id
 	                    AND p.status = 'pending' AND p.seq < c.seq)
 	  AND NOT EXISTS (SELECT 1 FROM outbox_events e
-	                  JOIN outbox_event_txids t ON t.seq = e.seq
 	                  JOIN webhook_relay r ON r.id = 1
 	                  WHERE c.order_id IS NOT NULL AND e.order_id = c.order_id AND e.seq < c.seq
-	                    AND (t.txid, t.seq) > (r.last_txid, r.last_seq))
+	                    AND (e.txid, e.seq) > (r.last_txid, r.last_seq))
 	ORDER BY c.next_attempt_at, c.seq
 	LIMIT 1
 	FOR UPDATE SKIP LOCKED)

@@ -95,15 +95,5 @@ type RelayCursor struct {
 // TableName is webhook_relay.
 func (RelayCursor) TableName() string { return "webhook_relay" }
 
-// EventTxid notes the transaction that wrote an outbox event (a trigger
-// fills it; the relay reads only events of finished transactions).
-type EventTxid struct {
-	Seq  int64 `gorm:"primaryKey"`
-	Txid int64
-}
-
-// TableName is outbox_event_txids.
-func (EventTxid) TableName() string { return "outbox_event_txids" }
-
 // TestEventType is the type of the ping POST /v1/webhooks/{id}/test sends.
 const TestEventType = "webhook.test"

@@ -77,10 +77,10 @@ func (s *Service) relay(ctx context.Context) (int, bool, error) {
 		}
 		var batch []relayed
 		if err := tx.Raw(`
-			SELECT t.txid, e.seq, e.id, e.type, e.order_id, e.provider_id
-			FROM outbox_event_txids t JOIN outbox_events e ON e.seq = t.seq
-			WHERE (t.txid, t.seq) > (?, ?) AND t.txid < ?
-			ORDER BY t.txid, t.seq
+			SELECT e.txid, e.seq, e.id, e.type, e.order_id, e.provider_id
+			FROM outbox_events e
+			WHERE (e.txid, e.seq) > (?, ?) AND e.txid < ?
+			ORDER BY e.txid, e.seq
 			LIMIT ?`, cur.LastTxid, cur.LastSeq, bound, s.batch).Scan(&batch).Error; err != nil {
 			return err
 		}

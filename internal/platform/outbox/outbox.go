@@ -39,6 +39,7 @@ var Types = []string{OrderCreated, OrderStatusChanged, OrderAssigned, OrderCompl
 type Event struct {
 	ID         uuid.UUID       `gorm:"type:uuid;primaryKey"`
 	Seq        int64           `gorm:"->"` // assigned by the database; delivery order
+	Txid       int64           `gorm:"->"` // the writing transaction's id, the column's DEFAULT (migration 000021); the webhook relay walks (txid, seq)
 	Type       string          //
 	OrderID    *uuid.UUID      `gorm:"type:uuid"`
 	ProviderID *uuid.UUID      `gorm:"type:uuid"`
