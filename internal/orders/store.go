@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -85,8 +86,8 @@ func (s store) readIntakeFacts(ctx context.Context, o Order, owner *uuid.UUID, y
 		wm, swm, rwd         *int
 		j                    = &f.joined
 	)
-	args := append([]any{owner, owner}, partySourceArgs(o)...)
-	err := database.Row(ctx, s.db, intakeFactsSQL, append(args, o.Type, o.Priority)...).Scan(
+	args := pgUUIDs(append(append([]any{owner, owner}, partySourceArgs(o)...), o.Type, o.Priority))
+	err := database.Row(ctx, s.db, intakeFactsSQL, args...).Scan(
 		&f.pol.OrderType, &f.pol.Priority, &f.pol.FirstResponseMinutes, &f.pol.OnSiteMinutes, &f.pol.ResolutionMinutes, &f.pol.Clock, &f.pol.UpdatedAt,
 		&seq, &assetOwner, &assetMod, &purchase, &wm, &swm, &rwd,
 		&j.CustomerName, &j.CustomerPhone, &j.TechnicianName, &j.TechnicianPhone, &j.AssetSerialNumber, &j.ModelID, &j.ModelBrand, &j.ModelName,
@@ -167,7 +168,7 @@ func (s store) insertWithCreate(ctx context.Context, o *Order, e *Event) error {
 	shiftPlaceholders(&q, ob.Statement.SQL.String(), len(ins.Statement.Vars)+len(ev.Statement.Vars))
 	q.WriteString(") SELECT * FROM ins")
 	args := append(slices.Clip(ins.Statement.Vars), ev.Statement.Vars...)
-	args = append(args, ob.Statement.Vars...)
+	args = pgUUIDs(append(args, ob.Statement.Vars...))
 	db := s.db.WithContext(ctx)
 	rows, err := db.Statement.ConnPool.QueryContext(ctx, q.String(), args...)
 	if err != nil {
@@ -188,6 +189,27 @@ func (s store) insertWithCreate(ctx context.Context, o *Order, e *Event) error {
 		return fmt.Errorf("orders: intake wrote %d orders", n)
 	}
 	return nil
+}
+
+// pgUUIDs replaces the uuid.UUID and *uuid.UUID arguments of a statement
+// sent through database/sql by pgtype.UUID, in place. pgx sends both as the
+// same 16 bytes, but a uuid.UUID goes through its driver.Valuer (a string)
+// and pgx parses that string back (BenchmarkOrderIntake: a fifth of the
+// allocations of intake's Go side were those round trips of its 16 ids).
+func pgUUIDs(args []any) []any {
+	for i, a := range args {
+		switch v := a.(type) {
+		case uuid.UUID:
+			args[i] = pgtype.UUID{Bytes: v, Valid: true}
+		case *uuid.UUID:
+			if v == nil {
+				args[i] = pgtype.UUID{}
+			} else {
+				args[i] = pgtype.UUID{Bytes: *v, Valid: true}
+			}
+		}
+	}
+	return args
 }
 
 // shiftPlaceholders writes query with every placeholder $n as $(n+by). GORM
