@@ -147,36 +147,42 @@ func (s store) policy(ctx context.Context, typ, priority string) (SLAPolicy, err
 
 // insertWithCreate inserts a new order, its create event and its
 // order.created outbox event in one statement (a data-modifying CTE: both rows or neither, without BEGIN and
-// COMMIT round trips) and reads the order back as stored. Both INSERTs are
+// COMMIT round trips) and reads the order back as stored. The INSERTs are
 // rendered by GORM from the models, so the columns stay in one place
-// (BenchmarkOrderIntake, docs/PERFORMANCE.md: intake took 9 round trips).
+// (BenchmarkOrderIntake, docs/PERFORMANCE.md: intake took 9 round trips);
+// renderInsert keeps GORM's rendering after the first intake.
 func (s store) insertWithCreate(ctx context.Context, o *Order, e *Event) error {
-	dry := s.db.Session(&gorm.Session{DryRun: true, NewDB: true}).WithContext(ctx)
-	ins := dry.Clauses(clause.Returning{}).Create(o)
-	ev := dry.Create(e)
+	insSQL, insArgs, err := renderInsert(ctx, s.db, o, true)
+	if err != nil {
+		return err
+	}
+	evSQL, evArgs, err := renderInsert(ctx, s.db, e, false)
+	if err != nil {
+		return err
+	}
 	// the order.created integration event is a third branch (webhooks):
 	// it commits with the order, still in one statement
 	created, err := createdOutboxEvent(*o, e.CreatedAt)
 	if err != nil {
 		return err
 	}
-	ob := dry.Omit("Seq").Create(created)
-	if ins.Error != nil || ev.Error != nil || ob.Error != nil {
-		return errors.Join(ins.Error, ev.Error, ob.Error)
+	obSQL, obArgs, err := renderInsert(ctx, s.db, created, false, "Seq")
+	if err != nil {
+		return err
 	}
 	// sent as rendered (GORM's subquery embedding re-binds every argument
 	// with a string replace per argument: +100 KB per intake), the event's
 	// placeholders numbered after the order's
 	var q strings.Builder
 	q.WriteString("WITH ins AS (")
-	q.WriteString(ins.Statement.SQL.String())
+	q.WriteString(insSQL)
 	q.WriteString("), ev AS (")
-	shiftPlaceholders(&q, ev.Statement.SQL.String(), len(ins.Statement.Vars))
+	shiftPlaceholders(&q, evSQL, len(insArgs))
 	q.WriteString("), ob AS (")
-	shiftPlaceholders(&q, ob.Statement.SQL.String(), len(ins.Statement.Vars)+len(ev.Statement.Vars))
+	shiftPlaceholders(&q, obSQL, len(insArgs)+len(evArgs))
 	q.WriteString(") SELECT * FROM ins")
-	args := append(slices.Clip(ins.Statement.Vars), ev.Statement.Vars...)
-	args = pgUUIDs(append(args, ob.Statement.Vars...))
+	args := make([]any, 0, len(insArgs)+len(evArgs)+len(obArgs))
+	args = pgUUIDs(append(append(append(args, insArgs...), evArgs...), obArgs...))
 	db := s.db.WithContext(ctx)
 	rows, err := db.Statement.ConnPool.QueryContext(ctx, q.String(), args...)
 	if err != nil {
