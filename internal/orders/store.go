@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -170,21 +171,11 @@ func (s store) insertWithCreate(ctx context.Context, o *Order, e *Event) error {
 	if err != nil {
 		return err
 	}
-	// sent as rendered (GORM's subquery embedding re-binds every argument
-	// with a string replace per argument: +100 KB per intake), the event's
-	// placeholders numbered after the order's
-	var q strings.Builder
-	q.WriteString("WITH ins AS (")
-	q.WriteString(insSQL)
-	q.WriteString("), ev AS (")
-	shiftPlaceholders(&q, evSQL, len(insArgs))
-	q.WriteString("), ob AS (")
-	shiftPlaceholders(&q, obSQL, len(insArgs)+len(evArgs))
-	q.WriteString(") SELECT * FROM ins")
+	query := intakeCTE(insSQL, evSQL, obSQL, len(insArgs), len(evArgs))
 	args := make([]any, 0, len(insArgs)+len(evArgs)+len(obArgs))
 	args = pgUUIDs(append(append(append(args, insArgs...), evArgs...), obArgs...))
 	db := s.db.WithContext(ctx)
-	rows, err := db.Statement.ConnPool.QueryContext(ctx, q.String(), args...)
+	rows, err := db.Statement.ConnPool.QueryContext(ctx, query, args...)
 	if err != nil {
 		return database.Constraint(err, constraints)
 	}
@@ -203,6 +194,30 @@ func (s store) insertWithCreate(ctx context.Context, o *Order, e *Event) error {
 		return fmt.Errorf("orders: intake wrote %d orders", n)
 	}
 	return nil
+}
+
+// lastIntakeCTE is the intake statement last built by intakeCTE: with the
+// INSERTs' shapes kept (renderInsert) it is the same on every intake.
+var lastIntakeCTE atomic.Pointer[[4]string]
+
+// intakeCTE joins the three INSERTs into intake's one statement, sent as
+// rendered (GORM's subquery embedding re-binds every argument with a string
+// replace per argument: +100 KB per intake), the event's placeholders
+// numbered after the order's and the outbox event's after both.
+func intakeCTE(ins, ev, ob string, nIns, nEv int) string {
+	if last := lastIntakeCTE.Load(); last != nil && last[0] == ins && last[1] == ev && last[2] == ob {
+		return last[3]
+	}
+	var q strings.Builder
+	q.WriteString("WITH ins AS (")
+	q.WriteString(ins)
+	q.WriteString("), ev AS (")
+	shiftPlaceholders(&q, ev, nIns)
+	q.WriteString("), ob AS (")
+	shiftPlaceholders(&q, ob, nIns+nEv)
+	q.WriteString(") SELECT * FROM ins")
+	lastIntakeCTE.Store(&[4]string{ins, ev, ob, q.String()})
+	return q.String()
 }
 
 // pgUUIDs replaces the uuid.UUID and *uuid.UUID arguments of a statement
