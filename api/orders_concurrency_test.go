@@ -15,6 +15,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/fieldops/fieldops/api"
 	"github.com/fieldops/fieldops/api/apitest"
 	"github.com/fieldops/fieldops/internal/identity"
 )
@@ -475,7 +476,9 @@ VALUES (gen_random_uuid(), ?, ?, tstzrange(?, ?, '[)'), true, ?)`, held, tomID, 
 	if err != nil {
 		t.Fatalf("pool: %v", err)
 	}
-	concAwaitLockWaiters(t, inflight, min(n, sqlDB.Stats().MaxOpenConnections-1), done)
+	// (and the admission control lets in: api/admission.go)
+	admitted := api.AdmissionLimit(env.Config.HTTP.MaxInFlight, env.Config.Database.MaxOpenConns)
+	concAwaitLockWaiters(t, inflight, min(n, sqlDB.Stats().MaxOpenConnections-1, admitted), done)
 	if err := inflight.Rollback().Error; err != nil {
 		t.Fatalf("rollback: %v", err)
 	}

@@ -105,6 +105,7 @@ func NewServer(d Deps) *echo.Echo {
 			Skipper: func(c echo.Context) bool { return largeBodies[c.Path()] }}),
 		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: d.Config.HTTP.RequestTimeout,
 			Skipper: func(c echo.Context) bool { return streaming[c.Path()] }}),
+		newAdmission(AdmissionLimit(d.Config.HTTP.MaxInFlight, d.Config.Database.MaxOpenConns), reg).middleware(),
 	)
 	if len(d.Config.HTTP.CORSOrigins) > 0 {
 		e.Use(cors(d.Config.HTTP.CORSOrigins))

@@ -56,7 +56,7 @@ var standardResponses = []standardResponse{
 	{http.StatusUnsupportedMediaType, "The body's Content-Type is not accepted.", hasBody, nil},
 	{http.StatusUnprocessableEntity, "Invalid fields or query parameters (errors names each), or an Idempotency-Key reused with another body.", mayBeInvalid, nil},
 	{http.StatusInternalServerError, "An unexpected error; it is logged with the request id.", always, nil},
-	{http.StatusServiceUnavailable, "The database is unreachable or the request ran out of time; retry later.", isAPI, []string{"Retry-After"}},
+	{http.StatusServiceUnavailable, "The database is unreachable, the request ran out of time, or every request slot of the server stayed taken until its deadline (FIELDOPS_HTTP_MAX_IN_FLIGHT); retry after Retry-After seconds.", isAPI, []string{"Retry-After"}},
 }
 
 // rateLimitHeaders are the rate limit's headers
