@@ -82,12 +82,12 @@ type HTTP struct {
 	// MaxInFlight API requests run their handlers at once; the others wait
 	// in arrival order (api/admission.go). 0: three per CPU (GOMAXPROCS), at
 	// least 4; -1: no bound. Never more than database.max_open_conns.
-	MaxInFlight int `yaml:"max_in_flight" env:"FIELDOPS_HTTP_MAX_IN_FLIGHT"`
-	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout" env:"FIELDOPS_HTTP_SHUTDOWN_TIMEOUT"`
-	BodyLimit         string        `yaml:"body_limit" env:"FIELDOPS_HTTP_BODY_LIMIT"`
-	CORSOrigins       []string      `yaml:"cors_origins" env:"FIELDOPS_HTTP_CORS_ORIGINS"`
-	TrustedProxies    []string      `yaml:"trusted_proxies" env:"FIELDOPS_HTTP_TRUSTED_PROXIES"`
-	HSTS              bool          `yaml:"hsts" env:"FIELDOPS_HTTP_HSTS"`
+	MaxInFlight     int           `yaml:"max_in_flight" env:"FIELDOPS_HTTP_MAX_IN_FLIGHT"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout" env:"FIELDOPS_HTTP_SHUTDOWN_TIMEOUT"`
+	BodyLimit       string        `yaml:"body_limit" env:"FIELDOPS_HTTP_BODY_LIMIT"`
+	CORSOrigins     []string      `yaml:"cors_origins" env:"FIELDOPS_HTTP_CORS_ORIGINS"`
+	TrustedProxies  []string      `yaml:"trusted_proxies" env:"FIELDOPS_HTTP_TRUSTED_PROXIES"`
+	HSTS            bool          `yaml:"hsts" env:"FIELDOPS_HTTP_HSTS"`
 	// MetricsAddr is the listen address of /metrics, a listener of its own
 	// (loopback by default, never the API port); empty serves no metrics.
 	MetricsAddr string `yaml:"metrics_addr" env:"FIELDOPS_METRICS_ADDR"`
