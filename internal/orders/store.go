@@ -468,17 +468,32 @@ type orderRow struct {
 }
 
 // getWithParties reads one order and its parties in one query (NotFound).
+//
+// It is GET /v1/orders/{id}'s statement, so it is read as the list pages
+// are: by pgx, into listFields (list_scan.go), not by GORM's reflection (the
+// first column stands for the list's bound). Not inside a transaction:
+// database.Native takes a connection of its own.
 func (s store) getWithParties(ctx context.Context, id uuid.UUID) (Order, partyRow, error) {
-	var rows []orderRow
-	err := s.db.WithContext(ctx).Table("orders o").Select("o.*, "+partySelect).Joins(partyJoins).Where("o.id = ?", id).Find(&rows).Error
+	var out []*orderRow
+	err := database.Native(ctx, s.db, func(conn *pgx.Conn) error {
+		rows, err := conn.Query(ctx, getWithPartiesSQL, id)
+		if err != nil {
+			return err
+		}
+		out, _, err = scanListRows(rows)
+		return err
+	})
 	if err != nil {
 		return Order{}, partyRow{}, err
 	}
-	if len(rows) == 0 {
+	if len(out) == 0 {
 		return Order{}, partyRow{}, errs.NotFoundf("order")
 	}
-	return rows[0].Order, rows[0].Joined, nil
+	return out[0].Order, out[0].Joined, nil
 }
+
+var getWithPartiesSQL = "SELECT NULL::timestamptz AS bound, " + listOrderColumns + ", " + partySelect + "\nFROM orders o" + partyJoins + "\nWHERE o.id = $1"
+
 
 // partySource stands in for an order row held in memory (o), so that
 // partyJoins can read its parties; partySourceArgs fills it.
