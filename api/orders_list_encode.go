@@ -31,15 +31,21 @@ var orderListBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128<<10); r
 
 // writeOrderList sends out as c.JSON(http.StatusOK, out) would.
 func writeOrderList(c echo.Context, out *OrderList) error {
+	return writeJSONWith(c, http.StatusOK, out, appendOrderList)
+}
+
+// writeJSONWith sends v as c.JSON(status, v) would, encoded by appendV (one
+// order, GET /v1/orders/{id} and the transitions: writeOrder; or a page).
+func writeJSONWith[T any](c echo.Context, status int, v *T, appendV func([]byte, *T) []byte) error {
 	if _, pretty := c.QueryParams()["pretty"]; pretty || c.Echo().Debug {
-		return c.JSON(http.StatusOK, out) // indented: the rare, human case
+		return c.JSON(status, v) // indented: the rare, human case
 	}
 	bp := orderListBufs.Get().(*[]byte)
-	b := appendOrderList((*bp)[:0], out)
+	b := appendV((*bp)[:0], v)
 	b = append(b, '\n')
 	res := c.Response()
 	res.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
-	res.Status = http.StatusOK
+	res.Status = status
 	_, err := res.Write(b)
 	if cap(b) <= 1<<20 {
 		*bp = b

@@ -52,5 +52,20 @@ func TestOrderListEncodingMatchesEncodingJSON(t *testing.T) {
 			t.Errorf("%s GET /v1/orders%s: the page differs from encoding/json's at byte %d:\n got %.200s\nwant %.200s",
 				c.email, c.query, i, r.Raw[i:], want.Bytes()[i:])
 		}
+		// each order alone (GET /v1/orders/{id}, writeOrder) too
+		for _, it := range page.Items {
+			r := w.do(t, http.MethodGet, "/v1/orders/"+it.ID.String(), c.email, nil)
+			var o api.OrderResponse
+			if err := json.Unmarshal(r.Raw, &o); r.Status != http.StatusOK || err != nil {
+				t.Fatalf("%s GET /v1/orders/%s: %d %v", c.email, it.ID, r.Status, err)
+			}
+			var want bytes.Buffer
+			if err := json.NewEncoder(&want).Encode(o); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(r.Raw, want.Bytes()) {
+				t.Errorf("%s GET /v1/orders/%s differs from encoding/json's:\n got %s\nwant %s", c.email, it.ID, r.Raw, want.Bytes())
+			}
+		}
 	}
 }

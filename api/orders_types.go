@@ -370,7 +370,8 @@ func ifMatchVersion(c echo.Context) (*int, error) {
 // writeOrder sends an order with its ETag.
 func writeOrder(c echo.Context, status int, o orders.Order) error {
 	c.Response().Header().Set("ETag", etag(o))
-	return c.JSON(status, toOrderResponse(o, principal(c)))
+	resp := toOrderResponse(o, principal(c))
+	return writeJSONWith(c, status, &resp, appendOrder)
 }
 
 // orderAction adapts a body-less transition (accept, depart, approve, start).
