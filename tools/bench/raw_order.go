@@ -43,7 +43,7 @@ type rawOrderRow struct {
 	TimeZone                                        string
 }
 
-// rawOrderColumns maps the column names of `SELECT o.*, <parties>` and of
+// rawOrderColumns maps the column names of rawSQLGet (o.id, …, <parties>) and of
 // `RETURNING *` to where they are scanned; other columns are skipped.
 var rawOrderColumns = map[string]func(r *rawOrderRow) any{
 	"id": func(r *rawOrderRow) any { return &r.ID }, "number": func(r *rawOrderRow) any { return &r.Number },

@@ -63,7 +63,8 @@ type rawConfig struct {
 	dbURL, secret, issuer, audience string
 	maxConns                        int32
 	maxLifetime                     time.Duration
-	principalTTL                    time.Duration // 0: the active check on every request
+	principalTTL                    time.Duration   // 0: the active check on every request
+	tracer                          pgx.QueryTracer // tests only (TestRawServerMatchesFieldOps counts statements)
 }
 
 // rawChildMain serves until SIGTERM or SIGINT; it returns the exit code.
@@ -106,6 +107,9 @@ func serveRaw(ctx context.Context, cfg rawConfig, out io.Writer) error {
 	if cfg.maxLifetime <= 0 {
 		pc.MaxConnLifetime = 100 * 365 * 24 * time.Hour
 	}
+	if cfg.tracer != nil {
+		pc.ConnConfig.Tracer = cfg.tracer
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return err
@@ -134,12 +138,11 @@ func serveRaw(ctx context.Context, cfg rawConfig, out io.Writer) error {
 }
 
 type rawServer struct {
-	pool      *pgxpool.Pool
-	parser    *jwt.Parser
-	key       []byte
-	getPlan   scanPlan[rawOrderRow] // rawSQLGet's columns
-	insPlan   scanPlan[rawOrderRow] // rawSQLIntake's (RETURNING *)
-	factsPlan scanPlan[rawFacts]    // rawSQLIntakeFacts's
+	pool    *pgxpool.Pool
+	parser  *jwt.Parser
+	key     []byte
+	getPlan scanPlan[rawOrderRow] // rawSQLGet's columns
+	insPlan scanPlan[rawOrderRow] // rawSQLIntake's (RETURNING *)
 
 	// with -raw-principal-ttl, the active check's answers (uuid.UUID →
 	// rawCached; no bound: the bench has 64 callers)
@@ -186,8 +189,8 @@ func newRawServer(ctx context.Context, pool *pgxpool.Pool, cfg rawConfig) (*rawS
 	if d, err = describe(rawSQLIntakeFacts); err != nil {
 		return nil, fmt.Errorf("%w (update raw_sql.go)", err)
 	}
-	if s.factsPlan, err = planFor(d, rawFactsColumns, []string{"first_response_minutes", "on_site_minutes", "resolution_minutes", "clock", "seq"}); err != nil {
-		return nil, err
+	if n := len((&rawFacts{}).dest()); len(d) != n {
+		return nil, fmt.Errorf("raw server: rawSQLIntakeFacts has %d columns, its scan %d; update tools/bench/raw_sql.go", len(d), n)
 	}
 	return s, nil
 }
@@ -340,32 +343,34 @@ type rawIntakeBody struct {
 	Address     rawAddress `json:"address"`
 }
 
-// rawFacts is a row of rawSQLIntakeFacts: the policy, the number, the parties.
+// rawFacts is the row of rawSQLIntakeFacts: the policy, the number (nil:
+// the asset is not the caller's), the asset and its model's warranty terms
+// (nil: no such asset), the parties.
 type rawFacts struct {
-	FirstResponse, Resolution int
-	OnSite                    *int
-	Clock                     string
-	Seq                       int64
-	Parties                   rawOrderRow // the party columns only
+	OrderType, Priority, Clock                 string
+	FirstResponse, Resolution                  int
+	OnSite                                     *int
+	PolicyUpdated                              time.Time
+	Seq                                        *int64
+	AssetOwner, Model                          *uuid.UUID
+	Purchase                                   *time.Time
+	WarrantyMonths, SoftwareMonths, ReturnDays *int
+	Parties                                    rawOrderRow // the party columns only
 }
 
-var rawFactsColumns = map[string]func(*rawFacts) any{
-	"first_response_minutes": func(f *rawFacts) any { return &f.FirstResponse },
-	"on_site_minutes":        func(f *rawFacts) any { return &f.OnSite },
-	"resolution_minutes":     func(f *rawFacts) any { return &f.Resolution },
-	"clock":                  func(f *rawFacts) any { return &f.Clock },
-	"seq":                    func(f *rawFacts) any { return &f.Seq },
+// dest is the scan of rawSQLIntakeFacts' columns, in their order.
+func (f *rawFacts) dest() []any {
+	p := &f.Parties
+	return []any{&f.OrderType, &f.Priority, &f.FirstResponse, &f.OnSite, &f.Resolution, &f.Clock, &f.PolicyUpdated,
+		&f.Seq, &f.AssetOwner, &f.Model, &f.Purchase, &f.WarrantyMonths, &f.SoftwareMonths, &f.ReturnDays,
+		&p.CustomerName, &p.CustomerPhone, &p.TechnicianName, &p.TechnicianPhone, &p.AssetSerial, &p.ModelID,
+		&p.ModelBrand, &p.ModelName, &p.TimeZone}
 }
 
-func init() {
-	for _, n := range []string{"customer_name", "customer_phone", "technician_name", "technician_phone",
-		"asset_serial_number", "model_id", "model_brand", "model_name", "region_time_zone"} {
-		fn := rawOrderColumns[n]
-		rawFactsColumns[n] = func(f *rawFacts) any { return fn(&f.Parties) }
-	}
-}
-
-var rawOrderTypes = []string{"install", "repair", "maintenance", "inspection", "return_exchange", "consultation"}
+// rawOrderTypes are the types the raw server takes: FieldOps's but
+// return_exchange, which FieldOps reads through its catalogue (three round
+// trips) rather than the facts statement.
+var rawOrderTypes = []string{"install", "repair", "maintenance", "inspection", "consultation"}
 
 // createOrder is POST /v1/orders by a customer for one of their assets.
 func (s *rawServer) createOrder(w http.ResponseWriter, r *http.Request) {
@@ -394,61 +399,36 @@ func (s *rawServer) createOrder(w http.ResponseWriter, r *http.Request) {
 	case !slices.Contains(rawOrderTypes, in.Type), in.Channel != "app", in.Description == "", len(in.Description) > 4000,
 		strings.TrimSpace(in.Address.Line1) == "", strings.TrimSpace(in.Address.City) == "", region == "",
 		(in.Address.Lat == nil) != (in.Address.Lng == nil), err != nil:
-		rawProblem(w, http.StatusUnprocessableEntity, "invalid fields (or not served by the raw baseline: it takes asset intake only)")
+		rawProblem(w, http.StatusUnprocessableEntity, "invalid fields (or not served by the raw baseline: it takes asset intake only, not return_exchange)")
 		return
 	}
 
-	// the asset and its model; refused like an absent one unless the customer's
-	var a struct {
-		customer, model              uuid.UUID
-		purchase                     time.Time
-		warrantyMonths, returnWindow int
+	// the policy, the number, the asset with its model's warranty terms and
+	// the parties, in one statement (FieldOps's for a customer's own
+	// product). No number unless the asset is the caller's: refused like an
+	// absent one, as FieldOps does after its catalogue read.
+	const priority = "P3"
+	var f rawFacts
+	err = s.pool.QueryRow(r.Context(), rawSQLIntakeFacts, user, user, user, nil, asset, nil, region, in.Type, priority).Scan(f.dest()...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = fmt.Errorf("no SLA policy for %s/%s", in.Type, priority)
 	}
-	err = s.pool.QueryRow(r.Context(), rawSQLAsset, asset, 1).Scan(nil, &a.customer, &a.model, nil, &a.purchase, // nil: skipped
-		nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
-		nil, nil, nil, nil, nil, &a.warrantyMonths, nil, &a.returnWindow, nil, nil)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && a.customer != user) {
+	if err != nil {
+		rawProblem(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	if f.Seq == nil || f.AssetOwner == nil || *f.AssetOwner != user || f.Model == nil || f.Purchase == nil || f.WarrantyMonths == nil {
 		rawProblem(w, http.StatusUnprocessableEntity, "asset_id does not name one of the customer's products")
 		return
 	}
-	if err != nil {
-		rawProblem(w, http.StatusInternalServerError, err.Error())
+	if f.Clock != "wall" {
+		rawProblem(w, http.StatusInternalServerError, "working-time SLA policies are not served by the raw baseline")
 		return
 	}
 	now := time.Now().UTC()
-	endsAt, returnUntil := rawWarranty(a.purchase, a.warrantyMonths, a.returnWindow)
+	endsAt := rawWarrantyEnd(*f.Purchase, *f.WarrantyMonths)
 	inWarranty := !rawDate(now).After(endsAt)
-	if in.Type == "return_exchange" && now.After(returnUntil.AddDate(0, 0, 1)) {
-		rawProblem(w, http.StatusUnprocessableEntity, "the return window of this product ended on "+returnUntil.Format("2006-01-02"))
-		return
-	}
-
-	// the policy, the number and the parties
-	const priority = "P3"
-	var f rawFacts
-	rows, err := s.pool.Query(r.Context(), rawSQLIntakeFacts, user, nil, asset, a.model, region, in.Type, priority)
-	if err == nil {
-		found := false
-		if rows.Next() {
-			found = true
-			err = rows.Scan(s.factsPlan.dest(&f)...)
-		}
-		rows.Close()
-		if err == nil {
-			err = rows.Err()
-		}
-		if err == nil && !found {
-			err = fmt.Errorf("no SLA policy for %s/%s", in.Type, priority)
-		}
-	}
-	if err == nil && f.Clock != "wall" {
-		err = errors.New("working-time SLA policies are not served by the raw baseline")
-	}
-	if err != nil {
-		rawProblem(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	number := fmt.Sprintf("FO-%d-%06d", now.Year(), f.Seq)
+	number := fmt.Sprintf("FO-%d-%06d", now.Year(), *f.Seq)
 	firstDue := now.Add(time.Duration(f.FirstResponse) * time.Minute)
 	resolutionDue := now.Add(time.Duration(f.Resolution) * time.Minute)
 	var onSiteDue *time.Time
@@ -473,7 +453,7 @@ func (s *rawServer) createOrder(w http.ResponseWriter, r *http.Request) {
 	ad := in.Address
 	var o rawOrderRow
 	err = s.pool.QueryRow(r.Context(), rawSQLIntake,
-		id, number, in.Type, in.Channel, priority, "submitted", user, asset, a.model, nil, nil, nil,
+		id, number, in.Type, in.Channel, priority, "submitted", user, asset, *f.Model, nil, nil, nil,
 		region, ad.Line1, ad.City, ad.Region, ad.Lat, ad.Lng, in.Description, []byte("[]"), inWarranty, endsAt,
 		firstDue, onSiteDue, resolutionDue, nil, nil, nil, nil, nil, []string{}, nil, nil,
 		"none", []byte("[]"), []byte("[]"), "CNY", nil, "", "", 1, false, "", nil, nil, nil, user, nil, 1, now, now, nil, nil,
@@ -517,16 +497,16 @@ type rawCreatedData struct {
 	OccurredAt     time.Time  `json:"occurred_at"`
 }
 
-// rawWarranty is the warranty's end and the return window's (catalog.WarrantyOn):
-// calendar months from the purchase date, clamped to the month's last day.
-func rawWarranty(purchase time.Time, months, returnDays int) (endsAt, returnUntil time.Time) {
+// rawWarrantyEnd is the warranty's end (catalog.WarrantyOn): calendar months
+// from the purchase date, clamped to the month's last day.
+func rawWarrantyEnd(purchase time.Time, months int) time.Time {
 	p := rawDate(purchase)
 	y, mo, day := p.Date()
 	first := time.Date(y, mo+time.Month(months), 1, 0, 0, 0, 0, time.UTC)
 	if last := first.AddDate(0, 1, -1).Day(); day > last {
 		day = last
 	}
-	return time.Date(first.Year(), first.Month(), day, 0, 0, 0, 0, time.UTC), p.AddDate(0, 0, returnDays)
+	return time.Date(first.Year(), first.Month(), day, 0, 0, 0, 0, time.UTC)
 }
 
 func rawDate(t time.Time) time.Time {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -194,6 +196,101 @@ FROM outbox_events b JOIN orders o ON o.id = b.order_id WHERE b.order_id = $1`,
 			}
 		}
 	})
+
+	// the raw server sends FieldOps's statements in FieldOps's number of
+	// round trips: an in-process raw server (serveRaw, the bench's default
+	// principal check on every request) with a pgx tracer on its pool
+	t.Run("round trips", func(t *testing.T) {
+		rt := &rawTracer{}
+		rctx, cancel := context.WithCancel(ctx)
+		pr, pw := io.Pipe()
+		done := make(chan error, 1)
+		go func() {
+			done <- serveRaw(rctx, rawConfig{dbURL: tg.runURL, secret: secret, issuer: cfg.Auth.Issuer, audience: cfg.Auth.Audience,
+				maxConns: 4, tracer: rt}, pw)
+			_ = pw.Close()
+		}()
+		t.Cleanup(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("raw server: %v", err)
+			}
+		})
+		banner, err := bufio.NewReader(pr).ReadString('\n')
+		if err != nil {
+			t.Fatalf("raw server: %v", err)
+		}
+		base := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(banner), rawBanner+" "), "/v1")
+		if len(tg.ownOrders) == 0 { // -run without the get subtest
+			if _, err := prepareJobList(ctx, tg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		intakes, err := prepareIntake(ctx, tg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tg.ownOrders) == 0 || len(intakes) < 2 {
+			t.Fatalf("%d job-list orders, %d intake requests", len(tg.ownOrders), len(intakes))
+		}
+		for _, c := range []struct {
+			name string
+			req  request
+			want int
+			sqls []string // after the principal check
+		}{
+			// FieldOps's counts are api.TestRoundTripsPerRequest's (GET of
+			// one's own order: 1; a customer's intake of their own
+			// product: 2, the facts and the write), with its principal
+			// cache warm; the raw server asks the principal check first on
+			// every request (-raw-principal-ttl 0, the bench's default:
+			// docs/PERFORMANCE.md, make bench), one round trip more.
+			{"GET of a technician's job", tg.ownOrders[0], http.StatusOK, []string{rawSQLGet}},
+			{"a customer's intake of their product", intakes[0], http.StatusCreated, []string{rawSQLIntakeFacts, rawSQLIntake}},
+			{"another intake (the statements prepared)", intakes[1], http.StatusCreated, []string{rawSQLIntakeFacts, rawSQLIntake}},
+		} {
+			rt.reset()
+			if st, _, b := send(t, base, c.req); st != c.want {
+				t.Fatalf("%s: %d %s", c.name, st, b)
+			}
+			got := rt.reset()
+			want := append([]string{rawSQLActive}, c.sqls...)
+			if len(got) != len(want) {
+				t.Errorf("%s: the raw server sent %d statements, want %d (the principal check and FieldOps's %d):\n%q", c.name, len(got), len(want), len(c.sqls), got)
+				continue
+			}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Errorf("%s: statement %d is\n%s\nwant\n%s", c.name, i+1, got[i], want[i])
+				}
+			}
+		}
+	})
+}
+
+// rawTracer records the statements the raw server's pool sends (one per
+// round trip: the raw server sends no batches).
+type rawTracer struct {
+	mu   sync.Mutex
+	sqls []string
+}
+
+func (r *rawTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sqls = append(r.sqls, d.SQL)
+	return ctx
+}
+
+func (*rawTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// reset returns the statements recorded so far and forgets them.
+func (r *rawTracer) reset() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.sqls
+	r.sqls = nil
+	return out
 }
 
 // queryPairs reads rows of two UUIDs.
