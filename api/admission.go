@@ -26,9 +26,11 @@ import (
 // them in time slices, every request takes long, and the pool hands a freed
 // connection to a random waiter (database/sql), so some wait very long. With
 // a few requests at a time, each runs nearly alone and the rest wait in a
-// FIFO (golang.org/x/sync/semaphore.Weighted serves waiters in order): at 32
-// clients and 1M orders the job list's p99 fell from 64–76 ms to 27–36 ms
-// and throughput rose by a quarter, in paired runs.
+// FIFO (golang.org/x/sync/semaphore.Weighted serves waiters in order). At 32
+// clients and 1M orders on 2 cores, 4 slots against none: p99 of the job
+// list 26–30 ms against 51–52, of the delta sync 42–44 against 71–72, at
+// the same throughput (intake's about 8 % lower: a commit's WAL flush leaves
+// the CPU idle; 6 slots cost it nothing but the delta sync's p99 was 45–51).
 //
 // Not admitted here, because they are bounded by their own limits or wait on
 // something other than this server's CPU: the notification stream, uploads
@@ -52,7 +54,7 @@ const admissionWait = time.Second
 
 // AdmissionLimit is the number of requests admitted at once for a setting
 // (FIELDOPS_HTTP_MAX_IN_FLIGHT) and the pool's size: -1 (or less) none, 0
-// three per CPU this process may use (GOMAXPROCS), at least 4; never more
+// two per CPU this process may use (GOMAXPROCS), at least 4; never more
 // than the pool's connections.
 func AdmissionLimit(setting, maxOpenConns int) int {
 	n := setting
@@ -60,7 +62,7 @@ func AdmissionLimit(setting, maxOpenConns int) int {
 	case setting < 0:
 		return 0
 	case setting == 0:
-		n = max(4, 3*runtime.GOMAXPROCS(0))
+		n = max(4, 2*runtime.GOMAXPROCS(0))
 	}
 	if maxOpenConns > 0 {
 		n = min(n, maxOpenConns)

@@ -80,7 +80,7 @@ type HTTP struct {
 	IdleTimeout       time.Duration `yaml:"idle_timeout" env:"FIELDOPS_HTTP_IDLE_TIMEOUT"`
 	RequestTimeout    time.Duration `yaml:"request_timeout" env:"FIELDOPS_HTTP_REQUEST_TIMEOUT"`
 	// MaxInFlight API requests run their handlers at once; the others wait
-	// in arrival order (api/admission.go). 0: three per CPU (GOMAXPROCS), at
+	// in arrival order (api/admission.go). 0: two per CPU (GOMAXPROCS), at
 	// least 4; -1: no bound. Never more than database.max_open_conns.
 	MaxInFlight     int           `yaml:"max_in_flight" env:"FIELDOPS_HTTP_MAX_IN_FLIGHT"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout" env:"FIELDOPS_HTTP_SHUTDOWN_TIMEOUT"`
@@ -305,7 +305,7 @@ func (c *Config) RequireSecret() error {
 func (c *Config) finish() error {
 	var problems []string
 	if c.HTTP.MaxInFlight < -1 {
-		problems = append(problems, "FIELDOPS_HTTP_MAX_IN_FLIGHT must be -1 (no bound), 0 (three per CPU) or a count")
+		problems = append(problems, "FIELDOPS_HTTP_MAX_IN_FLIGHT must be -1 (no bound), 0 (two per CPU) or a count")
 	}
 	if c.Auth.AccessTTL <= 0 || c.Auth.RefreshTTL <= 0 {
 		problems = append(problems, "auth.access_ttl and auth.refresh_ttl must be positive")
