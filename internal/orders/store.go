@@ -494,7 +494,6 @@ func (s store) getWithParties(ctx context.Context, id uuid.UUID) (Order, partyRo
 
 var getWithPartiesSQL = "SELECT NULL::timestamptz AS bound, " + listOrderColumns + ", " + partySelect + "\nFROM orders o" + partyJoins + "\nWHERE o.id = $1"
 
-
 // partySource stands in for an order row held in memory (o), so that
 // partyJoins can read its parties; partySourceArgs fills it.
 const partySource = `(SELECT ?::uuid AS customer_id, ?::uuid AS technician_id, ?::uuid AS asset_id, ?::uuid AS product_model_id, ?::text AS region) o`
