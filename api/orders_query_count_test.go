@@ -215,6 +215,7 @@ func TestRoundTripsPerRequest(t *testing.T) {
 	for _, email := range []string{accTom, accAlice, accDisp, accManager} {
 		mustStatus(t, w.do(t, http.MethodGet, "/v1/me", email, nil), http.StatusOK, "warm up") // logs in, fills the cache
 	}
+	submitted := w.submit(t, accAlice, map[string]any{"type": "repair", "description": "Not yet triaged", "address": accAliceAddress()})
 	intake := func(headers ...string) apitest.Response {
 		return w.do(t, http.MethodPost, "/v1/orders", accAlice, map[string]any{"type": "repair", "description": "AC drips again",
 			"asset_id": asset, "address": accAliceAddress()}, headers...)
@@ -229,6 +230,13 @@ func TestRoundTripsPerRequest(t *testing.T) {
 		{"a customer's GET of their order", 1, func() apitest.Response { return w.do(t, http.MethodGet, "/v1/orders/"+id, accAlice, nil) }, http.StatusOK},
 		{"a manager's GET", 1, func() apitest.Response { return w.do(t, http.MethodGet, "/v1/orders/"+id, accManager, nil) }, http.StatusOK},
 		{"a customer's intake with an asset", 4, func() apitest.Response { return intake() }, http.StatusCreated},
+		// BEGIN, the order FOR UPDATE, the SLA policy (the priority
+		// changes), UPDATE, the event, the outbox row (the status changes),
+		// the parties, COMMIT; the dispatcher's provider kind is cached
+		// (identity.InHouse), as the principal is
+		{"an in-house dispatcher's triage", 8, func() apitest.Response {
+			return w.do(t, http.MethodPost, "/v1/orders/"+submitted+"/triage", accDisp, map[string]any{"priority": "P2"})
+		}, http.StatusOK},
 		// the sync bound is computed in the list statement, and the plan is
 		// the connection's generic one, forced in the same pipeline without a
 		// transaction (internal/orders/list_generic.go): one round trip

@@ -38,6 +38,10 @@ type Service struct {
 	// principals caches Current; UpdateUser and ChangePassword forget
 	// the account they change.
 	principals *ttlcache.Cache[uuid.UUID, cachedPrincipal]
+	// providerKinds caches a provider's kind for InHouse (every dispatcher
+	// transition asks it) for the same TTL: no API changes a provider's
+	// kind, an operator's SQL is seen within the TTL.
+	providerKinds *ttlcache.Cache[uuid.UUID, string]
 
 	dummyMu   sync.Mutex
 	dummyHash string
@@ -61,7 +65,8 @@ func (s *Service) hashErr(err error) error {
 // New returns the identity service.
 func New(db *gorm.DB, hasher *password.Hasher, tokens *auth.Issuer, clk clock.Clock, sc SessionConfig) *Service {
 	return &Service{db: db, st: store{db: db}, hasher: hasher, tokens: tokens, clock: clk, sessions: sc,
-		principals: ttlcache.New[uuid.UUID, cachedPrincipal](sc.PrincipalTTL, principalCacheMax)}
+		principals:    ttlcache.New[uuid.UUID, cachedPrincipal](sc.PrincipalTTL, principalCacheMax),
+		providerKinds: ttlcache.New[uuid.UUID, string](sc.PrincipalTTL, providerKindCacheMax)}
 }
 
 var (
@@ -490,12 +495,23 @@ func (s *Service) InHouse(ctx context.Context, p auth.Principal) (bool, error) {
 	if p.ProviderID == nil {
 		return p.Client, nil // an API client bound to no provider acts for the in-house team (internal/clients)
 	}
-	prov, err := s.st.providerByID(ctx, *p.ProviderID)
-	if errs.Is(err, errs.NotFound) {
-		return false, nil
+	kind, ok, epoch := s.providerKinds.Get(*p.ProviderID)
+	if !ok {
+		prov, err := s.st.providerByID(ctx, *p.ProviderID)
+		if errs.Is(err, errs.NotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		s.providerKinds.Put(prov.ID, prov.Kind, epoch)
+		kind = prov.Kind
 	}
-	return err == nil && prov.Kind == ProviderInHouse, err
+	return kind == ProviderInHouse, nil
 }
+
+// providerKindCacheMax bounds the providers one replica remembers.
+const providerKindCacheMax = 4096
 
 // EnsureManager creates a manager with the given credentials when no manager
 // exists yet; it reports whether it created one.
