@@ -230,11 +230,12 @@ func TestRoundTripsPerRequest(t *testing.T) {
 		{"a customer's GET of their order", 1, func() apitest.Response { return w.do(t, http.MethodGet, "/v1/orders/"+id, accAlice, nil) }, http.StatusOK},
 		{"a manager's GET", 1, func() apitest.Response { return w.do(t, http.MethodGet, "/v1/orders/"+id, accManager, nil) }, http.StatusOK},
 		{"a customer's intake with an asset", 4, func() apitest.Response { return intake() }, http.StatusCreated},
-		// BEGIN, the order FOR UPDATE, the SLA policy (the priority
-		// changes), UPDATE, the event, the outbox row (the status changes),
-		// the parties, COMMIT; the dispatcher's provider kind is cached
-		// (identity.InHouse), as the principal is
-		{"an in-house dispatcher's triage", 8, func() apitest.Response {
+		// BEGIN, the order FOR UPDATE with its parties, the SLA policy (the
+		// priority changes), UPDATE, the event, the outbox row (the status
+		// changes), COMMIT; the parties are read again only when the
+		// technician, asset, model or region changed; the dispatcher's
+		// provider kind is cached (identity.InHouse), as the principal is
+		{"an in-house dispatcher's triage", 7, func() apitest.Response {
 			return w.do(t, http.MethodPost, "/v1/orders/"+submitted+"/triage", accDisp, map[string]any{"priority": "P2"})
 		}, http.StatusOK},
 		// the sync bound is computed in the list statement, and the plan is

@@ -377,6 +377,42 @@ func (sc scope) lock(ctx context.Context, st store, id uuid.UUID) (Order, error)
 	return o, nil
 }
 
+// lockWithParties is lock, reading the order's parties in the same
+// statement (a transition answers with them: modify).
+func (sc scope) lockWithParties(ctx context.Context, st store, id uuid.UUID) (Order, partyRow, error) {
+	o, joined, err := st.getForUpdateWithParties(ctx, id)
+	if err != nil {
+		return Order{}, partyRow{}, err
+	}
+	if ok, err := sc.visible(ctx, st, o); err != nil {
+		return Order{}, partyRow{}, err
+	} else if !ok {
+		return Order{}, partyRow{}, errs.NotFoundf("order")
+	}
+	return o, joined, nil
+}
+
+// partyKeys are the columns of an order its parties are read by
+// (partyJoins): the customer never changes.
+type partyKeys struct {
+	technician, asset, model uuid.UUID
+	region                   string
+}
+
+func partyKeysOf(o Order) partyKeys {
+	k := partyKeys{region: o.Region}
+	if o.TechnicianID != nil {
+		k.technician = *o.TechnicianID
+	}
+	if o.AssetID != nil {
+		k.asset = *o.AssetID
+	}
+	if o.ProductModelID != nil {
+		k.model = *o.ProductModelID
+	}
+	return k
+}
+
 // Get returns an order visible to p (NotFound otherwise) with its Parties
 // for p, read in one query.
 func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (Order, error) {

@@ -273,6 +273,21 @@ func (s store) get(ctx context.Context, id uuid.UUID, lock bool) (Order, error) 
 	return o, err
 }
 
+// getForUpdateWithParties is get(id, true) with the order's parties, in one
+// statement: the row lock is the order's only (FOR UPDATE OF o).
+func (s store) getForUpdateWithParties(ctx context.Context, id uuid.UUID) (Order, partyRow, error) {
+	var rows []orderRow
+	err := s.db.WithContext(ctx).Table("orders o").Select("o.*, "+partySelect).Joins(partyJoins).Where("o.id = ?", id).
+		Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "o"}}).Find(&rows).Error
+	if err != nil {
+		return Order{}, partyRow{}, err
+	}
+	if len(rows) == 0 {
+		return Order{}, partyRow{}, errs.NotFoundf("order")
+	}
+	return rows[0].Order, rows[0].Joined, nil
+}
+
 // save writes every column, bumps the version and reads back updated_at,
 // which the database sets (time of the write) for delta sync.
 func (s store) save(ctx context.Context, o *Order) error {

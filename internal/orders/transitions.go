@@ -57,10 +57,11 @@ func (s *Service) modifyOn(ctx context.Context, db *gorm.DB, p auth.Principal, i
 	var out Order
 	err = database.WithTx(ctx, db, func(tx *gorm.DB) error {
 		st := s.st.tx(tx)
-		o, err := sc.lock(ctx, st, id)
+		o, joined, err := sc.lockWithParties(ctx, st, id)
 		if err != nil {
 			return err
 		}
+		before := partyKeysOf(o)
 		c := &change{ctx: ctx, st: st, p: p, o: &o, now: s.clock.Now(), from: o.Status, payload: JSON{}}
 		fromTech, fromProvider := o.TechnicianID, o.ProviderID
 		if err := fn(c); err != nil {
@@ -85,9 +86,10 @@ func (s *Service) modifyOn(ctx context.Context, db *gorm.DB, p auth.Principal, i
 				return err
 			}
 		}
-		joined, err := st.partiesOf(ctx, o)
-		if err != nil {
-			return err
+		if partyKeysOf(o) != before { // another technician, asset, model or region: read them again
+			if joined, err = st.partiesOf(ctx, o); err != nil {
+				return err
+			}
 		}
 		o.Parties = partiesFor(p, o, joined)
 		out = o
