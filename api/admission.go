@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,7 +42,9 @@ import (
 // (/healthz, /readyz, /openapi.*, /docs) are outside /v1 and never wait.
 //
 // A request's body is read (within FIELDOPS_HTTP_BODY_LIMIT) before it
-// queues, so a client that sends its body slowly holds no slot.
+// queues, and its slot is given back when its response starts (the
+// header is written), so a client that sends its body or reads the answer
+// slowly holds no slot: a slot is the handler's work, not the transfer.
 type admission struct {
 	sem              *semaphore.Weighted
 	limit            int
@@ -130,10 +133,17 @@ func (a *admission) middleware() echo.MiddlewareFunc {
 					Message: "the server is busy: every request slot stayed taken until this request's deadline; retry after Retry-After"}
 			}
 			a.running.Add(1)
-			defer func() {
-				a.running.Add(-1)
-				a.sem.Release(1)
-			}()
+			var once sync.Once
+			release := func() {
+				once.Do(func() {
+					a.running.Add(-1)
+					a.sem.Release(1)
+				})
+			}
+			// the slot ends when the response starts: a client that reads
+			// it slowly (or not at all) holds its connection, not a slot
+			c.Response().Before(release)
+			defer release()
 			return next(c)
 		}
 	}

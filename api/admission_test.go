@@ -212,3 +212,48 @@ func TestAdmissionLimit(t *testing.T) {
 		t.Errorf("AdmissionLimit(0, 1000) = %d, want at least 4", got)
 	}
 }
+
+// A client that does not read its answer holds its connection, not the
+// slot: the slot ends when the response starts. (The middleware on its own:
+// a 64 MiB answer fills the socket buffers and blocks the writer.)
+func TestAdmissionSlowReaderHoldsNoSlot(t *testing.T) {
+	e := echo.New()
+	e.HTTPErrorHandler = api.ErrorHandlerForTest()
+	e.Use(api.NewAdmissionForTest(1))
+	big := strings.Repeat("x", 64<<20)
+	e.GET("/v1/big", func(c echo.Context) error { return c.String(http.StatusOK, big) })
+	e.GET("/v1/small", func(c echo.Context) error { return c.String(http.StatusOK, "small") })
+	ts := httptest.NewServer(e)
+	defer ts.Close()
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /v1/big HTTP/1.1\r\nHost: x\r\n\r\n")
+	// it has started its answer (the status line arrives) and reads no more
+	buf := make([]byte, 12)
+	if _, err := io.ReadFull(conn, buf); err != nil || string(buf) != "HTTP/1.1 200" {
+		t.Fatalf("big: %q %v", buf, err)
+	}
+
+	done := make(chan int, 1)
+	go func() {
+		resp, err := http.Get(ts.URL + "/v1/small")
+		if err != nil {
+			done <- 0
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	select {
+	case code := <-done:
+		if code != http.StatusOK {
+			t.Fatalf("small = %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a request waited 10 s behind a client that does not read its answer")
+	}
+}
