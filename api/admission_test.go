@@ -257,3 +257,22 @@ func TestAdmissionSlowReaderHoldsNoSlot(t *testing.T) {
 		t.Fatal("a request waited 10 s behind a client that does not read its answer")
 	}
 }
+
+// Every route the admission control lets through is a route of the server
+// (a misspelt one would silently be admitted).
+func TestAdmissionExemptionsNameRealRoutes(t *testing.T) {
+	env := apitest.New(t)
+	e, ok := env.Server.Config.Handler.(*echo.Echo)
+	if !ok {
+		t.Fatalf("the test server's handler is %T", env.Server.Config.Handler)
+	}
+	routes := map[string]bool{}
+	for _, r := range e.Routes() {
+		routes[r.Method+" "+r.Path] = true
+	}
+	for _, k := range api.NotAdmittedForTest() {
+		if !routes[k] {
+			t.Errorf("%q is not a route", k)
+		}
+	}
+}

@@ -19,3 +19,12 @@ func ErrorHandlerForTest() echo.HTTPErrorHandler {
 func NewAdmissionForTest(limit int) echo.MiddlewareFunc {
 	return newAdmission(limit, prometheus.NewRegistry()).middleware()
 }
+
+// NotAdmittedForTest lists the routes the admission control lets through.
+func NotAdmittedForTest() []string {
+	out := make([]string, 0, len(notAdmitted))
+	for k := range notAdmitted {
+		out = append(out, k)
+	}
+	return out
+}
