@@ -623,3 +623,52 @@ func TestOrdersDeltaSyncWaitsForOpenTransactions(t *testing.T) {
 		t.Fatalf("synced_until %s did not move past the committed changes", walk2.SyncedUntil.Format(time.RFC3339Nano))
 	}
 }
+
+// A writer that began before a walk's bound but takes its transaction id only
+// after it holds the next bound back to its start, before the client's
+// updated_since. synced_until must not go back: the client would fetch again
+// what it has (its next walk starting before where it stands), and nothing
+// it lacks can be there (that writer stamps its rows after the first bound).
+func TestOrdersDeltaSyncBoundNeverGoesBack(t *testing.T) {
+	env := apitest.New(t)
+	dispTok := env.Token("dispatcher@fieldops.test")
+	alice := syncPrincipal(t, env, "alice@example.com")
+	o, err := syncCreate(env, alice, "an order")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tx := env.DB.Begin() // begun, no transaction id yet: not a writer
+	if tx.Error != nil {
+		t.Fatal(tx.Error)
+	}
+	defer tx.Rollback()
+	var txStart time.Time
+	if err := tx.Raw("SELECT now()").Scan(&txStart).Error; err != nil {
+		t.Fatal(err)
+	}
+	walk1 := syncWalkOrders(t, env, dispTok, nil, nil)
+	if !walk1.SyncedUntil.After(txStart) {
+		t.Fatalf("walk 1's bound %s should be after the start %s of a transaction that has written nothing",
+			walk1.SyncedUntil.Format(time.RFC3339Nano), txStart.Format(time.RFC3339Nano))
+	}
+	if _, ok := walk1.has(o.ID.String()); !ok {
+		t.Fatal("walk 1 should show the order")
+	}
+	// now it writes: a transaction id, and its start holds the bound back
+	if err := tx.Exec("UPDATE orders SET description = 'changed late', version = version + 1 WHERE id = ?", o.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	walk2 := syncWalkOrders(t, env, dispTok, &walk1.SyncedUntil, nil)
+	if walk2.SyncedUntil.Before(walk1.SyncedUntil) || len(walk2.Items) != 0 {
+		t.Fatalf("walk 2 from %s: synced_until %s, %d items; want no earlier than where it started, and nothing",
+			walk1.SyncedUntil.Format(time.RFC3339Nano), walk2.SyncedUntil.Format(time.RFC3339Nano), len(walk2.Items))
+	}
+	if err := tx.Commit().Error; err != nil {
+		t.Fatal(err)
+	}
+	walk3 := syncWalkOrders(t, env, dispTok, &walk2.SyncedUntil, nil)
+	if it, ok := walk3.has(o.ID.String()); !ok || it.Version != 2 {
+		t.Fatalf("walk 3 should bring the late change (version 2): %+v, %v", it, ok)
+	}
+}
