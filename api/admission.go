@@ -47,7 +47,6 @@ import (
 // slowly holds no slot: a slot is the handler's work, not the transfer.
 type admission struct {
 	sem              *semaphore.Weighted
-	limit            int
 	running, waiting atomic.Int64
 }
 
@@ -79,7 +78,7 @@ func newAdmission(limit int, reg prometheus.Registerer) *admission {
 	if limit <= 0 {
 		return nil
 	}
-	a := &admission{sem: semaphore.NewWeighted(int64(limit)), limit: limit}
+	a := &admission{sem: semaphore.NewWeighted(int64(limit))}
 	reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "fieldops", Subsystem: "http", Name: "admitted_requests",
 			Help: "API requests running their handlers (at most FIELDOPS_HTTP_MAX_IN_FLIGHT)"},

@@ -25,9 +25,9 @@ import (
 // against the OpenAPI document. A new field of OrderResponse must be added
 // here too: the comparison test fails until it is.
 
-// orderListBufs holds the buffers of encoded pages (a 50-item page is about
-// 100 KB); a buffer grown past 1 MiB by a 200-item page is not kept.
-var orderListBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128<<10); return &b }}
+// jsonBufs holds the buffers of encoded pages and orders (a 50-item page is
+// about 100 KB); a buffer grown past 1 MiB by a 200-item page is not kept.
+var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128<<10); return &b }}
 
 // writeOrderList sends out as c.JSON(http.StatusOK, out) would.
 func writeOrderList(c echo.Context, out *OrderList) error {
@@ -40,7 +40,7 @@ func writeJSONWith[T any](c echo.Context, status int, v *T, appendV func([]byte,
 	if _, pretty := c.QueryParams()["pretty"]; pretty || c.Echo().Debug {
 		return c.JSON(status, v) // indented: the rare, human case
 	}
-	bp := orderListBufs.Get().(*[]byte)
+	bp := jsonBufs.Get().(*[]byte)
 	b := appendV((*bp)[:0], v)
 	b = append(b, '\n')
 	res := c.Response()
@@ -49,7 +49,7 @@ func writeJSONWith[T any](c echo.Context, status int, v *T, appendV func([]byte,
 	_, err := res.Write(b)
 	if cap(b) <= 1<<20 {
 		*bp = b
-		orderListBufs.Put(bp)
+		jsonBufs.Put(bp)
 	}
 	return err
 }

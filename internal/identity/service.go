@@ -369,14 +369,14 @@ func (s *Service) UserScope(ctx context.Context, p auth.Principal) (Scope, error
 	if p.Role != RoleDispatcher || p.ProviderID == nil {
 		return Scope{}, errs.E(errs.Forbidden, "your role may not list users")
 	}
-	prov, err := s.st.providerByID(ctx, *p.ProviderID)
+	kind, err := s.providerKind(ctx, *p.ProviderID)
 	if err != nil {
 		return Scope{}, err
 	}
-	if prov.Kind == ProviderInHouse {
+	if kind == ProviderInHouse {
 		return Scope{}, nil
 	}
-	return Scope{ProviderID: &prov.ID}, nil
+	return Scope{ProviderID: p.ProviderID}, nil
 }
 
 // ListUsers lists users visible to the principal.
@@ -495,19 +495,26 @@ func (s *Service) InHouse(ctx context.Context, p auth.Principal) (bool, error) {
 	if p.ProviderID == nil {
 		return p.Client, nil // an API client bound to no provider acts for the in-house team (internal/clients)
 	}
-	kind, ok, epoch := s.providerKinds.Get(*p.ProviderID)
-	if !ok {
-		prov, err := s.st.providerByID(ctx, *p.ProviderID)
-		if errs.Is(err, errs.NotFound) {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		s.providerKinds.Put(prov.ID, prov.Kind, epoch)
-		kind = prov.Kind
+	kind, err := s.providerKind(ctx, *p.ProviderID)
+	if errs.Is(err, errs.NotFound) {
+		return false, nil
 	}
-	return kind == ProviderInHouse, nil
+	return err == nil && kind == ProviderInHouse, err
+}
+
+// providerKind is provider id's kind (NotFound when there is none), read
+// through providerKinds.
+func (s *Service) providerKind(ctx context.Context, id uuid.UUID) (string, error) {
+	kind, ok, epoch := s.providerKinds.Get(id)
+	if ok {
+		return kind, nil
+	}
+	prov, err := s.st.providerByID(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	s.providerKinds.Put(id, prov.Kind, epoch)
+	return prov.Kind, nil
 }
 
 // providerKindCacheMax bounds the providers one replica remembers.

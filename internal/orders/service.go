@@ -369,12 +369,20 @@ func (sc scope) lock(ctx context.Context, st store, id uuid.UUID) (Order, error)
 	if err != nil {
 		return Order{}, err
 	}
-	if ok, err := sc.visible(ctx, st, o); err != nil {
+	if err := sc.mustSee(ctx, st, o); err != nil {
 		return Order{}, err
-	} else if !ok {
-		return Order{}, errs.NotFoundf("order")
 	}
 	return o, nil
+}
+
+// mustSee is NotFound for an order outside the scope, as for an absent one.
+func (sc scope) mustSee(ctx context.Context, st store, o Order) error {
+	if ok, err := sc.visible(ctx, st, o); err != nil {
+		return err
+	} else if !ok {
+		return errs.NotFoundf("order")
+	}
+	return nil
 }
 
 // lockWithParties is lock, reading the order's parties in the same
@@ -384,10 +392,8 @@ func (sc scope) lockWithParties(ctx context.Context, st store, id uuid.UUID) (Or
 	if err != nil {
 		return Order{}, partyRow{}, err
 	}
-	if ok, err := sc.visible(ctx, st, o); err != nil {
+	if err := sc.mustSee(ctx, st, o); err != nil {
 		return Order{}, partyRow{}, err
-	} else if !ok {
-		return Order{}, partyRow{}, errs.NotFoundf("order")
 	}
 	return o, joined, nil
 }
@@ -444,14 +450,7 @@ func (s *Service) mustSee(ctx context.Context, p auth.Principal, o Order) error 
 	if err != nil {
 		return err
 	}
-	ok, err := sc.visible(ctx, s.st, o)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errs.NotFoundf("order")
-	}
-	return nil
+	return sc.mustSee(ctx, s.st, o)
 }
 
 // Events returns an order's timeline, oldest first, each event with its

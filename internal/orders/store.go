@@ -103,10 +103,7 @@ func (s store) readIntakeFacts(ctx context.Context, o Order, owner *uuid.UUID, y
 	if err != nil {
 		return intakeRow{}, err
 	}
-	if pmID.Valid {
-		id := uuid.UUID(pmID.Bytes)
-		j.ModelID = &id
-	}
+	j.ModelID = uuidPtr(pmID)
 	if seq == nil {
 		return f, nil
 	}
